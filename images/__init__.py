@@ -1,0 +1,1 @@
+"""Private galleries: images, their renditions, styles and owner-only delivery."""

@@ -1,0 +1,39 @@
+"""Read-side queries for images: every one of them is scoped to an owner."""
+
+import uuid
+
+from django.db.models import QuerySet
+
+from images.models import Image
+from users.models import User
+
+# What a list or detail response reads: everything but the timestamps' neighbours it never
+# shows. Kept explicit so a new wide column does not slow every page by accident.
+LIST_FIELDS = (
+    "id",
+    "owner_id",
+    "title",
+    "style",
+    "status",
+    "original_filename",
+    "format",
+    "width",
+    "height",
+    "size",
+    "checksum",
+    "original_key",
+    "processed_key",
+    "thumbnail_key",
+    "created_at",
+    "updated_at",
+)
+
+
+def image_list(*, owner: User) -> QuerySet[Image]:
+    """The owner's images, newest first; the only way the API reads images."""
+    return Image.objects.filter(owner=owner).only(*LIST_FIELDS)
+
+
+def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | None:
+    """An image reached through a signed URL: the owner comes from the verified signature."""
+    return Image.objects.filter(owner_id=owner_id, pk=image_id).only(*LIST_FIELDS).first()

@@ -1,0 +1,108 @@
+"""Request and response shapes for images."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from images.models import Image
+from images.permissions import SIGNATURE_PARAM
+from images.signing import rendition_signature
+from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
+
+RENDITIONS = ("original", "processed", "thumbnail")
+
+_STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
+
+
+def style_field(**kwargs: Any) -> serializers.ChoiceField:
+    """The style choice, whose error lists every valid name."""
+    return serializers.ChoiceField(
+        choices=STYLE_CHOICES,
+        error_messages={"invalid_choice": _STYLE_ERROR},
+        help_text="The artistic style to render the image in. See GET /api/v1/styles/.",
+        **kwargs,
+    )
+
+
+class ImageUrlsSerializer(serializers.Serializer):
+    """Signed, expiring URLs of an image's renditions; they work without a token."""
+
+    original = serializers.URLField(read_only=True, help_text="The uploaded bytes, unchanged.")
+    processed = serializers.URLField(
+        read_only=True, help_text="Styled, upright, size-capped, without metadata."
+    )
+    thumbnail = serializers.URLField(read_only=True, help_text="A small preview.")
+    expires_at = serializers.DateTimeField(read_only=True, help_text="When these URLs expire.")
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    """An image in the caller's gallery."""
+
+    owner = serializers.UUIDField(source="owner_id", read_only=True)
+    urls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Image
+        fields = [
+            "id",
+            "owner",
+            "title",
+            "style",
+            "status",
+            "original_filename",
+            "format",
+            "width",
+            "height",
+            "size",
+            "checksum",
+            "created_at",
+            "updated_at",
+            "urls",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ImageUrlsSerializer)
+    def get_urls(self, image: Image) -> dict[str, str]:
+        request = self.context.get("request")
+        ttl = settings.ATELIER["SIGNED_URL_TTL"]
+        urls: dict[str, str] = {}
+        expires = 0
+        for rendition in RENDITIONS:
+            token, expires = rendition_signature(
+                image_id=image.pk, rendition=rendition, owner_id=image.owner_id, ttl=ttl
+            )
+            path = reverse(f"image-{rendition}", kwargs={"pk": image.pk})
+            url = f"{path}?{SIGNATURE_PARAM}={token}"
+            urls[rendition] = request.build_absolute_uri(url) if request else url
+        urls["expires_at"] = datetime.fromtimestamp(expires, tz=UTC).isoformat()
+        return urls
+
+
+class ImageCreateSerializer(serializers.Serializer):
+    """An upload: the file, and optionally a style and a title."""
+
+    file = serializers.FileField(
+        help_text="A JPEG, PNG, WebP or GIF image (GIF: first frame). The format is read "
+        "from the bytes, not the name.",
+    )
+    style = style_field(default=DEFAULT_STYLE)
+    title = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class ImageUpdateSerializer(serializers.Serializer):
+    """Changes to an image: a new title, and a new style that re-renders it."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    style = style_field(required=False)
+
+
+class StyleSerializer(serializers.Serializer):
+    """A style a person can pick."""
+
+    name = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)

@@ -1,0 +1,291 @@
+"""Write-side operations on images: create, restyle, retitle, delete, and their files.
+
+Files and rows move together. Files are written inside the database transaction and removed
+again if anything fails before it commits; files a change makes obsolete are removed only
+after it commits. So a failure leaves either the old state or the new one, never a row without
+its files or a file without its row.
+"""
+
+import logging
+import secrets
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, transaction
+
+from images import processing
+from images.models import Image
+from images.processing import ImageRejected, Rendition
+from users.models import User
+from users.selectors import user_quota_limits, user_storage_usage
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ImageNotFound",
+    "ImageRejected",
+    "QuotaExceeded",
+    "StorageFailed",
+    "UploadTooLarge",
+    "image_create",
+    "image_delete",
+    "image_files_delete_on_commit",
+    "image_update",
+]
+
+
+class UploadTooLarge(Exception):
+    """The upload has more bytes than the server accepts."""
+
+    def __init__(self, *, size: int, limit: int) -> None:
+        super().__init__(f"The file is {size:,} bytes; the limit is {limit:,} bytes.")
+        self.size = size
+        self.limit = limit
+
+
+@dataclass
+class QuotaExceeded(Exception):
+    """Storing this would take the owner over one of their quotas (``bytes`` or ``images``)."""
+
+    quota: str
+    used: int
+    limit: int
+    requested: int
+
+    def __str__(self) -> str:
+        noun = "stored bytes" if self.quota == "bytes" else "images"
+        return (
+            f"Quota exceeded: {noun} would be {self.used + self.requested:,}, "
+            f"the limit is {self.limit:,}."
+        )
+
+
+class StorageFailed(Exception):
+    """Storage or the database failed mid-change; nothing of the change was kept."""
+
+
+class ImageNotFound(Exception):
+    """No such image in this owner's gallery (or it was deleted meanwhile)."""
+
+
+def image_create(
+    *,
+    owner: User,
+    upload: File,
+    style: str,
+    title: str = "",
+    filename: str | None = None,
+    checksum: str | None = None,
+) -> Image:
+    """Validates, renders and stores an upload as a new image in ``owner``'s gallery.
+
+    Raises ``UploadTooLarge``, ``ImageRejected`` or ``QuotaExceeded`` for input the server
+    refuses, and ``StorageFailed`` if storage or the database fails; in every case no row
+    and no file is left behind.
+    """
+    limits = settings.ATELIER
+    size = upload.size or 0
+    if size > limits["MAX_UPLOAD_BYTES"]:
+        raise UploadTooLarge(size=size, limit=limits["MAX_UPLOAD_BYTES"])
+    if size == 0:
+        raise ImageRejected("empty", "The file is empty.")
+    checksum = checksum or processing.file_sha256(upload)
+    decoded = processing.image_decode(
+        upload, max_pixels=limits["MAX_PIXELS"], max_edge=limits["PROCESSED_MAX_EDGE"]
+    )
+    processed, thumbnail = processing.renditions_render(
+        decoded,
+        style=style,
+        max_edge=limits["PROCESSED_MAX_EDGE"],
+        thumbnail_edge=limits["THUMBNAIL_EDGE"],
+    )
+    image_id = uuid.uuid4()
+    prefix = f"{owner.pk}/{image_id}"
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            stored_bytes = size + len(processed.data) + len(thumbnail.data)
+            _quota_check(owner=owner, add_bytes=stored_bytes, add_images=1)
+            upload.seek(0)
+            original_key = _store(
+                f"{prefix}/original.{processing.EXTENSIONS[decoded.format]}", upload, written
+            )
+            processed_key = _store_rendition(prefix, "processed", processed, written)
+            thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
+            image = Image.objects.create(
+                id=image_id,
+                owner=owner,
+                title=title,
+                style=style,
+                status=Image.Status.READY,
+                original_filename=filename_sanitize(filename or upload.name or ""),
+                format=decoded.format,
+                width=decoded.width,
+                height=decoded.height,
+                size=size,
+                stored_bytes=stored_bytes,
+                checksum=checksum,
+                original_key=original_key,
+                processed_key=processed_key,
+                thumbnail_key=thumbnail_key,
+            )
+    except (OSError, DatabaseError) as exc:
+        _files_delete(written)
+        logger.exception("Storing image %s failed; removed %d files", image_id, len(written))
+        raise StorageFailed(str(exc)) from exc
+    except BaseException:
+        _files_delete(written)
+        raise
+    return image
+
+
+def image_update(*, owner: User, image: Image, title: str | None, style: str | None) -> Image:
+    """Changes the title and, for a new style, re-renders processed and thumbnail.
+
+    The new renditions get new storage names; the old files are removed once the change
+    commits, so a failure keeps the previous renditions intact.
+    """
+    restyle = style is not None and style != image.style
+    rendered: tuple[Rendition, Rendition] | None = None
+    if restyle:
+        limits = settings.ATELIER
+        with default_storage.open(image.original_key, "rb") as original:
+            decoded = processing.image_decode(
+                original,
+                max_pixels=limits["MAX_PIXELS"],
+                max_edge=limits["PROCESSED_MAX_EDGE"],
+            )
+        rendered = processing.renditions_render(
+            decoded,
+            style=style,
+            max_edge=limits["PROCESSED_MAX_EDGE"],
+            thumbnail_edge=limits["THUMBNAIL_EDGE"],
+        )
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            current = Image.objects.select_for_update().filter(pk=image.pk, owner=owner).first()
+            if current is None:
+                raise ImageNotFound()
+            fields = ["updated_at"]
+            if title is not None:
+                current.title = title
+                fields.append("title")
+            if rendered is not None:
+                processed, thumbnail = rendered
+                new_bytes = current.size + len(processed.data) + len(thumbnail.data)
+                _quota_check(
+                    owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0
+                )
+                obsolete = [current.processed_key, current.thumbnail_key]
+                prefix = f"{owner.pk}/{current.pk}"
+                current.processed_key = _store_rendition(prefix, "processed", processed, written)
+                current.thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
+                current.style = style
+                current.stored_bytes = new_bytes
+                fields += ["processed_key", "thumbnail_key", "style", "stored_bytes"]
+                transaction.on_commit(lambda: _files_delete(obsolete))
+            current.save(update_fields=fields)
+    except (OSError, DatabaseError) as exc:
+        _files_delete(written)
+        logger.exception("Updating image %s failed; removed %d files", image.pk, len(written))
+        raise StorageFailed(str(exc)) from exc
+    except BaseException:
+        _files_delete(written)
+        raise
+    return current
+
+
+def image_delete(*, owner: User, image_id: uuid.UUID) -> None:
+    """Deletes one of ``owner``'s images; its files go once the deletion commits.
+
+    Two parallel deletes of one image: the database lets exactly one of them remove the row,
+    and the other sees nothing to delete and raises ``ImageNotFound``.
+    """
+    with transaction.atomic():
+        keys = list(
+            Image.objects.filter(pk=image_id, owner=owner).values_list(
+                "original_key", "processed_key", "thumbnail_key"
+            )
+        )
+        deleted, _ = Image.objects.filter(pk=image_id, owner=owner).delete()
+        if not deleted:
+            raise ImageNotFound()
+        files = [key for row in keys for key in row if key]
+        transaction.on_commit(lambda: _files_delete(files))
+
+
+def image_files_delete_on_commit(*, owner: User) -> None:
+    """Schedules removal of every file ``owner``'s images have, for when the caller commits.
+
+    Used when the account itself is deleted: the rows go by cascade, the files here.
+    """
+    rows = Image.objects.filter(owner=owner).values_list(
+        "original_key", "processed_key", "thumbnail_key"
+    )
+    files = [key for row in rows for key in row if key]
+    transaction.on_commit(lambda: _files_delete(files))
+
+
+def filename_sanitize(name: str) -> str:
+    """A display-only file name: no directories, control, NUL or bidirectional characters.
+
+    It never becomes part of a storage path; it only names downloads.
+    """
+    name = unicodedata.normalize("NFC", name)
+    name = PureWindowsPath(PurePosixPath(name).name).name
+    name = "".join(
+        ch
+        for ch in name
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\\/"
+    )
+    name = name.strip(" .")
+    if len(name) > 255:
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem[: 254 - len(ext)]}.{ext}" if dot and len(ext) <= 16 else name[:255]
+    return name
+
+
+def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:
+    """Raises ``QuotaExceeded`` if the change would take ``owner`` over a quota.
+
+    Locks the owner's row first, so that parallel uploads by one user queue here and each
+    sees the usage the previous one committed: they cannot overshoot together.
+    """
+    locked = User.objects.select_for_update().only("id", "quota_bytes", "quota_images").get(
+        pk=owner.pk
+    )
+    limits = user_quota_limits(user=locked)
+    usage = user_storage_usage(user=locked)
+    if add_images and usage["images"] + add_images > limits["images"]:
+        raise QuotaExceeded("images", usage["images"], limits["images"], add_images)
+    if add_bytes > 0 and usage["bytes"] + add_bytes > limits["bytes"]:
+        raise QuotaExceeded("bytes", usage["bytes"], limits["bytes"], add_bytes)
+
+
+def _store(key: str, content: File, written: list[str]) -> str:
+    """Saves ``content`` under ``key`` and records the name actually used."""
+    name = default_storage.save(key, content)
+    written.append(name)
+    return name
+
+
+def _store_rendition(prefix: str, kind: str, rendition: Rendition, written: list[str]) -> str:
+    # A fresh suffix per render: a restyle never overwrites the files the old row points to.
+    key = f"{prefix}/{kind}-{secrets.token_hex(4)}.{rendition.extension}"
+    return _store(key, ContentFile(rendition.data), written)
+
+
+def _files_delete(keys: Iterable[str]) -> None:
+    """Removes files, logging (not raising) failures: the rows are already consistent."""
+    for key in keys:
+        try:
+            default_storage.delete(key)
+        except OSError:
+            logger.exception("Could not delete stored file %s", key)

@@ -1,0 +1,362 @@
+"""Gallery endpoints: upload, list, view, restyle and delete images, and fetch their bytes."""
+
+import hashlib
+import mimetypes
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpResponseBase, HttpResponseNotModified
+from django.urls import reverse
+from django.utils.http import parse_etags
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from images import selectors, services
+from images.filters import ImageFilter
+from images.models import Image
+from images.permissions import SIGNATURE_PARAM, IsAuthenticatedOrSigned, IsOwner
+from images.serializers import (
+    ImageCreateSerializer,
+    ImageSerializer,
+    ImageUpdateSerializer,
+    StyleSerializer,
+)
+from images.signing import rendition_signature_owner
+from images.styles import STYLES
+from images.uploads import upload_too_large
+from project.exceptions import PayloadTooLarge, ServiceUnavailable
+from project.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
+from project.throttling import UploadRateThrottle
+
+
+class ImageCursorPagination(CursorPagination):
+    """Newest first, by an opaque cursor: stable while images are added, and no COUNT(*)."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "-created_at"
+
+
+class OwnedQuerysetMixin:
+    """Owns the per-user filtering, so no viewset can forget it.
+
+    ``get_queryset`` returns only ``request.user``'s objects through ``owned_queryset``; a
+    stranger's object is therefore a 404, exactly like a missing one.
+    """
+
+    request: Request
+
+    def owned_queryset(self, owner: Any) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Image.objects.none()
+        if not self.request.user.is_authenticated:
+            return Image.objects.none()
+        return self.owned_queryset(self.request.user)
+
+
+_RENDITION_RESPONSES = {
+    (200, "image/jpeg"): OpenApiTypes.BINARY,
+    (200, "image/png"): OpenApiTypes.BINARY,
+    (200, "image/webp"): OpenApiTypes.BINARY,
+    (200, "image/gif"): OpenApiTypes.BINARY,
+    304: OpenApiResponse(description="Not modified (the If-None-Match ETag matches)."),
+    401: UNAUTHENTICATED,
+    404: NOT_FOUND,
+}
+_SIGNATURE_PARAMETER = OpenApiParameter(
+    SIGNATURE_PARAM,
+    str,
+    description="A signature from the image's `urls`; lets the URL work without a token.",
+    required=False,
+)
+_ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+def _rendition_schema(rendition: str, what: str) -> Any:
+    return extend_schema(
+        operation_id=f"images_{rendition}_download",
+        summary=f"Download the {rendition} rendition",
+        description=f"{what} Send a bearer token, or use the signed URL from the image's "
+        "`urls` (no token needed). Another account's image is a 404.",
+        parameters=[_ID_PARAMETER, _SIGNATURE_PARAMETER],
+        responses=_RENDITION_RESPONSES,
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="images_list",
+        summary="List my images",
+        description="The caller's own images, newest first, one cursor page at a time.",
+        responses={200: ImageSerializer(many=True), 400: field_errors(), 401: UNAUTHENTICATED},
+    ),
+    retrieve=extend_schema(
+        operation_id="images_retrieve",
+        summary="Get one image",
+        description="One of the caller's images, with signed URLs of its renditions.",
+        parameters=[_ID_PARAMETER],
+        responses={200: ImageSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    ),
+    create=extend_schema(
+        operation_id="images_upload",
+        summary="Upload an image",
+        description="Uploads a JPEG, PNG, WebP or GIF image (multipart), renders it in the "
+        "chosen style and stores the original, the processed rendition and a thumbnail.",
+        request={"multipart/form-data": ImageCreateSerializer},
+        responses={
+            201: ImageSerializer,
+            400: field_errors("The file is not an accepted image, or a field is invalid."),
+            401: UNAUTHENTICATED,
+            403: error("The image-count quota is reached."),
+            413: error("The file, or the storage quota, is too large."),
+            429: THROTTLED,
+            503: error("Storage failed; nothing was saved."),
+        },
+    ),
+    partial_update=extend_schema(
+        operation_id="images_update",
+        summary="Retitle or restyle an image",
+        description="Changes the title; a new style re-renders the processed rendition and "
+        "the thumbnail from the original.",
+        parameters=[_ID_PARAMETER],
+        request=ImageUpdateSerializer,
+        responses={
+            200: ImageSerializer,
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            413: error("The storage quota is reached."),
+            503: error("Storage failed; the image is unchanged."),
+        },
+    ),
+    destroy=extend_schema(
+        operation_id="images_delete",
+        summary="Delete an image",
+        description="Deletes the image and every file of it.",
+        parameters=[_ID_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    ),
+)
+@extend_schema(tags=["images"])
+class ImageViewSet(
+    OwnedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's private gallery."""
+
+    permission_classes = [IsAuthenticated, IsOwner]
+    serializer_class = ImageSerializer
+    pagination_class = ImageCursorPagination
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filterset_class = ImageFilter
+    search_fields = ["title", "original_filename"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def owned_queryset(self, owner: Any) -> QuerySet[Image]:
+        return selectors.image_list(owner=owner)
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action == "create":
+            return ImageCreateSerializer
+        if self.action == "partial_update":
+            return ImageUpdateSerializer
+        return ImageSerializer
+
+    def get_throttles(self) -> list:
+        if self.action == "create":
+            return [UploadRateThrottle()]
+        return super().get_throttles()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ImageCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        image = _call_service(
+            services.image_create,
+            owner=request.user,
+            upload=data["file"],
+            style=data["style"],
+            title=data["title"],
+        )
+        body = ImageSerializer(image, context=self.get_serializer_context()).data
+        location = request.build_absolute_uri(image_detail_path(image))
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        image = self.get_object()
+        serializer = ImageUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        image = _call_service(
+            services.image_update,
+            owner=request.user,
+            image=image,
+            title=serializer.validated_data.get("title"),
+            style=serializer.validated_data.get("style"),
+        )
+        return Response(ImageSerializer(image, context=self.get_serializer_context()).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        image = self.get_object()
+        _call_service(services.image_delete, owner=request.user, image_id=image.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @_rendition_schema("original", "The uploaded bytes, unchanged (owner only).")
+    @action(
+        detail=True, methods=["get"], url_path="original", url_name="original",
+        permission_classes=[IsAuthenticatedOrSigned, IsOwner],
+    )
+    def original(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        return self._rendition_response(request, "original")
+
+    @_rendition_schema("processed", "The styled image: upright, size-capped, no metadata.")
+    @action(
+        detail=True, methods=["get"], url_path="processed", url_name="processed",
+        permission_classes=[IsAuthenticatedOrSigned, IsOwner],
+    )
+    def processed(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        return self._rendition_response(request, "processed")
+
+    @_rendition_schema("thumbnail", "A small preview of the styled image, no metadata.")
+    @action(
+        detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail",
+        permission_classes=[IsAuthenticatedOrSigned, IsOwner],
+    )
+    def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        return self._rendition_response(request, "thumbnail")
+
+    def _rendition_response(self, request: Request, rendition: str) -> HttpResponseBase:
+        token = request.query_params.get(SIGNATURE_PARAM)
+        if token is not None:
+            image = self._signed_object(token, rendition)
+        else:
+            image = self.get_object()
+        key = getattr(image, f"{rendition}_key")
+        etag = '"' + (
+            image.checksum[:40]
+            if rendition == "original"
+            else hashlib.sha256(key.encode()).hexdigest()[:40]
+        ) + '"'
+        cache_control = "private, max-age=3600"
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            response: HttpResponseBase = HttpResponseNotModified()
+        else:
+            try:
+                handle = default_storage.open(key, "rb")
+            except FileNotFoundError as exc:
+                raise NotFound("The file of this image is not available.") from exc
+            except OSError as exc:
+                raise ServiceUnavailable() from exc
+            response = FileResponse(
+                handle,
+                content_type=mimetypes.types_map.get(
+                    PurePosixPath(key).suffix.lower(), "application/octet-stream"
+                ),
+                filename=download_filename(image, rendition, key),
+            )
+            # The bytes are an image to show, never a document to run.
+            response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["ETag"] = etag
+        response["Cache-Control"] = cache_control
+        return response
+
+    def _signed_object(self, token: str, rendition: str) -> Image:
+        try:
+            image_id = Image._meta.pk.to_python(self.kwargs["pk"])
+        except Exception as exc:  # noqa: BLE001 - any malformed id is simply not found
+            raise NotFound() from exc
+        owner_id = rendition_signature_owner(token=token, image_id=image_id, rendition=rendition)
+        if owner_id is None:
+            raise NotFound()
+        image = selectors.image_get_signed(owner_id=owner_id, image_id=image_id)
+        if image is None:
+            raise NotFound()
+        return image
+
+
+class StyleListView(APIView):
+    """Lists the styles an image can be rendered in."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="styles_list",
+        summary="List styles",
+        description="Every style an image can be uploaded or restyled in.",
+        tags=["styles"],
+        responses={200: StyleSerializer(many=True)},
+        auth=[],
+    )
+    def get(self, request: Request) -> Response:
+        styles = [
+            {"name": s.name, "label": s.label, "description": s.description}
+            for s in STYLES.values()
+        ]
+        return Response(StyleSerializer(styles, many=True).data)
+
+
+def image_detail_path(image: Image) -> str:
+    """The API path of one image."""
+    return reverse("image-detail", kwargs={"pk": image.pk})
+
+
+def download_filename(image: Image, rendition: str, key: str) -> str:
+    """The name a download is saved under: the original's, marked with the rendition."""
+    suffix = PurePosixPath(key).suffix
+    stem = PurePosixPath(image.original_filename).stem or "image"
+    if rendition == "original":
+        return f"{stem}{suffix}"
+    marker = image.style if rendition == "processed" else "thumbnail"
+    return f"{stem}-{marker}{suffix}"
+
+
+def _call_service(service: Any, **kwargs: Any) -> Any:
+    """Calls an image service and maps its domain errors to API errors."""
+    try:
+        return service(**kwargs)
+    except services.ImageRejected as exc:
+        raise ValidationError({"file": [exc.message]}, code=exc.code) from exc
+    except services.UploadTooLarge as exc:
+        raise upload_too_large(exc.limit) from exc
+    except services.QuotaExceeded as exc:
+        error_class = PayloadTooLarge if exc.quota == "bytes" else PermissionDenied
+        api_error = error_class(str(exc), code="quota_exceeded")
+        api_error.extra = {
+            "code": "quota_exceeded",
+            "quota": exc.quota,
+            "used": exc.used,
+            "limit": exc.limit,
+        }
+        raise api_error from exc
+    except services.ImageNotFound as exc:
+        raise NotFound() from exc
+    except services.StorageFailed as exc:
+        raise ServiceUnavailable() from exc

@@ -1,0 +1,1 @@
+"""Atelier's Django project: settings, URL routing and server entry points."""

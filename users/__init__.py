@@ -1,0 +1,1 @@
+"""Accounts: the custom user model, registration, JWT authentication and the caller's profile."""

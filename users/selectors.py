@@ -1,0 +1,42 @@
+"""Read-side queries about accounts."""
+
+from django.conf import settings
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
+
+from users.models import User
+
+
+def user_username_taken(*, username: str, exclude: User | None = None) -> bool:
+    """Whether another account already uses this username, in any letter case."""
+    qs = User.objects.filter(username__iexact=username)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exists()
+
+
+def user_email_taken(*, email: str, exclude: User | None = None) -> bool:
+    """Whether another account already uses this email address, in any letter case."""
+    qs = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exists()
+
+
+def user_quota_limits(*, user: User) -> dict[str, int]:
+    """The byte and image-count limits for this user: their override, else the default."""
+    defaults = settings.ATELIER
+    return {
+        "bytes": user.quota_bytes if user.quota_bytes is not None else defaults["QUOTA_BYTES"],
+        "images": (
+            user.quota_images if user.quota_images is not None else defaults["QUOTA_IMAGES"]
+        ),
+    }
+
+
+def user_storage_usage(*, user: User) -> dict[str, int]:
+    """What this user stores now: bytes of every rendition, and the number of images."""
+    usage = user.images.aggregate(
+        bytes=Coalesce(Sum("stored_bytes"), 0), images=Count("id")
+    )
+    return {"bytes": int(usage["bytes"]), "images": int(usage["images"])}

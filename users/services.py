@@ -1,0 +1,120 @@
+"""Write-side operations on accounts and their tokens."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
+
+from images.services import image_files_delete_on_commit
+from users.models import User
+
+
+class TokenRejected(Exception):
+    """A refresh token that cannot be used: invalid, expired, reused or revoked."""
+
+
+class AccountTaken(Exception):
+    """The username or email is already in use (found by the database constraint)."""
+
+
+def user_create(*, username: str, email: str, password: str) -> User:
+    """Creates an account; the caller has validated the password and uniqueness."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError as exc:
+        # Two registrations racing for one name: the constraint, not the pre-check, decides.
+        raise AccountTaken(str(exc)) from exc
+
+
+def user_update(*, user: User, email: str) -> User:
+    """Changes the account's email address."""
+    user.email = email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError as exc:
+        raise AccountTaken(str(exc)) from exc
+    return user
+
+
+def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
+    """Sets a new password and revokes every token issued before it; returns a fresh pair.
+
+    Access tokens die through simplejwt's revoke claim (a hash of the password); refresh
+    tokens are blacklisted here so they cannot mint new access tokens either.
+    """
+    validate_password(new_password, user=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        token_revoke_all(user=user)
+    return token_pair_for_user(user=user)
+
+
+def user_delete(*, user: User) -> None:
+    """Deletes the account, every image it owns and, once committed, every file of them."""
+    with transaction.atomic():
+        image_files_delete_on_commit(owner=user)
+        user.delete()
+
+
+def token_pair_for_user(*, user: User) -> dict[str, str]:
+    """A new refresh token and its access token for this user."""
+    refresh = RefreshToken.for_user(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+def token_refresh(*, raw: str) -> dict[str, str]:
+    """Exchanges a refresh token for a new pair, retiring the old one exactly once.
+
+    The old token is blacklisted with an INSERT that the one-to-one constraint allows only
+    once, so two parallel refreshes with the same token cannot both succeed.
+    """
+    try:
+        refresh = RefreshToken(raw)
+    except TokenError as exc:
+        raise TokenRejected(str(exc)) from exc
+    user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM)).first()
+    if user is None or not user.is_active:
+        raise TokenRejected("No active account found for the given token.")
+    if refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        raise TokenRejected("The user's password has been changed.")
+    try:
+        with transaction.atomic():
+            outstanding, _ = OutstandingToken.objects.get_or_create(
+                jti=refresh[jwt_settings.JTI_CLAIM],
+                defaults={
+                    "user": user,
+                    "token": raw,
+                    "created_at": datetime_from_epoch(refresh["iat"]),
+                    "expires_at": datetime_from_epoch(refresh["exp"]),
+                },
+            )
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as exc:
+        raise TokenRejected("Token is blacklisted") from exc
+    return token_pair_for_user(user=user)
+
+
+def token_blacklist(*, raw: str) -> None:
+    """Retires a refresh token (logout); an unusable token is rejected."""
+    try:
+        refresh = RefreshToken(raw)
+        refresh.blacklist()
+    except TokenError as exc:
+        raise TokenRejected(str(exc)) from exc
+
+
+def token_revoke_all(*, user: User) -> None:
+    """Blacklists every unexpired refresh token the user holds."""
+    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )

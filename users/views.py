@@ -1,0 +1,198 @@
+"""Account endpoints: register, log in with JWT, refresh, log out, and the caller's profile."""
+
+from http import HTTPStatus
+
+from django.contrib.auth import update_session_auth_hash
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView
+
+from project.schema import THROTTLED, UNAUTHENTICATED, field_errors
+from project.throttling import LoginFailureThrottle, RegisterRateThrottle, login_failure_record
+from users import services
+from users.serializers import (
+    MeSerializer,
+    PasswordChangeSerializer,
+    RefreshInputSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+)
+
+_TAKEN = {"username": ["A user with that username already exists."]}
+
+
+class RegisterView(APIView):
+    """Creates an account."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [RegisterRateThrottle]
+
+    @extend_schema(
+        operation_id="auth_register",
+        summary="Register an account",
+        description="Creates an account. Usernames and emails are unique in any letter case; "
+        "the password must pass the server's password rules.",
+        tags=["auth"],
+        request=RegisterSerializer,
+        responses={201: RegisterSerializer, 400: field_errors(), 429: THROTTLED},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.user_create(**serializer.validated_data)
+        except services.AccountTaken as exc:
+            raise ValidationError(_TAKEN) from exc
+        return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    """Exchanges a username and password for an access and a refresh token."""
+
+    throttle_classes = [LoginFailureThrottle]
+
+    @extend_schema(
+        operation_id="auth_token_obtain",
+        summary="Log in",
+        description="Returns a short-lived access token and a refresh token. Repeated failed "
+        "attempts for one username or from one address are refused with 429 for a while.",
+        tags=["auth"],
+        responses={
+            200: TokenPairSerializer,
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+            429: THROTTLED,
+        },
+        auth=[],
+    )
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            login_failure_record(request)
+            raise
+
+
+class TokenRefreshView(APIView):
+    """Rotates a refresh token: returns a new pair and retires the old refresh token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_token_refresh",
+        summary="Refresh tokens",
+        description="Returns a new access and refresh token. The refresh token sent is "
+        "retired: sending it again answers 401.",
+        tags=["auth"],
+        request=RefreshInputSerializer,
+        responses={200: TokenPairSerializer, 400: field_errors(), 401: UNAUTHENTICATED},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RefreshInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = services.token_refresh(raw=serializer.validated_data["refresh"])
+        except services.TokenRejected as exc:
+            raise AuthenticationFailed(str(exc), code="token_not_valid") from exc
+        return Response(pair)
+
+
+class LogoutView(APIView):
+    """Retires a refresh token so it can no longer be used."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="auth_logout",
+        summary="Log out",
+        description="Blacklists the refresh token. Access tokens already issued expire on "
+        "their own within minutes.",
+        tags=["auth"],
+        request=RefreshInputSerializer,
+        responses={204: OpenApiResponse(description="Logged out."), 400: field_errors(),
+                   401: UNAUTHENTICATED},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = RefreshInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.token_blacklist(raw=serializer.validated_data["refresh"])
+        except services.TokenRejected as exc:
+            raise AuthenticationFailed(str(exc), code="token_not_valid") from exc
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+
+@extend_schema(tags=["account"])
+class MeViewSet(viewsets.GenericViewSet):
+    """The caller's own account: read it, change its email, delete it, change its password."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MeSerializer
+
+    def get_object(self):  # noqa: ANN201 - the caller's own user
+        return self.request.user
+
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="Get my account",
+        description="The caller's account, with storage usage and quotas.",
+        responses={200: MeSerializer, 401: UNAUTHENTICATED},
+    )
+    def retrieve(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_update",
+        summary="Update my account",
+        description="Changes the caller's email address.",
+        responses={200: MeSerializer, 400: field_errors(), 401: UNAUTHENTICATED},
+    )
+    def partial_update(self, request: Request) -> Response:
+        serializer = MeSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "email" in serializer.validated_data:
+            try:
+                services.user_update(user=request.user, email=serializer.validated_data["email"])
+            except services.AccountTaken as exc:
+                raise ValidationError({"email": ["A user with that email already exists."]}) from exc
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_delete",
+        summary="Delete my account",
+        description="Deletes the account with every image and file it owns. Cannot be undone.",
+        responses={204: OpenApiResponse(description="Deleted."), 401: UNAUTHENTICATED},
+    )
+    def destroy(self, request: Request) -> Response:
+        services.user_delete(user=request.user)
+        return Response(status=HTTPStatus.NO_CONTENT)
+
+    @extend_schema(
+        operation_id="me_password_change",
+        summary="Change my password",
+        description="Changes the password and revokes every token issued before; returns a "
+        "fresh token pair so this client stays logged in.",
+        request=PasswordChangeSerializer,
+        responses={200: TokenPairSerializer, 400: field_errors(), 401: UNAUTHENTICATED},
+    )
+    def password(self, request: Request) -> Response:
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        pair = services.user_password_change(
+            user=request.user, new_password=serializer.validated_data["new_password"]
+        )
+        # Keep a browsable-API session alive across its own password change.
+        if request.session.session_key:
+            update_session_auth_hash(request._request, request.user)
+        return Response(pair)
