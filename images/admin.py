@@ -14,9 +14,21 @@ class ImageAdmin(admin.ModelAdmin):
     search_fields = ("title", "original_filename", "owner__username", "checksum")
     list_select_related = ("owner",)
     readonly_fields = (
-        "id", "owner", "status", "original_filename", "format", "width", "height", "size",
-        "stored_bytes", "checksum", "original_key", "processed_key", "thumbnail_key",
-        "created_at", "updated_at",
+        "id",
+        "owner",
+        "status",
+        "original_filename",
+        "format",
+        "width",
+        "height",
+        "size",
+        "stored_bytes",
+        "checksum",
+        "original_key",
+        "processed_key",
+        "thumbnail_key",
+        "created_at",
+        "updated_at",
     )
 
     def has_add_permission(self, request: object) -> bool:

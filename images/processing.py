@@ -114,9 +114,7 @@ def image_probe(fp: BinaryIO, *, max_pixels: int) -> Image.Image:
     return image
 
 
-def image_decode(
-    fp: BinaryIO, *, max_pixels: int, max_edge: int | None = None
-) -> DecodedImage:
+def image_decode(fp: BinaryIO, *, max_pixels: int, max_edge: int | None = None) -> DecodedImage:
     """Decodes an accepted image once: upright, RGB or RGBA, metadata dropped.
 
     With ``max_edge``, a JPEG is decoded at a reduced scale (DCT draft) when its long edge is

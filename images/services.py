@@ -180,9 +180,7 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
             if rendered is not None:
                 processed, thumbnail = rendered
                 new_bytes = current.size + len(processed.data) + len(thumbnail.data)
-                _quota_check(
-                    owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0
-                )
+                _quota_check(owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0)
                 obsolete = [current.processed_key, current.thumbnail_key]
                 prefix = f"{owner.pk}/{current.pk}"
                 current.processed_key = _store_rendition(prefix, "processed", processed, written)
@@ -258,8 +256,8 @@ def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:
     Locks the owner's row first, so that parallel uploads by one user queue here and each
     sees the usage the previous one committed: they cannot overshoot together.
     """
-    locked = User.objects.select_for_update().only("id", "quota_bytes", "quota_images").get(
-        pk=owner.pk
+    locked = (
+        User.objects.select_for_update().only("id", "quota_bytes", "quota_images").get(pk=owner.pk)
     )
     limits = user_quota_limits(user=locked)
     usage = user_storage_usage(user=locked)

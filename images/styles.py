@@ -173,15 +173,9 @@ STYLES: dict[str, Style] = {
             _vintage,
         ),
         Style("blur", "Soft blur", "A soft, out-of-focus look.", _blur, neighbourhood=True),
-        Style(
-            "sharpen", "Sharpen", "Crisper edges and fine detail.", _sharpen, neighbourhood=True
-        ),
-        Style(
-            "emboss", "Emboss", "A grey relief, as if pressed into metal.", _emboss, True
-        ),
-        Style(
-            "contour", "Contour", "Thin outlines of shapes on white.", _contour, True
-        ),
+        Style("sharpen", "Sharpen", "Crisper edges and fine detail.", _sharpen, neighbourhood=True),
+        Style("emboss", "Emboss", "A grey relief, as if pressed into metal.", _emboss, True),
+        Style("contour", "Contour", "Thin outlines of shapes on white.", _contour, True),
         Style("posterize", "Posterize", "A few bold flat colours, like a poster.", _posterize),
         Style("invert", "Invert", "A photographic negative.", _invert),
         Style("solarize", "Solarize", "Bright tones flipped, a darkroom effect.", _solarize),

@@ -231,7 +231,10 @@ class ImageViewSet(
 
     @_rendition_schema("original", "The uploaded bytes, unchanged (owner only).")
     @action(
-        detail=True, methods=["get"], url_path="original", url_name="original",
+        detail=True,
+        methods=["get"],
+        url_path="original",
+        url_name="original",
         permission_classes=[IsAuthenticatedOrSigned, IsOwner],
     )
     def original(self, request: Request, pk: str | None = None) -> HttpResponseBase:
@@ -239,7 +242,10 @@ class ImageViewSet(
 
     @_rendition_schema("processed", "The styled image: upright, size-capped, no metadata.")
     @action(
-        detail=True, methods=["get"], url_path="processed", url_name="processed",
+        detail=True,
+        methods=["get"],
+        url_path="processed",
+        url_name="processed",
         permission_classes=[IsAuthenticatedOrSigned, IsOwner],
     )
     def processed(self, request: Request, pk: str | None = None) -> HttpResponseBase:
@@ -247,7 +253,10 @@ class ImageViewSet(
 
     @_rendition_schema("thumbnail", "A small preview of the styled image, no metadata.")
     @action(
-        detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail",
+        detail=True,
+        methods=["get"],
+        url_path="thumbnail",
+        url_name="thumbnail",
         permission_classes=[IsAuthenticatedOrSigned, IsOwner],
     )
     def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
@@ -255,16 +264,18 @@ class ImageViewSet(
 
     def _rendition_response(self, request: Request, rendition: str) -> HttpResponseBase:
         token = request.query_params.get(SIGNATURE_PARAM)
-        if token is not None:
-            image = self._signed_object(token, rendition)
-        else:
-            image = self.get_object()
+        # A signed URL names its owner; without one, the caller's own gallery is searched.
+        image = self._signed_object(token, rendition) if token is not None else self.get_object()
         key = getattr(image, f"{rendition}_key")
-        etag = '"' + (
-            image.checksum[:40]
-            if rendition == "original"
-            else hashlib.sha256(key.encode()).hexdigest()[:40]
-        ) + '"'
+        etag = (
+            '"'
+            + (
+                image.checksum[:40]
+                if rendition == "original"
+                else hashlib.sha256(key.encode()).hexdigest()[:40]
+            )
+            + '"'
+        )
         cache_control = "private, max-age=3600"
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             response: HttpResponseBase = HttpResponseNotModified()
@@ -291,7 +302,7 @@ class ImageViewSet(
     def _signed_object(self, token: str, rendition: str) -> Image:
         try:
             image_id = Image._meta.pk.to_python(self.kwargs["pk"])
-        except Exception as exc:  # noqa: BLE001 - any malformed id is simply not found
+        except Exception as exc:
             raise NotFound() from exc
         owner_id = rendition_signature_owner(token=token, image_id=image_id, rendition=rendition)
         if owner_id is None:

@@ -24,7 +24,9 @@ def error(description: str) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description)
 
 
-def field_errors(description: str = "Invalid input: each field maps to its problems.") -> OpenApiResponse:
+def field_errors(
+    description: str = "Invalid input: each field maps to its problems.",
+) -> OpenApiResponse:
     """A 400 whose body maps field names (or ``non_field_errors``) to lists of messages."""
     return OpenApiResponse(
         {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},

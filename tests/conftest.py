@@ -24,6 +24,12 @@ def media_root(settings, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Real hashing is deliberately slow; tests check behaviour, not hash strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Throttle counters must not leak from one test into the next."""
     cache.clear()
@@ -89,9 +95,7 @@ def upload(auth_client: APIClient) -> Callable[..., dict]:
             "style": style,
             "title": title,
         }
-        response = (client or auth_client).post(
-            reverse("image-list"), payload, format="multipart"
-        )
+        response = (client or auth_client).post(reverse("image-list"), payload, format="multipart")
         assert response.status_code == 201, response.content
         return response.json()
 

@@ -1,6 +1,7 @@
 """Factories for test data: accounts, and real image files made with Pillow."""
 
 import io
+import random
 
 import factory
 from PIL import Image as PILImage
@@ -22,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def _save(obj, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
 
@@ -32,9 +33,19 @@ def image_bytes(
     size: tuple[int, int] = (64, 48),
     color: tuple[int, ...] = (200, 80, 40),
     mode: str = "RGB",
+    noisy: bool = False,
     **save_kwargs: object,
 ) -> bytes:
-    """A real image file in ``fmt``, with a gradient so styles visibly change it."""
+    """A real image file in ``fmt``, with a gradient so styles visibly change it.
+
+    ``noisy`` fills it with seeded random pixels instead, which no codec compresses much.
+    """
+    if noisy:
+        rng = random.Random(size[0] * 7919 + size[1])
+        raw = rng.randbytes(size[0] * size[1] * len(mode))
+        buffer = io.BytesIO()
+        PILImage.frombytes(mode, size, raw).save(buffer, format=fmt, **save_kwargs)
+        return buffer.getvalue()
     image = PILImage.new(mode, size, color)
     pixels = image.load()
     for x in range(0, size[0], max(1, size[0] // 16)):

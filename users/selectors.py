@@ -36,7 +36,5 @@ def user_quota_limits(*, user: User) -> dict[str, int]:
 
 def user_storage_usage(*, user: User) -> dict[str, int]:
     """What this user stores now: bytes of every rendition, and the number of images."""
-    usage = user.images.aggregate(
-        bytes=Coalesce(Sum("stored_bytes"), 0), images=Count("id")
-    )
+    usage = user.images.aggregate(bytes=Coalesce(Sum("stored_bytes"), 0), images=Count("id"))
     return {"bytes": int(usage["bytes"]), "images": int(usage["images"])}

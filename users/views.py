@@ -119,8 +119,11 @@ class LogoutView(APIView):
         "their own within minutes.",
         tags=["auth"],
         request=RefreshInputSerializer,
-        responses={204: OpenApiResponse(description="Logged out."), 400: field_errors(),
-                   401: UNAUTHENTICATED},
+        responses={
+            204: OpenApiResponse(description="Logged out."),
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -140,7 +143,7 @@ class MeViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
 
-    def get_object(self):  # noqa: ANN201 - the caller's own user
+    def get_object(self):
         return self.request.user
 
     @extend_schema(
@@ -165,7 +168,9 @@ class MeViewSet(viewsets.GenericViewSet):
             try:
                 services.user_update(user=request.user, email=serializer.validated_data["email"])
             except services.AccountTaken as exc:
-                raise ValidationError({"email": ["A user with that email already exists."]}) from exc
+                raise ValidationError(
+                    {"email": ["A user with that email already exists."]}
+                ) from exc
         return Response(MeSerializer(request.user).data)
 
     @extend_schema(

@@ -6,26 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('images', '0001_initial'),
+        ("images", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='image',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to=settings.AUTH_USER_MODEL),
+            model_name="image",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="images",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='image',
-            index=models.Index(fields=['owner', 'created_at', 'id'], name='image_owner_created_idx'),
+            model_name="image",
+            index=models.Index(
+                fields=["owner", "created_at", "id"], name="image_owner_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='image',
-            index=models.Index(fields=['owner', 'checksum'], name='image_owner_checksum_idx'),
+            model_name="image",
+            index=models.Index(fields=["owner", "checksum"], name="image_owner_checksum_idx"),
         ),
     ]
