@@ -145,6 +145,99 @@ def image_decode(fp: BinaryIO, *, max_pixels: int, max_edge: int | None = None) 
     return DecodedImage(image=pixels, format=source_format, width=width, height=height)
 
 
+def image_payload_end(data: bytes, image_format: str) -> int:
+    """Where the image's own bytes end; anything after is a trailer (a zip, HTML, a script).
+
+    Polyglot files hide a second document after a valid image. Atelier stores the original
+    only up to this point, so nothing it serves carries a stowaway. Walks the container's
+    structure (PNG chunks, JPEG segments and entropy-coded scans, GIF blocks, the RIFF size);
+    raises ``ImageRejected`` if the structure cannot be walked to its end.
+    """
+    try:
+        walker = _PAYLOAD_WALKERS[image_format]
+        end = walker(data)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
+    if end > len(data):
+        raise ImageRejected("corrupt", "The image file is corrupt or truncated.")
+    return end
+
+
+def _png_end(data: bytes) -> int:
+    pos = 8
+    while True:
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if len(kind) < 4:
+            raise ValueError("PNG ends before IEND")
+        pos += 12 + length
+        if kind == b"IEND":
+            return pos
+
+
+def _jpeg_end(data: bytes) -> int:
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("no SOI")
+    pos = 2
+    size = len(data)
+    while pos < size:
+        if data[pos] != 0xFF:
+            raise ValueError("expected a marker")
+        while data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:  # EOI
+            return pos
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            continue
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2:
+            raise ValueError("bad segment length")
+        pos += length
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
+            while True:
+                pos = data.index(b"\xff", pos)
+                following = data[pos + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    pos += 1 if following == 0xFF else 2
+                    continue
+                break
+    raise ValueError("JPEG ends before EOI")
+
+
+def _gif_end(data: bytes) -> int:
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
+    while True:
+        block = data[pos]
+        if block == 0x3B:  # trailer
+            return pos + 1
+        if block == 0x21:  # extension: label, then sub-blocks
+            pos = _gif_skip_sub_blocks(data, pos + 2)
+        elif block == 0x2C:  # image descriptor, optional local table, LZW size, sub-blocks
+            local = data[pos + 9]
+            pos += 10 + (3 * 2 ** ((local & 0x07) + 1) if local & 0x80 else 0)
+            pos = _gif_skip_sub_blocks(data, pos + 1)
+        else:
+            raise ValueError("unknown GIF block")
+
+
+def _gif_skip_sub_blocks(data: bytes, pos: int) -> int:
+    while True:
+        length = data[pos]
+        pos += 1 + length
+        if length == 0:
+            return pos
+
+
+def _webp_end(data: bytes) -> int:
+    return 8 + int.from_bytes(data[4:8], "little")
+
+
+_PAYLOAD_WALKERS = {"PNG": _png_end, "JPEG": _jpeg_end, "GIF": _gif_end, "WEBP": _webp_end}
+
+
 def renditions_render(
     decoded: DecodedImage, *, style: str, max_edge: int, thumbnail_edge: int
 ) -> tuple[Rendition, Rendition]:

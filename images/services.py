@@ -6,6 +6,7 @@ after it commits. So a failure leaves either the old state or the new one, never
 its files or a file without its row.
 """
 
+import hashlib
 import logging
 import secrets
 import unicodedata
@@ -81,7 +82,6 @@ def image_create(
     style: str,
     title: str = "",
     filename: str | None = None,
-    checksum: str | None = None,
 ) -> Image:
     """Validates, renders and stores an upload as a new image in ``owner``'s gallery.
 
@@ -95,10 +95,18 @@ def image_create(
         raise UploadTooLarge(size=size, limit=limits["MAX_UPLOAD_BYTES"])
     if size == 0:
         raise ImageRejected("empty", "The file is empty.")
-    checksum = checksum or processing.file_sha256(upload)
     decoded = processing.image_decode(
         upload, max_pixels=limits["MAX_PIXELS"], max_edge=limits["PROCESSED_MAX_EDGE"]
     )
+    upload.seek(0)
+    data = upload.read()
+    end = processing.image_payload_end(data, decoded.format)
+    # The original is kept byte for byte, up to the end of the image itself: a trailer
+    # (the second half of a polyglot) is dropped rather than stored and served.
+    original: File = upload if end == len(data) else ContentFile(data[:end])
+    size = end
+    checksum = hashlib.sha256(memoryview(data)[:end]).hexdigest()
+    del data
     processed, thumbnail = processing.renditions_render(
         decoded,
         style=style,
@@ -112,9 +120,9 @@ def image_create(
         with transaction.atomic():
             stored_bytes = size + len(processed.data) + len(thumbnail.data)
             _quota_check(owner=owner, add_bytes=stored_bytes, add_images=1)
-            upload.seek(0)
+            original.seek(0)
             original_key = _store(
-                f"{prefix}/original.{processing.EXTENSIONS[decoded.format]}", upload, written
+                f"{prefix}/original.{processing.EXTENSIONS[decoded.format]}", original, written
             )
             processed_key = _store_rendition(prefix, "processed", processed, written)
             thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)

@@ -80,11 +80,22 @@ class LoginView(TokenObtainPairView):
             raise
 
 
-class TokenRefreshView(APIView):
-    """Rotates a refresh token: returns a new pair and retires the old refresh token."""
+class TokenEndpoint(APIView):
+    """Base for endpoints that take a token in the body instead of a header.
+
+    A rejected token is a 401 with a ``WWW-Authenticate`` challenge; without this, DRF turns
+    an authentication failure on a view with no authenticators into a 403.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenRefreshView(TokenEndpoint):
+    """Rotates a refresh token: returns a new pair and retires the old refresh token."""
 
     @extend_schema(
         operation_id="auth_token_refresh",
@@ -106,11 +117,8 @@ class TokenRefreshView(APIView):
         return Response(pair)
 
 
-class LogoutView(APIView):
+class LogoutView(TokenEndpoint):
     """Retires a refresh token so it can no longer be used."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="auth_logout",

@@ -69,7 +69,6 @@ def _import_one(*, owner: User, path: Path, style: str) -> tuple[str, str]:
                 upload=File(handle, name=path.name),
                 style=style,
                 filename=path.name,
-                checksum=checksum,
             )
         except services.ImageRejected as exc:
             return "rejected", exc.message

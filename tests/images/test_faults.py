@@ -1,0 +1,117 @@
+"""Faults mid-change: a full disk, a failing database, a rolled-back delete. Nothing is lost.
+
+The faults are injected into the storage backend and the database layer beneath the code
+under test; the upload pipeline itself runs for real.
+"""
+
+import errno
+from http import HTTPStatus
+
+import pytest
+from django.core.files.storage import FileSystemStorage
+from django.db import OperationalError, transaction
+from django.urls import reverse
+
+from images import services
+from images.models import Image
+from tests.factories import image_bytes
+
+
+@pytest.fixture
+def disk_full_after(monkeypatch):
+    """Makes the storage fail with ENOSPC after ``n`` files were written."""
+
+    def _arm(n: int) -> None:
+        real_save = FileSystemStorage._save
+        calls = {"count": 0}
+
+        def flaky_save(self, name, content):
+            calls["count"] += 1
+            if calls["count"] > n:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_save(self, name, content)
+
+        monkeypatch.setattr(FileSystemStorage, "_save", flaky_save)
+
+    return _arm
+
+
+def _upload(client):
+    return client.post(
+        reverse("image-list"),
+        {"file": image_bytes_file(), "style": "sepia"},
+        format="multipart",
+    )
+
+
+def image_bytes_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("p.jpg", image_bytes(), content_type="image/jpeg")
+
+
+class TestStorageFailure:
+    @pytest.mark.parametrize("files_before_failure", [0, 1, 2])
+    def test_disk_full_mid_upload_is_503_with_no_row_and_no_partial_files(
+        self, auth_client, media_root, disk_full_after, files_before_failure
+    ):
+        disk_full_after(files_before_failure)
+        response = _upload(auth_client)
+        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        body = response.json()
+        assert "nothing was saved" in body["detail"]
+        assert "No space" not in str(body) and str(media_root) not in str(body)
+        assert Image.objects.count() == 0
+        assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+    def test_disk_full_during_restyle_keeps_the_old_renditions(
+        self, auth_client, upload, media_root, disk_full_after, assert_storage_consistent
+    ):
+        image = upload(style="none")
+        before = Image.objects.get(pk=image["id"])
+        disk_full_after(1)
+        response = auth_client.patch(
+            reverse("image-detail", kwargs={"pk": image["id"]}), {"style": "invert"}
+        )
+        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        after = Image.objects.get(pk=image["id"])
+        assert (after.style, after.processed_key) == ("none", before.processed_key)
+        assert_storage_consistent()
+
+
+class TestDatabaseFailure:
+    def test_database_failing_after_files_are_written_removes_them(
+        self, auth_client, media_root, monkeypatch
+    ):
+        def failing_create(*args, **kwargs):
+            raise OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr(Image.objects, "create", failing_create)
+        response = _upload(auth_client)
+        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        assert "server closed" not in response.json()["detail"]
+        assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+
+class TestDeleteRollback:
+    def test_rolled_back_delete_keeps_row_and_files(
+        self,
+        user,
+        upload,
+        media_root,
+        django_capture_on_commit_callbacks,
+        assert_storage_consistent,
+    ):
+        image = upload()
+
+        class Abort(Exception):
+            pass
+
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with pytest.raises(Abort), transaction.atomic():
+                services.image_delete(owner=user, image_id=image["id"])
+                raise Abort()
+        assert callbacks == []
+        assert Image.objects.filter(pk=image["id"]).exists()
+        assert len([p for p in media_root.rglob("*") if p.is_file()]) == 3
+        assert_storage_consistent()
