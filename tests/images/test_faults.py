@@ -112,9 +112,11 @@ class TestDeleteRollback:
                 services.image_delete(owner=user, image_id=image["id"])
                 raise Abort()
 
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with pytest.raises(Abort):
-                delete_then_fail()
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(Abort),
+        ):
+            delete_then_fail()
         assert callbacks == []
         assert Image.objects.filter(pk=image["id"]).exists()
         assert len([p for p in media_root.rglob("*") if p.is_file()]) == 3
