@@ -109,7 +109,12 @@ def _rendition_schema(rendition: str, what: str) -> Any:
         operation_id="images_list",
         summary="List my images",
         description="The caller's own images, newest first, one cursor page at a time.",
-        responses={200: ImageSerializer(many=True), 400: field_errors(), 401: UNAUTHENTICATED},
+        responses={
+            200: ImageSerializer(many=True),
+            400: field_errors("A filter value is invalid."),
+            401: UNAUTHENTICATED,
+            404: error("The cursor is invalid."),
+        },
     ),
     retrieve=extend_schema(
         operation_id="images_retrieve",

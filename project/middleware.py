@@ -23,6 +23,10 @@ class ApiJsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request) and _has_nul(request):
+            # PostgreSQL cannot store or compare NUL characters; refuse them up front
+            # rather than let a search or filter fail deep in the database driver.
+            return json_error(400, "Query parameters must not contain NUL characters.")
         response = self.get_response(request)
         if (
             _is_api(request)
@@ -43,6 +47,10 @@ class ApiJsonErrorsMiddleware:
             return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return json_error(500)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in request.GET.items())
 
 
 def _is_api(request: HttpRequest) -> bool:

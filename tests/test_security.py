@@ -60,3 +60,10 @@ def test_media_is_not_served_by_url(auth_client, upload, media_root):
     key = next(p for p in media_root.rglob("*") if p.is_file()).relative_to(media_root)
     for prefix in ("/media/", "/var/media/", "/static/../var/media/"):
         assert auth_client.get(f"{prefix}{key.as_posix()}").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_nul_in_query_parameters_is_400_not_a_database_error(auth_client):
+    for params in ({"search": "a\x00b"}, {"checksum": "\x00"}, {"created_after\x00": "1"}):
+        response = auth_client.get(reverse("image-list"), params)
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "NUL" in response.json()["detail"]
