@@ -1,6 +1,7 @@
 """Write-side operations on accounts and their tokens."""
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -79,7 +80,10 @@ def token_refresh(*, raw: str) -> dict[str, str]:
         refresh = RefreshToken(raw)
     except TokenError as exc:
         raise TokenRejected(str(exc)) from exc
-    user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM)).first()
+    try:
+        user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM)).first()
+    except DjangoValidationError:
+        user = None  # a user id that is not a UUID names no account
     if user is None or not user.is_active:
         raise TokenRejected("No active account found for the given token.")
     if refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
@@ -106,7 +110,7 @@ def token_blacklist(*, raw: str) -> None:
     try:
         refresh = RefreshToken(raw)
         refresh.blacklist()
-    except TokenError as exc:
+    except (TokenError, DjangoValidationError) as exc:
         raise TokenRejected(str(exc)) from exc
 
 

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from project.schema import THROTTLED, UNAUTHENTICATED, field_errors
 from project.throttling import LoginFailureThrottle, RegisterRateThrottle, login_failure_record
 from users import services
+from users.selectors import user_email_taken, user_username_taken
 from users.serializers import (
     MeSerializer,
     PasswordChangeSerializer,
@@ -24,6 +25,16 @@ from users.serializers import (
 )
 
 _TAKEN = {"username": ["A user with that username already exists."]}
+
+
+def _taken_errors(data: dict) -> dict[str, list[str]]:
+    """Which of username and email a lost registration race took, as field errors."""
+    errors = {}
+    if user_username_taken(username=data["username"]):
+        errors["username"] = ["A user with that username already exists."]
+    if user_email_taken(email=data["email"]):
+        errors["email"] = ["A user with that email already exists."]
+    return errors or _TAKEN
 
 
 class RegisterView(APIView):
@@ -49,7 +60,7 @@ class RegisterView(APIView):
         try:
             user = services.user_create(**serializer.validated_data)
         except services.AccountTaken as exc:
-            raise ValidationError(_TAKEN) from exc
+            raise ValidationError(_taken_errors(serializer.validated_data)) from exc
         return Response(RegisterSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
