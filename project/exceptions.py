@@ -1,16 +1,15 @@
-"""API-wide error handling: every error under /api/ is a JSON body that says what went wrong."""
+"""API error types and the JSON error body shared by DRF views and plain Django responses.
 
-import logging
+This module must not import ``rest_framework.views``: DRF's ``APIView`` loads the parser
+classes from settings while it is imported, and ``images.uploads`` (a parser) imports from
+here, so that import would be circular. The exception handler lives in ``project.handlers``.
+"""
+
 from http import HTTPStatus
-from typing import Any
 
 from django.http import JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import APIException, Throttled
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
-
-logger = logging.getLogger(__name__)
+from rest_framework.exceptions import APIException
 
 
 class PayloadTooLarge(APIException):
@@ -27,27 +26,6 @@ class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is temporarily unavailable; nothing was saved. Try again."
     default_code = "service_unavailable"
-
-
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus a ``Retry-After``-aware throttle message and extra fields.
-
-    An ``APIException`` may carry ``extra`` (a dict) to add machine-readable facts, such as
-    the limit that was hit, next to ``detail``.
-    """
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, Throttled) and exc.wait is not None:
-        response.data = {
-            "detail": "Too many requests. Try again later.",
-            "code": "throttled",
-            "retry_after": int(exc.wait),
-        }
-    extra = getattr(exc, "extra", None)
-    if extra and isinstance(response.data, dict):
-        response.data.update(extra)
-    return response
 
 
 def json_error(status_code: int, detail: str | None = None) -> JsonResponse:

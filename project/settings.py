@@ -170,7 +170,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "project.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "project.handlers.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_username": env.str("ATELIER_THROTTLE_LOGIN_USERNAME", default="10/15m"),
         "login_ip": env.str("ATELIER_THROTTLE_LOGIN_IP", default="10/15m"),

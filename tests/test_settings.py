@@ -67,3 +67,26 @@ class TestCors:
         assert "authorization" in response["Access-Control-Allow-Headers"]
         other = api_client.get(reverse("style-list"), HTTP_ORIGIN="https://evil.example")
         assert "Access-Control-Allow-Origin" not in other
+
+
+class TestEntryPoints:
+    @pytest.mark.parametrize("module", ["project.wsgi", "project.asgi"])
+    def test_server_entry_point_imports_first_in_a_fresh_process(self, module):
+        # gunicorn imports the WSGI module before anything else; an import cycle among the
+        # settings' classes (parsers, handlers) would only show up here.
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}; print('ok')"],
+            cwd=ROOT,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+                "DJANGO_ENV": "production",
+                "DJANGO_SECRET_KEY": "k3y-" + "Zq8rT2vW" * 8,
+                "DJANGO_ALLOWED_HOSTS": "atelier.example.com",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "ok"
