@@ -54,6 +54,30 @@ class ImageCursorPagination(CursorPagination):
     max_page_size = 100
     ordering = "-created_at"
 
+    def get_page_size(self, request: Request) -> int:
+        # DRF quietly falls back to the default for a page_size it cannot read; say so instead.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise ValidationError({self.page_size_query_param: ["A whole number, 1 or more."]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = (
+                    f"Images per page (default {self.page_size}); "
+                    f"more than {self.max_page_size} gives {self.max_page_size}."
+                )
+        return parameters
+
 
 class OwnedQuerysetMixin:
     """Owns the per-user filtering, so no viewset can forget it.
@@ -101,6 +125,8 @@ def _rendition_schema(rendition: str, what: str) -> Any:
         "`urls` (no token needed). Another account's image is a 404.",
         parameters=[_ID_PARAMETER, _SIGNATURE_PARAMETER],
         responses=_RENDITION_RESPONSES,
+        # A signed URL needs no credentials at all.
+        auth=[{"jwtAuth": []}, {"cookieAuth": []}, {}],
     )
 
 

@@ -7,8 +7,10 @@ from rest_framework import serializers
 class ErrorSerializer(serializers.Serializer):
     """An error: a human-readable ``detail`` and, where useful, a machine-readable ``code``."""
 
-    detail = serializers.CharField(read_only=True)
-    code = serializers.CharField(read_only=True, required=False)
+    # Not read-only: drf-spectacular marks every read-only field required, and most errors
+    # (DRF's own 401, 404, 405...) carry no code.
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
 
 
 ValidationErrorSerializer = inline_serializer(
@@ -29,7 +31,12 @@ def field_errors(
 ) -> OpenApiResponse:
     """A 400 whose body maps field names (or ``non_field_errors``) to lists of messages."""
     return OpenApiResponse(
-        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        {
+            "type": "object",
+            # A body that cannot be parsed at all is answered with a single `detail`.
+            "properties": {"detail": {"type": "string"}},
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
         description=description,
     )
 
@@ -37,3 +44,19 @@ def field_errors(
 UNAUTHENTICATED = error("Missing, invalid or expired credentials.")
 NOT_FOUND = error("No such image in your gallery.")
 THROTTLED = error("Too many requests; see the Retry-After header.")
+
+
+def document_query_rejection(result: dict, **kwargs: object) -> dict:
+    """Documents the 400 the middleware gives any API request with a NUL in its query."""
+    for path_item in result["paths"].values():
+        for operation in path_item.values():
+            operation["responses"].setdefault(
+                "400",
+                {
+                    "description": "A query parameter contains a NUL character.",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            )
+    return result

@@ -1,0 +1,364 @@
+"""A Python client generated from schema.yml drives the whole gallery flow against a live server.
+
+openapi-python-client writes the package into a temporary directory; every call goes over HTTP
+to pytest-django's live server, and every answer must parse into the generated model the
+schema names for it: a response the schema gets wrong shows up as ``None``, a dict, or a crash.
+"""
+
+import importlib
+import io
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+from django.conf import settings
+from PIL import Image as PILImage
+
+from tests.clients.conftest import LiveApi
+from tests.factories import image_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = ROOT / "schema.yml"
+QUICKSTART = ROOT / "examples" / "sdk_quickstart.py"
+PACKAGE = "atelier_client"
+PASSWORD = "a-long-pass-phrase-for-the-sdk"
+# The renditions are image/*; the generator returns raw bytes only for application/octet-stream.
+# No post-hooks (ruff formatting of the output), so any warning at all fails generation.
+SDK_CONFIG = {
+    "post_hooks": [],
+    "content_type_overrides": {
+        media_type: "application/octet-stream"
+        for media_type in ("image/jpeg", "image/png", "image/webp", "image/gif")
+    },
+}
+
+Load = Callable[[str], ModuleType]
+
+
+def generate_client(schema_file: Path, root: Path) -> Path:
+    """Generates the ``atelier_client`` package under ``root``; fails on any generator warning."""
+    config = root / "sdk-config.yml"
+    config.write_text(yaml.safe_dump(SDK_CONFIG))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            "--path",
+            str(schema_file),
+            "--output-path",
+            str(root / PACKAGE),
+            "--meta",
+            "none",
+            "--config",
+            str(config),
+            "--fail-on-warning",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"generation warned or failed:\n{result.stdout}{result.stderr}"
+    return root
+
+
+@pytest.fixture(scope="session")
+def sdk_dir(tmp_path_factory) -> Path:
+    """The directory holding the generated ``atelier_client`` package."""
+    root = tmp_path_factory.mktemp("sdk")
+    return generate_client(SCHEMA_FILE, root)
+
+
+@pytest.fixture(scope="session")
+def load(sdk_dir: Path) -> Iterator[Load]:
+    """Imports modules of the generated package by their dotted name inside it."""
+    sys.path.insert(0, str(sdk_dir))
+    try:
+        yield lambda name: importlib.import_module(f"{PACKAGE}.{name}" if name else PACKAGE)
+    finally:
+        sys.path.remove(str(sdk_dir))
+        for name in [n for n in sys.modules if n == PACKAGE or n.startswith(f"{PACKAGE}.")]:
+            del sys.modules[name]
+
+
+def jpeg(size: tuple[int, int] = (400, 300)) -> io.BytesIO:
+    return io.BytesIO(image_bytes(size=size))
+
+
+def decoded(data: bytes) -> PILImage.Image:
+    with PILImage.open(io.BytesIO(data)) as image:
+        image.load()
+        return image
+
+
+def cursor_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["cursor"][0]
+
+
+def log_in(load: Load, live_api: LiveApi, username: str) -> object:
+    """Registers ``username`` and logs in through the SDK; returns an authenticated client."""
+    client_module, models = load(""), load("models")
+    auth_register, auth_token_obtain = (
+        load("api.auth.auth_register"),
+        load("api.auth.auth_token_obtain"),
+    )
+    anonymous = client_module.Client(base_url=live_api.base_url, raise_on_unexpected_status=True)
+
+    registered = auth_register.sync_detailed(
+        client=anonymous,
+        body=models.RegisterRequest(
+            username=username, email=f"{username}@example.com", password=PASSWORD
+        ),
+    )
+    assert registered.status_code == HTTPStatus.CREATED
+    assert isinstance(registered.parsed, models.Register)
+    assert registered.parsed.username == username
+    assert isinstance(registered.parsed.id, uuid.UUID)
+
+    tokens = auth_token_obtain.sync_detailed(
+        client=anonymous,
+        body=models.TokenObtainPairRequest(username=username, password=PASSWORD),
+    )
+    assert isinstance(tokens.parsed, models.TokenPair)
+    return client_module.AuthenticatedClient(
+        base_url=live_api.base_url, token=tokens.parsed.access, raise_on_unexpected_status=True
+    )
+
+
+def test_committed_schema_generates_an_importable_client(tmp_path):
+    root = generate_client(SCHEMA_FILE, tmp_path)
+    modules = sorted(
+        ".".join(path.relative_to(root).with_suffix("").parts)
+        for path in (root / PACKAGE / "api").rglob("*.py")
+        if path.name != "__init__.py"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "; ".join(f"import {module}" for module in modules)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_generated_client_has_a_function_for_every_operation(load):
+    schema = yaml.safe_load(SCHEMA_FILE.read_text())
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            tag, operation_id = operation["tags"][0], operation["operationId"]
+            module = load(f"api.{tag}.{operation_id}")
+            assert callable(module.sync_detailed), operation_id
+
+
+def test_sdk_walks_the_whole_gallery_flow(load, live_api):
+    models, types = load("models"), load("types")
+    me_retrieve = load("api.account.me_retrieve")
+    styles_list = load("api.styles.styles_list")
+    images_upload = load("api.images.images_upload")
+    images_list = load("api.images.images_list")
+    images_retrieve = load("api.images.images_retrieve")
+    images_thumbnail_download = load("api.images.images_thumbnail_download")
+    images_update = load("api.images.images_update")
+    images_delete = load("api.images.images_delete")
+    api = log_in(load, live_api, "ada")
+
+    me = me_retrieve.sync_detailed(client=api)
+    assert isinstance(me.parsed, models.Me)
+    assert me.parsed.username == "ada"
+    assert isinstance(me.parsed.quota, models.Quota)
+    assert me.parsed.quota.images_used == 0
+
+    styles = styles_list.sync_detailed(client=api)
+    assert isinstance(styles.parsed, list)
+    assert all(isinstance(style, models.Style) for style in styles.parsed)
+    assert {style.name for style in styles.parsed} == {style.value for style in models.StyleEnum}
+
+    uploaded = []
+    for title, style in [
+        ("harbour", models.StyleEnum.SEPIA),
+        ("market", models.StyleEnum.GRAYSCALE),
+        ("lighthouse", models.StyleEnum.SEPIA),
+    ]:
+        answer = images_upload.sync_detailed(
+            client=api,
+            body=models.ImageCreateRequest(
+                file=types.File(payload=jpeg(), file_name=f"{title}.jpg", mime_type="image/jpeg"),
+                style=style,
+                title=title,
+            ),
+        )
+        assert answer.status_code == HTTPStatus.CREATED
+        assert isinstance(answer.parsed, models.Image)
+        assert isinstance(answer.parsed.urls, models.ImageUrls)
+        assert answer.parsed.style is style
+        assert answer.parsed.status is models.ImageStatusEnum.READY
+        assert answer.headers["location"] == live_api.url("image-detail", pk=answer.parsed.id)
+        uploaded.append(answer.parsed)
+    harbour, market, lighthouse = uploaded
+
+    sepia = images_list.sync_detailed(client=api, style=models.ImagesListStyle.SEPIA)
+    assert isinstance(sepia.parsed, models.PaginatedImageList)
+    assert [image.id for image in sepia.parsed.results] == [lighthouse.id, harbour.id]
+    assert all(isinstance(image, models.Image) for image in sepia.parsed.results)
+
+    seen, pages, cursor = [], 0, types.UNSET
+    while True:
+        page = images_list.sync_detailed(client=api, page_size=1, cursor=cursor)
+        assert isinstance(page.parsed, models.PaginatedImageList)
+        assert len(page.parsed.results) == 1
+        seen.append(page.parsed.results[0].id)
+        pages += 1
+        if not page.parsed.next_:
+            break
+        cursor = cursor_of(page.parsed.next_)
+    assert pages == 3
+    assert seen == [lighthouse.id, market.id, harbour.id]
+    assert page.parsed.previous
+
+    thumbnail = images_thumbnail_download.sync_detailed(harbour.id, client=api)
+    assert thumbnail.status_code == HTTPStatus.OK
+    assert isinstance(thumbnail.parsed, types.File)
+    sepia_thumbnail = thumbnail.parsed.payload.read()
+    assert decoded(sepia_thumbnail).format == "JPEG"
+    assert max(decoded(sepia_thumbnail).size) == settings.ATELIER["THUMBNAIL_EDGE"]
+
+    # The signed URL works with no token at all (the generator still types the client as
+    # AuthenticatedClient: it ignores an optional `{}` security requirement).
+    anonymous = load("").Client(base_url=live_api.base_url, raise_on_unexpected_status=True)
+    signed = images_thumbnail_download.sync_detailed(
+        harbour.id, client=anonymous, sig=parse_qs(urlsplit(harbour.urls.thumbnail).query)["sig"][0]
+    )
+    assert isinstance(signed.parsed, types.File)
+    assert signed.parsed.payload.read() == sepia_thumbnail
+
+    restyled = images_update.sync_detailed(
+        harbour.id,
+        client=api,
+        body=models.PatchedImageUpdateRequest(style=models.StyleEnum.PENCIL_SKETCH, title="quay"),
+    )
+    assert isinstance(restyled.parsed, models.Image)
+    assert restyled.parsed.style is models.StyleEnum.PENCIL_SKETCH
+    assert restyled.parsed.title == "quay"
+    again = images_thumbnail_download.sync_detailed(harbour.id, client=api)
+    assert isinstance(again.parsed, types.File)
+    assert again.parsed.payload.read() != sepia_thumbnail
+
+    fetched = images_retrieve.sync_detailed(harbour.id, client=api)
+    assert isinstance(fetched.parsed, models.Image)
+    assert fetched.parsed.updated_at >= fetched.parsed.created_at
+
+    deleted = images_delete.sync_detailed(harbour.id, client=api)
+    assert deleted.status_code == HTTPStatus.NO_CONTENT
+    remaining = images_list.sync_detailed(client=api)
+    assert isinstance(remaining.parsed, models.PaginatedImageList)
+    assert [image.id for image in remaining.parsed.results] == [lighthouse.id, market.id]
+
+
+def test_sdk_parses_rejected_input_as_field_errors(load, live_api):
+    models, types = load("models"), load("types")
+    auth_register, images_upload = load("api.auth.auth_register"), load("api.images.images_upload")
+    api = log_in(load, live_api, "bea")
+
+    not_an_image = images_upload.sync_detailed(
+        client=api,
+        body=models.ImageCreateRequest(
+            file=types.File(payload=io.BytesIO(b"just text"), file_name="notes.jpg"),
+        ),
+    )
+    assert not_an_image.status_code == HTTPStatus.BAD_REQUEST
+    assert isinstance(not_an_image.parsed, models.ImagesUploadResponse400)
+    assert not_an_image.parsed["file"]
+
+    anonymous = load("").Client(base_url=live_api.base_url, raise_on_unexpected_status=True)
+    taken = auth_register.sync_detailed(
+        client=anonymous,
+        body=models.RegisterRequest(username="BEA", email="other@example.com", password=PASSWORD),
+    )
+    assert taken.status_code == HTTPStatus.BAD_REQUEST
+    assert isinstance(taken.parsed, models.AuthRegisterResponse400)
+    assert taken.parsed["username"]
+
+
+def test_sdk_parses_a_missing_image_as_an_error(load, live_api):
+    models, images_retrieve = load("models"), load("api.images.images_retrieve")
+    api = log_in(load, live_api, "cai")
+    answer = images_retrieve.sync_detailed(uuid.uuid4(), client=api)
+    assert answer.status_code == HTTPStatus.NOT_FOUND
+    assert isinstance(answer.parsed, models.Error)
+    assert answer.parsed.detail
+
+
+def test_quickstart_runs_against_the_live_server(sdk_dir, live_api, tmp_path):
+    photo = tmp_path / "harbour.jpg"
+    photo.write_bytes(image_bytes(size=(800, 600)))
+    thumbnail = tmp_path / "thumb.jpg"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(QUICKSTART),
+            "--base-url",
+            live_api.base_url,
+            "--username",
+            "dee",
+            "--password",
+            PASSWORD,
+            "--register",
+            "--style",
+            "vintage",
+            "--thumbnail",
+            str(thumbnail),
+            str(photo),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(sdk_dir)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "registered dee" in result.stdout
+    assert "800x600 JPEG, vintage" in result.stdout
+    assert "1 image(s) in the gallery" in result.stdout
+    assert "restyled" in result.stdout and "pencil_sketch" in result.stdout
+    assert "(204)" in result.stdout
+    assert max(decoded(thumbnail.read_bytes()).size) == settings.ATELIER["THUMBNAIL_EDGE"]
+
+    access = live_api.tokens("dee", PASSWORD)["access"]
+    listed = live_api.http.get(
+        live_api.url("image-list"), headers={"Authorization": f"Bearer {access}"}
+    )
+    assert listed.json()["results"] == []
+
+
+def test_quickstart_type_checks_against_the_generated_client(sdk_dir, tmp_path):
+    pytest.importorskip("mypy")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--follow-imports=silent",
+            "--cache-dir",
+            str(tmp_path / "mypy-cache"),
+            str(QUICKSTART),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, "MYPYPATH": str(sdk_dir)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
