@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format schema migrate bench bench-smoke load clean
+.PHONY: run test lint format schema sdk migrate bench bench-smoke load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ format: $(VENV)/.dev
 
 schema: $(VENV)/.runtime
 	$(BIN)/python manage.py spectacular --file schema.yml --validate --fail-on-warn
+
+sdk: $(VENV)/.dev
+	rm -rf var/sdk/atelier_client
+	mkdir -p var/sdk
+	$(BIN)/openapi-python-client generate --path schema.yml --output-path var/sdk/atelier_client \
+		--meta none --config sdk-config.yml
 
 clean:
 	rm -rf $(VENV) var

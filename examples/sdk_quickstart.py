@@ -1,24 +1,13 @@
 """Atelier from Python with a client generated from the OpenAPI schema: the whole gallery flow.
 
-Generate the client once (openapi-python-client reads schema.yml, the same document the server
-serves at /api/v1/schema/). The renditions are answered as image/jpeg, image/png, image/webp or
-image/gif; the generator only returns raw bytes for application/octet-stream, so map them::
+Generate the client once: ``make sdk`` runs openapi-python-client on schema.yml (the same
+document the server serves at /api/v1/schema/) with the settings in sdk-config.yml, and writes
+the package to ``var/sdk/atelier_client``.
 
-    cat > sdk-config.yml <<'EOF'
-    content_type_overrides:
-      image/jpeg: application/octet-stream
-      image/png: application/octet-stream
-      image/webp: application/octet-stream
-      image/gif: application/octet-stream
-    EOF
-    pip install openapi-python-client
-    openapi-python-client generate --path schema.yml --output-path atelier_client \\
-        --meta none --config sdk-config.yml
-
-That writes the importable package ``atelier_client`` (it needs ``httpx`` and ``attrs``). Then,
+The package needs ``httpx`` and ``attrs`` (both in requirements-dev.txt). Then,
 with the server running (``make run``) and the package's parent directory on ``PYTHONPATH``::
 
-    PYTHONPATH=. python examples/sdk_quickstart.py --register \\
+    PYTHONPATH=var/sdk .venv/bin/python examples/sdk_quickstart.py --register \\
         --username ada --password 'a-long-pass-phrase' photo.jpg
 
 It registers (with ``--register``), logs in, uploads the photo in one style, lists the gallery

@@ -32,21 +32,14 @@ PACKAGE = "atelier_client"
 PASSWORD = "a-long-pass-phrase-for-the-sdk"
 # The renditions are image/*; the generator returns raw bytes only for application/octet-stream.
 # No post-hooks (ruff formatting of the output), so any warning at all fails generation.
-SDK_CONFIG = {
-    "post_hooks": [],
-    "content_type_overrides": {
-        media_type: "application/octet-stream"
-        for media_type in ("image/jpeg", "image/png", "image/webp", "image/gif")
-    },
-}
+# The committed generator settings that `make sdk` and the README use.
+SDK_CONFIG_FILE = SCHEMA_FILE.parent / "sdk-config.yml"
 
 Load = Callable[[str], ModuleType]
 
 
 def generate_client(schema_file: Path, root: Path) -> Path:
     """Generates the ``atelier_client`` package under ``root``; fails on any generator warning."""
-    config = root / "sdk-config.yml"
-    config.write_text(yaml.safe_dump(SDK_CONFIG))
     result = subprocess.run(
         [
             sys.executable,
@@ -60,7 +53,7 @@ def generate_client(schema_file: Path, root: Path) -> Path:
             "--meta",
             "none",
             "--config",
-            str(config),
+            str(SDK_CONFIG_FILE),
             "--fail-on-warning",
         ],
         capture_output=True,
