@@ -11,7 +11,8 @@ import logging
 import secrets
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -95,9 +96,7 @@ def image_create(
         raise UploadTooLarge(size=size, limit=limits["MAX_UPLOAD_BYTES"])
     if size == 0:
         raise ImageRejected("empty", "The file is empty.")
-    decoded = processing.image_decode(
-        upload, max_pixels=limits["MAX_PIXELS"], max_edge=limits["PROCESSED_MAX_EDGE"]
-    )
+    decoded = _decode(upload)
     upload.seek(0)
     data = upload.read()
     end = processing.image_payload_end(data, decoded.format)
@@ -107,49 +106,36 @@ def image_create(
     size = end
     checksum = hashlib.sha256(memoryview(data)[:end]).hexdigest()
     del data
-    processed, thumbnail = processing.renditions_render(
-        decoded,
-        style=style,
-        max_edge=limits["PROCESSED_MAX_EDGE"],
-        thumbnail_edge=limits["THUMBNAIL_EDGE"],
-    )
+    processed, thumbnail = _render(decoded, style)
     image_id = uuid.uuid4()
     prefix = f"{owner.pk}/{image_id}"
     written: list[str] = []
-    try:
-        with transaction.atomic():
-            stored_bytes = size + len(processed.data) + len(thumbnail.data)
-            _quota_check(owner=owner, add_bytes=stored_bytes, add_images=1)
-            original.seek(0)
-            original_key = _store(
-                f"{prefix}/original.{processing.EXTENSIONS[decoded.format]}", original, written
-            )
-            processed_key = _store_rendition(prefix, "processed", processed, written)
-            thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
-            image = Image.objects.create(
-                id=image_id,
-                owner=owner,
-                title=title,
-                style=style,
-                status=Image.Status.READY,
-                original_filename=filename_sanitize(filename or upload.name or ""),
-                format=decoded.format,
-                width=decoded.width,
-                height=decoded.height,
-                size=size,
-                stored_bytes=stored_bytes,
-                checksum=checksum,
-                original_key=original_key,
-                processed_key=processed_key,
-                thumbnail_key=thumbnail_key,
-            )
-    except (OSError, DatabaseError) as exc:
-        _files_delete(written)
-        logger.exception("Storing image %s failed; removed %d files", image_id, len(written))
-        raise StorageFailed(str(exc)) from exc
-    except BaseException:
-        _files_delete(written)
-        raise
+    with _written_files_removed_on_failure(written, image_id), transaction.atomic():
+        stored_bytes = size + len(processed.data) + len(thumbnail.data)
+        _quota_check(owner=owner, add_bytes=stored_bytes, add_images=1)
+        original.seek(0)
+        original_key = _store(
+            f"{prefix}/original.{processing.EXTENSIONS[decoded.format]}", original, written
+        )
+        processed_key = _store_rendition(prefix, "processed", processed, written)
+        thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
+        image = Image.objects.create(
+            id=image_id,
+            owner=owner,
+            title=title,
+            style=style,
+            status=Image.Status.READY,
+            original_filename=filename_sanitize(filename or upload.name or ""),
+            format=decoded.format,
+            width=decoded.width,
+            height=decoded.height,
+            size=size,
+            stored_bytes=stored_bytes,
+            checksum=checksum,
+            original_key=original_key,
+            processed_key=processed_key,
+            thumbnail_key=thumbnail_key,
+        )
     return image
 
 
@@ -162,49 +148,35 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
     restyle = style is not None and style != image.style
     rendered: tuple[Rendition, Rendition] | None = None
     if restyle:
-        limits = settings.ATELIER
-        with default_storage.open(image.original_key, "rb") as original:
-            decoded = processing.image_decode(
-                original,
-                max_pixels=limits["MAX_PIXELS"],
-                max_edge=limits["PROCESSED_MAX_EDGE"],
-            )
-        rendered = processing.renditions_render(
-            decoded,
-            style=style,
-            max_edge=limits["PROCESSED_MAX_EDGE"],
-            thumbnail_edge=limits["THUMBNAIL_EDGE"],
-        )
+        try:
+            with default_storage.open(image.original_key, "rb") as original:
+                decoded = _decode(original)
+        except OSError as exc:
+            logger.exception("Could not read the original of image %s", image.pk)
+            raise StorageFailed(str(exc)) from exc
+        rendered = _render(decoded, style)
     written: list[str] = []
-    try:
-        with transaction.atomic():
-            current = Image.objects.select_for_update().filter(pk=image.pk, owner=owner).first()
-            if current is None:
-                raise ImageNotFound()
-            fields = ["updated_at"]
-            if title is not None:
-                current.title = title
-                fields.append("title")
-            if rendered is not None:
-                processed, thumbnail = rendered
-                new_bytes = current.size + len(processed.data) + len(thumbnail.data)
-                _quota_check(owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0)
-                obsolete = [current.processed_key, current.thumbnail_key]
-                prefix = f"{owner.pk}/{current.pk}"
-                current.processed_key = _store_rendition(prefix, "processed", processed, written)
-                current.thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
-                current.style = style
-                current.stored_bytes = new_bytes
-                fields += ["processed_key", "thumbnail_key", "style", "stored_bytes"]
-                transaction.on_commit(lambda: _files_delete(obsolete))
-            current.save(update_fields=fields)
-    except (OSError, DatabaseError) as exc:
-        _files_delete(written)
-        logger.exception("Updating image %s failed; removed %d files", image.pk, len(written))
-        raise StorageFailed(str(exc)) from exc
-    except BaseException:
-        _files_delete(written)
-        raise
+    with _written_files_removed_on_failure(written, image.pk), transaction.atomic():
+        current = Image.objects.select_for_update().filter(pk=image.pk, owner=owner).first()
+        if current is None:
+            raise ImageNotFound()
+        fields = ["updated_at"]
+        if title is not None:
+            current.title = title
+            fields.append("title")
+        if rendered is not None:
+            processed, thumbnail = rendered
+            new_bytes = current.size + len(processed.data) + len(thumbnail.data)
+            _quota_check(owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0)
+            obsolete = [current.processed_key, current.thumbnail_key]
+            prefix = f"{owner.pk}/{current.pk}"
+            current.processed_key = _store_rendition(prefix, "processed", processed, written)
+            current.thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
+            current.style = style
+            current.stored_bytes = new_bytes
+            fields += ["processed_key", "thumbnail_key", "style", "stored_bytes"]
+            transaction.on_commit(lambda: _files_delete(obsolete))
+        current.save(update_fields=fields)
     return current
 
 
@@ -256,6 +228,41 @@ def filename_sanitize(name: str) -> str:
         stem, dot, ext = name.rpartition(".")
         name = f"{stem[: 254 - len(ext)]}.{ext}" if dot and len(ext) <= 16 else name[:255]
     return name
+
+
+def _decode(fp: File) -> processing.DecodedImage:
+    limits = settings.ATELIER
+    return processing.image_decode(
+        fp, max_pixels=limits["MAX_PIXELS"], max_edge=limits["PROCESSED_MAX_EDGE"]
+    )
+
+
+def _render(decoded: processing.DecodedImage, style: str) -> tuple[Rendition, Rendition]:
+    limits = settings.ATELIER
+    return processing.renditions_render(
+        decoded,
+        style=style,
+        max_edge=limits["PROCESSED_MAX_EDGE"],
+        thumbnail_edge=limits["THUMBNAIL_EDGE"],
+    )
+
+
+@contextmanager
+def _written_files_removed_on_failure(written: list[str], image_id: object) -> Iterator[None]:
+    """Removes the files in ``written`` if the block fails; storage and database failures
+    become ``StorageFailed`` (nothing of the change was kept), anything else propagates.
+
+    Used outside the transaction, so it also catches a failure of the commit itself.
+    """
+    try:
+        yield
+    except (OSError, DatabaseError) as exc:
+        _files_delete(written)
+        logger.exception("Change to image %s failed; removed %d new files", image_id, len(written))
+        raise StorageFailed(str(exc)) from exc
+    except BaseException:
+        _files_delete(written)
+        raise
 
 
 def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:

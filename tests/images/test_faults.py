@@ -121,3 +121,24 @@ class TestDeleteRollback:
         assert Image.objects.filter(pk=image["id"]).exists()
         assert len([p for p in media_root.rglob("*") if p.is_file()]) == 3
         assert_storage_consistent()
+
+
+class TestMissingOriginal:
+    def test_restyle_with_its_original_gone_is_503_and_keeps_the_image(
+        self, auth_client, upload, media_root
+    ):
+        image = upload(style="none")
+        (media_root / Image.objects.get(pk=image["id"]).original_key).unlink()
+        response = auth_client.patch(
+            reverse("image-detail", kwargs={"pk": image["id"]}), {"style": "invert"}
+        )
+        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        assert response.json()["detail"]
+        assert Image.objects.get(pk=image["id"]).style == "none"
+
+    def test_download_with_its_file_gone_is_404(self, auth_client, upload, media_root):
+        image = upload()
+        (media_root / Image.objects.get(pk=image["id"]).thumbnail_key).unlink()
+        response = auth_client.get(reverse("image-thumbnail", kwargs={"pk": image["id"]}))
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert "not available" in response.json()["detail"]
