@@ -42,6 +42,16 @@ format: $(VENV)/.dev
 schema: $(VENV)/.runtime
 	$(BIN)/python manage.py spectacular --file schema.yml --validate --fail-on-warn
 
+# Benchmarks (bench/README.md): ratios measured side by side; never timed tests.
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench
+
+bench-smoke: $(VENV)/.runtime
+	$(BIN)/python -m bench --smoke
+
+load: $(VENV)/.runtime
+	$(BIN)/python -m bench.load
+
 sdk: $(VENV)/.dev
 	rm -rf var/sdk/atelier_client
 	mkdir -p var/sdk

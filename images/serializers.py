@@ -28,6 +28,21 @@ def style_field(**kwargs: Any) -> serializers.ChoiceField:
     )
 
 
+_PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
+
+
+def _path_templates() -> dict[str, str]:
+    """Each rendition's path with a placeholder id, to fill in per image.
+
+    Reversing three URLs per image was a large part of a 100-image page's time
+    (bench/RESULTS.md).
+    """
+    return {
+        rendition: reverse(f"image-{rendition}", kwargs={"pk": _PLACEHOLDER})
+        for rendition in RENDITIONS
+    }
+
+
 class ImageUrlsSerializer(serializers.Serializer):
     """Signed, expiring URLs of an image's renditions; they work without a token."""
 
@@ -71,12 +86,15 @@ class ImageSerializer(serializers.ModelSerializer):
         ttl = settings.ATELIER["SIGNED_URL_TTL"]
         urls: dict[str, str] = {}
         expires = 0
-        for rendition in RENDITIONS:
+        # The context is shared by every item of a page, so this reverses once per page.
+        templates = self.context.get("rendition_path_templates")
+        if templates is None:
+            templates = self.context["rendition_path_templates"] = _path_templates()
+        for rendition, template in templates.items():
             token, expires = rendition_signature(
                 image_id=image.pk, rendition=rendition, owner_id=image.owner_id, ttl=ttl
             )
-            path = reverse(f"image-{rendition}", kwargs={"pk": image.pk})
-            url = f"{path}?{SIGNATURE_PARAM}={token}"
+            url = f"{template.replace(_PLACEHOLDER, str(image.pk))}?{SIGNATURE_PARAM}={token}"
             urls[rendition] = request.build_absolute_uri(url) if request else url
         urls["expires_at"] = datetime.fromtimestamp(expires, tz=UTC).isoformat()
         return urls
