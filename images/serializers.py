@@ -28,6 +28,8 @@ def style_field(**kwargs: Any) -> serializers.ChoiceField:
     )
 
 
+# Formats like every other timestamp in the API (ISO 8601 with "Z").
+_DATETIME = serializers.DateTimeField()
 _PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 
 
@@ -41,6 +43,15 @@ def _path_templates() -> dict[str, str]:
         rendition: reverse(f"image-{rendition}", kwargs={"pk": _PLACEHOLDER})
         for rendition in RENDITIONS
     }
+
+
+class StrictCharField(serializers.CharField):
+    """A text field that refuses numbers and booleans instead of quietly turning them to text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class ImageUrlsSerializer(serializers.Serializer):
@@ -96,7 +107,7 @@ class ImageSerializer(serializers.ModelSerializer):
             )
             url = f"{template.replace(_PLACEHOLDER, str(image.pk))}?{SIGNATURE_PARAM}={token}"
             urls[rendition] = request.build_absolute_uri(url) if request else url
-        urls["expires_at"] = datetime.fromtimestamp(expires, tz=UTC).isoformat()
+        urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
         return urls
 
 
@@ -108,13 +119,13 @@ class ImageCreateSerializer(serializers.Serializer):
         "from the bytes, not the name.",
     )
     style = style_field(default=DEFAULT_STYLE)
-    title = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class ImageUpdateSerializer(serializers.Serializer):
     """Changes to an image: a new title, and a new style that re-renders it."""
 
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = StrictCharField(max_length=200, required=False, allow_blank=True)
     style = style_field(required=False)
 
 

@@ -29,7 +29,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from images import selectors, services
-from images.filters import ImageFilter
+from images.filters import ImageFilter, StrictOrderingFilter
 from images.models import Image
 from images.permissions import SIGNATURE_PARAM, IsAuthenticatedOrSigned, IsOwner
 from images.serializers import (
@@ -135,6 +135,14 @@ def _rendition_schema(rendition: str, what: str) -> Any:
         operation_id="images_list",
         summary="List my images",
         description="The caller's own images, newest first, one cursor page at a time.",
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=["-created_at", "created_at"],
+                description="Newest first (`-created_at`, the default) or oldest first.",
+            )
+        ],
         responses={
             200: ImageSerializer(many=True),
             400: field_errors("A filter value is invalid."),
@@ -205,7 +213,7 @@ class ImageViewSet(
     permission_classes = [IsAuthenticated, IsOwner]
     serializer_class = ImageSerializer
     pagination_class = ImageCursorPagination
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
     filterset_class = ImageFilter
     search_fields = ["title", "original_filename"]
     ordering_fields = ["created_at"]

@@ -140,3 +140,10 @@ class TestImageListQueries:
         _make_images(user, 45)
         large = count_queries()
         assert small == large == 2  # the token's user, then one page of images
+
+
+class TestImageListOrdering:
+    def test_unknown_ordering_is_400_naming_the_valid_ones(self, auth_client, user):
+        response = auth_client.get(reverse("image-list"), {"ordering": "title"})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "-created_at" in response.json()["ordering"][0]
