@@ -3,10 +3,9 @@
 Each script runs in its own process (each sets up Django, or not, its own way) over one
 shared working directory, so the inputs are generated once. The full run exits 1 if any of
 the app's targets is not met (``--report-only`` always exits 0); ``--smoke`` runs the same
-scripts on tiny inputs, checks no target, and exits 0 if every script ran. The proposals
-section measures candidate changes that are not in the app; it never sets the exit status.
+scripts on tiny inputs, checks no target, and exits 0 if every script ran.
 
-Run: ``python -m bench [--smoke] [--report-only] [--no-proposals] [--db sqlite|postgres]``.
+Run: ``python -m bench [--smoke] [--report-only] [--db sqlite|postgres]``.
 """
 
 import subprocess
@@ -31,10 +30,6 @@ APP_SCRIPTS = [
     ("throughput", ["bench.throughput_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
-PROPOSALS = [
-    ("proposals", ["bench.proposals"]),
-    ("proposals-memory", ["bench.memory_bench", "--variant", "sepia-matrix"]),
-]
 
 
 def run(name: str, module: list[str], work: Path, options: list[str]) -> list[Figure] | None:
@@ -56,29 +51,21 @@ def main(argv: list[str] | None = None) -> int:
         __doc__.splitlines()[0],
         argv,
         report_only={"action": "store_true", "help": "exit 0 even if targets are not met"},
-        no_proposals={"action": "store_true", "help": "skip measuring candidate changes"},
     )
     options = ["--db", args.db] + (["--smoke"] if args.smoke else [])
     scripts = APP_SCRIPTS + (SMOKE_ONLY if args.smoke else [])
-    extra = [] if args.no_proposals else PROPOSALS
     start = time.monotonic()
     failed: list[str] = []
     app_figures: list[Figure] = []
-    proposal_figures: list[Figure] = []
     with workdir(args.workdir) as work:
-        for name, module in scripts + extra:
+        for name, module in scripts:
             figures = run(name, module, work, options)
             if figures is None:
                 failed.append(name)
-            elif (name, module) in extra:
-                proposal_figures += figures
             else:
                 app_figures += figures
     print("\n" + machine_line())
     print(figures_table(app_figures, "Atelier benchmarks" + (" (smoke)" if args.smoke else "")))
-    if proposal_figures:
-        print()
-        print(figures_table(proposal_figures, "Candidate changes (not in the app)"))
     missed = [f.name for f in app_figures if f.met is False]
     print(f"\n{time.monotonic() - start:.0f} s in all.")
     if failed:

@@ -12,8 +12,7 @@
   a body whose declared length passes the first check but whose file grows past
   ``ATELIER_MAX_UPLOAD_BYTES`` as it streams (the upload handler's 413).
 
-Run: ``python -m bench.memory_bench [--smoke]``; ``--variant NAME`` measures the upload with a
-candidate from ``bench.proposals`` swapped in.
+Run: ``python -m bench.memory_bench [--smoke]``.
 """
 
 import argparse
@@ -97,7 +96,7 @@ def wsgi_post(application: Any, path: str, body: bytes, content_type: str, token
     return status[0]
 
 
-def upload_child(photo: Path, var_dir: Path, database_url: str, variant: str) -> dict[str, Any]:
+def upload_child(photo: Path, var_dir: Path, database_url: str) -> dict[str, Any]:
     """Measures one upload's peak RSS growth in this (fresh) process."""
     import gc
 
@@ -108,10 +107,6 @@ def upload_child(photo: Path, var_dir: Path, database_url: str, variant: str) ->
     from project.wsgi import application
     from users.models import User
 
-    if variant != "app":
-        from bench.proposals import candidate_apply
-
-        candidate_apply(variant)
     user = User.objects.create_user(username="memory", email="memory@example.com")
     token = str(AccessToken.for_user(user))
     path = "/api/v1/images/"
@@ -137,12 +132,10 @@ def upload_child(photo: Path, var_dir: Path, database_url: str, variant: str) ->
     }
 
 
-def upload_samples(
-    photo: Path, work: Path, template: Path, variant: str, runs: int
-) -> list[dict[str, Any]]:
+def upload_samples(photo: Path, work: Path, template: Path, runs: int) -> list[dict[str, Any]]:
     samples = []
     for i in range(runs):
-        sample_dir = work / f"memory-{variant}-{i}"
+        sample_dir = work / f"memory-{i}"
         shutil.rmtree(sample_dir, ignore_errors=True)
         sample_dir.mkdir(parents=True)
         db_file = sample_dir / "db.sqlite3"
@@ -154,8 +147,6 @@ def upload_samples(
                 "bench.memory_bench",
                 "--child-upload",
                 str(photo),
-                "--variant",
-                variant,
                 "--child-var",
                 str(sample_dir),
                 "--child-db",
@@ -172,19 +163,16 @@ def upload_samples(
     return samples
 
 
-def upload_figure(samples: list[dict[str, Any]], label: str, variant: str, smoke: bool) -> Figure:
+def upload_figure(samples: list[dict[str, Any]], label: str, smoke: bool) -> Figure:
     ratios = [s["growth"] / s["decoded"] for s in samples]
     ratio = statistics.median(ratios)
     growth = statistics.median(s["growth"] for s in samples) / 2**20
     decoded = samples[0]["decoded"] / 2**20
-    name = f"peak RSS growth of one upload / decoded size, {label}, style {STYLE}"
-    if variant != "app":
-        name += f" [with proposal {variant}]"
     return Figure(
-        name=name,
+        name=f"peak RSS growth of one upload / decoded size, {label}, style {STYLE}",
         value=ratio,
         target=f"≤ {UPLOAD_LIMIT:g}",
-        met=None if smoke or variant != "app" else at_most(ratio, UPLOAD_LIMIT),
+        met=None if smoke else at_most(ratio, UPLOAD_LIMIT),
         detail=f"growth {growth:.1f} MiB / decoded {decoded:.1f} MiB, n={len(samples)}, "
         f"range {min(ratios):.2f}–{max(ratios):.2f}",
     )
@@ -335,13 +323,12 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments(
         __doc__.splitlines()[0],
         argv,
-        variant={"default": "app", "help": "app, or a candidate name from bench.proposals"},
         child_upload={"type": Path, "help": argparse.SUPPRESS},
         child_var={"type": Path, "help": argparse.SUPPRESS},
         child_db={"help": argparse.SUPPRESS},
     )
     if args.child_upload:
-        result = upload_child(args.child_upload, args.child_var, args.child_db, args.variant)
+        result = upload_child(args.child_upload, args.child_var, args.child_db)
         print(json.dumps(result))
         return 0
     sizes = SMOKE if args.smoke else FULL
@@ -356,13 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         megapixels = sizes.photo[0] * sizes.photo[1] / 1e6
         label = f"{megapixels:.0f} MP JPEG" if megapixels >= 1 else "small JPEG"
         runs = 1 if args.smoke else 5
-        variants = [args.variant] if args.variant != "app" else ["app"]
-        figures = []
-        for variant in variants:
-            samples = upload_samples(inputs.photo_jpeg, work, template, variant, runs)
-            figures.append(upload_figure(samples, label, variant, args.smoke))
-        if args.variant == "app":
-            figures += refusal_figures(work, 1 if args.smoke else 3, args.smoke)
+        samples = upload_samples(inputs.photo_jpeg, work, template, runs)
+        figures = [upload_figure(samples, label, args.smoke)]
+        figures += refusal_figures(work, 1 if args.smoke else 3, args.smoke)
         print(figures_table(figures, "memory"))
         figures_write(args.json, figures)
     return 0
