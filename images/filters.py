@@ -1,15 +1,63 @@
-"""Query filters for the image list: style, status, creation window and checksum."""
+"""Query filters for the image list: style, status, creation window, checksum and search.
 
+Every filter refuses what it cannot use with a 400 naming the parameter: an out-of-range
+date, an empty date, an overlong search. A filter that quietly ignored a value would hand the
+client a different list from the one it asked for.
+"""
+
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
 from images.models import Image
 from images.styles import STYLE_CHOICES
+
+SEARCH_MAX_LENGTH = 200
+SEARCH_MAX_TERMS = 10
+
+
+def datetime_to_utc(value: datetime) -> datetime:
+    """``value`` in UTC; ``ValueError`` if it falls off the calendar there.
+
+    RFC 3339 allows any offset up to ±23:59, but PostgreSQL refuses displacements beyond
+    ±15:59: comparing in UTC keeps the database from ever seeing one. A date at the edge of
+    the calendar (year 1 or 9999) that falls off it in UTC is refused here, not in the driver.
+    """
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("The date-time is out of range once converted to UTC.") from exc
+
+
+class StrictIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time that must not be empty when given, returned in UTC."""
+
+    def clean(self, value: Any) -> datetime | None:
+        if value == "":
+            raise DjangoValidationError(
+                "Enter a date-time; an empty value filters nothing.", code="empty"
+            )
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
+        try:
+            return datetime_to_utc(cleaned)
+        except ValueError as exc:
+            raise DjangoValidationError(str(exc), code="out_of_range") from exc
+
+
+class StrictIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """``IsoDateTimeFilter`` with ``StrictIsoDateTimeField``."""
+
+    field_class = StrictIsoDateTimeField
 
 
 class ImageFilter(django_filters.FilterSet):
@@ -17,14 +65,14 @@ class ImageFilter(django_filters.FilterSet):
 
     style = django_filters.ChoiceFilter(choices=STYLE_CHOICES)
     status = django_filters.ChoiceFilter(choices=Image.Status.choices)
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = StrictIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = StrictIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="Created before (ISO 8601)."
     )
     checksum = django_filters.CharFilter(
-        method="filter_checksum", label="SHA-256 of the original, hex."
+        method="filter_checksum", label="SHA-256 of the original, hex.", max_length=64
     )
 
     class Meta:
@@ -55,3 +103,40 @@ class StrictOrderingFilter(OrderingFilter):
                     {self.ordering_param: [f"Unknown ordering {unknown[0]!r}; use {allowed}."]}
                 )
         return super().get_ordering(request, queryset, view)
+
+
+class BoundedSearchFilter(SearchFilter):
+    """DRF's search, refusing a query too long or with too many terms for the database.
+
+    Each term becomes one ``LIKE`` per searched field; SQLite's parser gives up near a thousand
+    of them, and one 50,000-character pattern is as bad.
+    """
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        raw = request.query_params.get(self.search_param, "")
+        if len(raw) > SEARCH_MAX_LENGTH:
+            raise ValidationError(
+                {self.search_param: [f"At most {SEARCH_MAX_LENGTH} characters."]},
+                code="too_long",
+            )
+        terms = super().get_search_terms(request)
+        if len(terms) > SEARCH_MAX_TERMS:
+            raise ValidationError(
+                {self.search_param: [f"At most {SEARCH_MAX_TERMS} search terms."]},
+                code="too_many_terms",
+            )
+        return terms
+
+
+def cursor_position_valid(position: str | None) -> bool:
+    """Whether a cursor's position is a creation time the list could have written."""
+    if position is None:
+        return True
+    try:
+        parsed = parse_datetime(position)
+        if parsed is None or parsed.tzinfo is None:
+            return False
+        datetime_to_utc(parsed)
+    except ValueError:
+        return False
+    return True

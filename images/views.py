@@ -18,7 +18,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -29,7 +29,12 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from images import selectors, services
-from images.filters import ImageFilter, StrictOrderingFilter
+from images.filters import (
+    BoundedSearchFilter,
+    ImageFilter,
+    StrictOrderingFilter,
+    cursor_position_valid,
+)
 from images.models import Image
 from images.permissions import SIGNATURE_PARAM, IsAuthenticatedOrSigned, IsOwner
 from images.serializers import (
@@ -53,6 +58,14 @@ class ImageCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-created_at"
+
+    def decode_cursor(self, request: Request) -> Any:
+        # DRF checks a cursor's offset but hands its position to the database as it is; a
+        # forged position ("p=garbage") would fail there as a 500.
+        cursor = super().decode_cursor(request)
+        if cursor is not None and not cursor_position_valid(cursor.position):
+            raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
+        return cursor
 
     def get_page_size(self, request: Request) -> int:
         # DRF quietly falls back to the default for a page_size it cannot read; say so instead.
@@ -213,7 +226,7 @@ class ImageViewSet(
     permission_classes = [IsAuthenticated, IsOwner]
     serializer_class = ImageSerializer
     pagination_class = ImageCursorPagination
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter, StrictOrderingFilter]
+    filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
     filterset_class = ImageFilter
     search_fields = ["title", "original_filename"]
     ordering_fields = ["created_at"]

@@ -7,9 +7,15 @@ here, so that import would be circular. The exception handler lives in ``project
 
 from http import HTTPStatus
 
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 
 
 class PayloadTooLarge(APIException):
@@ -28,7 +34,42 @@ class ServiceUnavailable(APIException):
     default_code = "service_unavailable"
 
 
-def json_error(status_code: int, detail: str | None = None) -> JsonResponse:
+def status_code_name(status_code: int) -> str:
+    """A stable machine-readable code for a bare HTTP status: 404 → ``not_found``."""
+    return HTTPStatus(status_code).name.lower()
+
+
+def json_error(
+    status_code: int, detail: str | None = None, code: str | None = None
+) -> JsonResponse:
     """A JSON error response with the status's standard phrase as the default detail."""
     phrase = HTTPStatus(status_code).phrase
-    return JsonResponse({"detail": detail or f"{phrase}."}, status=status_code)
+    return JsonResponse(
+        {"detail": detail or f"{phrase}.", "code": code or status_code_name(status_code)},
+        status=status_code,
+    )
+
+
+def django_request_error(exc: BaseException) -> APIException | None:
+    """The API error for one of Django's own refusals of a request body, else ``None``.
+
+    Django raises these while parsing a form or multipart body past its limits
+    (``DATA_UPLOAD_MAX_NUMBER_FIELDS``, ``..._FILES``, ``..._MEMORY_SIZE``); unmapped, they
+    surfaced as 500s.
+    """
+    if isinstance(exc, TooManyFieldsSent):
+        return ParseError(
+            "The request has too many fields; the limit is 1,000.", code="too_many_fields"
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return ParseError(
+            "The request has too many files; the limit is 100.", code="too_many_files"
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge(
+            "A form field is too large; send at most 2.5 MB outside the file.",
+            code="payload_too_large",
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return ParseError("The request is malformed.", code="bad_request")
+    return None

@@ -1,18 +1,31 @@
-"""DRF's exception handler for Atelier: every error is JSON with a ``detail`` that says why."""
+"""DRF's exception handler for Atelier: every error is JSON with a ``detail`` and a ``code``."""
 
 from typing import Any
 
-from rest_framework.exceptions import Throttled
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, Throttled
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from project.exceptions import django_request_error
+from project.throttling import LoginLocked
+
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus a ``Retry-After``-aware throttle message and extra fields.
+    """DRF's handler, plus Django's body-limit errors, a throttle message and a ``code``.
 
     An ``APIException`` may carry ``extra`` (a dict) to add machine-readable facts, such as
     the limit that was hit, next to ``detail``.
     """
+    exc = django_request_error(exc) or exc
+    # What DRF would convert anyway, converted here so every 404 reads the same and has a code.
+    if isinstance(exc, Http404):
+        exc = NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied()
+    if isinstance(exc, LoginLocked):
+        exc = Throttled(wait=exc.wait)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -22,6 +35,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "code": "throttled",
             "retry_after": int(exc.wait),
         }
+    if (
+        isinstance(exc, APIException)
+        and isinstance(response.data, dict)
+        and set(response.data) == {"detail"}
+    ):
+        codes = exc.get_codes()
+        response.data["code"] = codes if isinstance(codes, str) else exc.default_code
     extra = getattr(exc, "extra", None)
     if extra and isinstance(response.data, dict):
         response.data.update(extra)

@@ -5,12 +5,12 @@ from rest_framework import serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    """An error: a human-readable ``detail`` and, where useful, a machine-readable ``code``."""
+    """An error: a human-readable ``detail`` and a stable, machine-readable ``code``."""
 
-    # Not read-only: drf-spectacular marks every read-only field required, and most errors
-    # (DRF's own 401, 404, 405...) carry no code.
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
+    detail = serializers.CharField(help_text="What went wrong, in a sentence for a person.")
+    code = serializers.CharField(
+        help_text="Stable and machine-readable, e.g. `not_found`, `throttled`, `invalid_cursor`."
+    )
 
 
 ValidationErrorSerializer = inline_serializer(
@@ -34,7 +34,7 @@ def field_errors(
         {
             "type": "object",
             # A body that cannot be parsed at all is answered with a single `detail`.
-            "properties": {"detail": {"type": "string"}},
+            "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
         description=description,

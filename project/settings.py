@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after the security headers: it must see requests before anything can fail on them.
+    "project.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -65,7 +67,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "project.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -101,6 +102,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://atelier")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
+# The only backend: Django's, behind the failed-login limits that every login path shares.
+AUTHENTICATION_BACKENDS = ["users.backends.LimitedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,9 +169,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "project.parsers.JSONParser",
         "images.uploads.LimitedMultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "project.parsers.FormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -182,6 +185,12 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Where the Django admin is mounted (e.g. "admin/"); empty turns it off. On by default only
+# outside production.
+ATELIER_ADMIN_URL = env.str("ATELIER_ADMIN_URL", default="" if PRODUCTION else "admin/")
+if ATELIER_ADMIN_URL and not ATELIER_ADMIN_URL.endswith("/"):
+    ATELIER_ADMIN_URL += "/"
+ATELIER_ADMIN_URL = ATELIER_ADMIN_URL.lstrip("/")
 # The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_REAL_IP).
 # Unset: the socket's REMOTE_ADDR is the client, and X-Forwarded-For is ignored.
 ATELIER_CLIENT_IP_HEADER = env.str("ATELIER_CLIENT_IP_HEADER", default="")
@@ -212,7 +221,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # API clients send JSON; the form parsers stay on for the browsable API's HTML forms only.
-    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["project.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "project.schema.document_query_rejection",
@@ -221,7 +230,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The token stays in the page's memory, never in localStorage where any script can read it.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False},
     "ENUM_NAME_OVERRIDES": {
         "StyleEnum": "images.styles.STYLE_CHOICES",
         "ImageStatusEnum": "images.models.Image.Status",

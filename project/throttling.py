@@ -8,13 +8,17 @@ socket's, unless ``ATELIER_CLIENT_IP_HEADER`` names the header a trusted proxy s
 import hashlib
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
+
+from users.models import canonical_name
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*$")
 _PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -68,60 +72,100 @@ class RegisterRateThrottle(RateThrottle):
 
 
 class UploadRateThrottle(RateThrottle):
-    """Limits uploads per user; only the upload (POST) is counted."""
+    """Limits renders per user: uploads (POST) and restyles (a PATCH with a style) together.
+
+    A restyle decodes and renders the original again, the same work as an upload, so it
+    draws on the same allowance.
+    """
 
     scope = "upload"
 
     def get_cache_key(self, request: Request, view: object) -> str | None:
-        if request.method != "POST" or not request.user.is_authenticated:
+        if not request.user.is_authenticated:
+            return None
+        renders = request.method == "POST" or (
+            request.method == "PATCH"
+            and isinstance(request.data, Mapping)
+            and request.data.get("style") is not None
+        )
+        if not renders:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-class LoginFailureThrottle(RateThrottle):
-    """Refuses logins once a username or an address has too many recent failures.
+class LoginLocked(Exception):
+    """Too many failed logins for this username or from this address; retry in ``wait`` s."""
 
-    Only failures count (``login_failure_record``), so a user who types the password right
-    is never slowed down; but once the limit is reached, even the right password gets 429
-    until the window passes, or guessing would simply continue.
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"Too many failed logins; try again in {int(wait)} seconds.")
+        self.wait = wait
+
+
+@dataclass
+class LoginAttempt:
+    """One reserved try at a password; set ``succeeded`` so it is not counted as a failure."""
+
+    keys: list[str]
+    succeeded: bool = False
+
+
+@contextmanager
+def login_attempt(request: HttpRequest | Request | None, username: str) -> Iterator[LoginAttempt]:
+    """Reserves one try at a password for ``username`` from this client, or ``LoginLocked``.
+
+    Every way to present a password (the token endpoint, the browser and admin login forms,
+    a password change) goes through here, so they share one set of counters: per canonical
+    username and per client address. The try is counted *before* the password is checked,
+    with the cache's atomic ``incr``, so however many guesses arrive at once, at most the
+    limit are ever checked per window; a correct password gives its reservation back, so
+    only failures count. Each window starts at its first failure.
     """
-
-    scopes = ("login_username", "login_ip")
-
-    def __init__(self) -> None:
-        self.wait_seconds: float = 0.0
-
-    def allow_request(self, request: Request, view: object) -> bool:
-        now = time.time()
-        self.wait_seconds = 0.0
-        for key, limit, window in _login_keys(request):
-            history = [t for t in cache.get(key, []) if t > now - window]
-            if len(history) >= limit:
-                self.wait_seconds = max(self.wait_seconds, history[0] + window - now)
-        return self.wait_seconds == 0.0
-
-    def wait(self) -> float:
-        return max(self.wait_seconds, 1.0)
-
-
-def login_failure_record(request: Request) -> None:
-    """Counts one failed login against the username tried and the client address."""
+    reserved: list[str] = []
     now = time.time()
-    for key, _limit, window in _login_keys(request):
-        history = [t for t in cache.get(key, []) if t > now - window]
-        history.append(now)
-        cache.set(key, history, window)
+    for key, limit, window in _login_keys(request, username):
+        count = _counter_incr(key, window, now)
+        reserved.append(key)
+        if count > limit:
+            # Refused tries were never checked: give them back, so a locked username does not
+            # also push its (maybe shared) address over the limit, or the other way round.
+            _counters_release(reserved)
+            started = cache.get(f"{key}:start", now)
+            raise LoginLocked(max(1.0, started + window - now))
+    attempt = LoginAttempt(keys=reserved)
+    yield attempt
+    if attempt.succeeded:
+        _counters_release(reserved)
 
 
-def _login_keys(request: Request) -> list[tuple[str, int, int]]:
+def _counter_incr(key: str, window: int, now: float) -> int:
+    # ``add`` only creates (with the window as its lifetime); ``incr`` is atomic in every
+    # cache that can be shared between processes (Redis, Memcached) and in local memory.
+    cache.add(f"{key}:start", now, window)
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: a new window starts now
+        cache.add(key, 1, window)
+        return 1
+
+
+def _counters_release(keys: list[str]) -> None:
+    for key in keys:
+        with suppress(ValueError):  # the window ended meanwhile
+            cache.decr(key)
+
+
+def _login_keys(request: HttpRequest | Request | None, username: str) -> list[tuple[str, int, int]]:
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    # The same fold as the account lookup, so no spelling of a name gets counters of its own.
+    idents = {
+        "login_username": canonical_name(username),
+        "login_ip": client_ip(request) if request is not None else "",
+    }
     keys = []
-    data = request.data if isinstance(request.data, Mapping) else {}
-    username = str(data.get("username", "")).strip().lower()
-    idents = {"login_username": username, "login_ip": client_ip(request)}
     for scope, ident in idents.items():
         limit, window = parse_rate(rates.get(scope))
         if ident and limit is not None and window is not None:
-            digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+            digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
             keys.append((f"throttle_{scope}_{digest}", limit, window))
     return keys

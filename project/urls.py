@@ -1,5 +1,6 @@
 """Top-level routing: the versioned API, its schema and docs, the admin and browser login."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
@@ -8,16 +9,37 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from users.forms import AdminLoginForm
+from users.views import BrowserLoginView
+
+_READ_ONLY = ["get", "head"]
+
 api_v1 = [
     path("", include("users.urls")),
     path("", include("images.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The docs pages are HTML templates for GET alone; OPTIONS has no template to render.
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=_READ_ONLY),
+        name="swagger-ui",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", http_method_names=_READ_ONLY),
+        name="redoc",
+    ),
 ]
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
+    # Ahead of DRF's own login page, which has no failed-login limit.
+    path("api-auth/login/", BrowserLoginView.as_view(), name="browser-login"),
     path("api-auth/", include("rest_framework.urls")),
-    path("admin/", admin.site.urls),
 ]
+
+# The admin is mounted only where it is wanted (ATELIER_ADMIN_URL); its login form shares the
+# failed-login limits with every other.
+if settings.ATELIER_ADMIN_URL:
+    admin.site.login_form = AdminLoginForm
+    urlpatterns.append(path(settings.ATELIER_ADMIN_URL, admin.site.urls))

@@ -4,20 +4,20 @@ from django.conf import settings
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 
-from users.models import User
+from users.models import User, canonical_name
 
 
 def user_username_taken(*, username: str, exclude: User | None = None) -> bool:
-    """Whether another account already uses this username, in any letter case."""
-    qs = User.objects.filter(username__iexact=username)
+    """Whether another account's username folds to the same canonical form as this one."""
+    qs = User.objects.filter(username_canonical=canonical_name(username))
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.exists()
 
 
 def user_email_taken(*, email: str, exclude: User | None = None) -> bool:
-    """Whether another account already uses this email address, in any letter case."""
-    qs = User.objects.filter(email__iexact=email)
+    """Whether another account's email folds to the same canonical form as this one."""
+    qs = User.objects.filter(email_canonical=canonical_name(email))
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.exists()

@@ -6,7 +6,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as jwt_serializers
 
+from project.throttling import login_attempt
 from users.models import User
 from users.selectors import (
     user_email_taken,
@@ -71,14 +73,19 @@ class PasswordChangeSerializer(serializers.Serializer):
     """The current password and the new one."""
 
     old_password = serializers.CharField(
-        write_only=True, style={"input_type": "password"}, trim_whitespace=False
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=4096
     )
     new_password = serializers.CharField(
         write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=128
     )
 
     def validate_old_password(self, value: str) -> str:
-        if not self.context["request"].user.check_password(value):
+        # Knowing the password is what a stolen access token lacks: guesses here count against
+        # the same failed-login limit as every login form (a lock is a 429).
+        request = self.context["request"]
+        with login_attempt(request, request.user.username) as attempt:
+            attempt.succeeded = request.user.check_password(value)
+        if not attempt.succeeded:
             raise serializers.ValidationError("The current password is not correct.")
         return value
 
@@ -88,6 +95,21 @@ class PasswordChangeSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(_django_errors(exc)) from exc
         return value
+
+
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """A username and password, each bounded: no longer than an account's could be.
+
+    Keeps simplejwt's class name, which names the request body in the schema (and so in
+    generated clients).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = serializers.CharField(max_length=150, write_only=True)
+        self.fields["password"] = jwt_serializers.PasswordField(
+            max_length=4096, trim_whitespace=False
+        )
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -100,7 +122,8 @@ class TokenPairSerializer(serializers.Serializer):
 class RefreshInputSerializer(serializers.Serializer):
     """A refresh token, as given to refresh and logout."""
 
-    refresh = serializers.CharField(write_only=True)
+    # Ours are about 300 characters; the bound keeps a huge string from being decoded at all.
+    refresh = serializers.CharField(write_only=True, max_length=4096)
 
 
 class QuotaSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@
 from http import HTTPStatus
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
@@ -13,14 +15,16 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 from project.schema import THROTTLED, UNAUTHENTICATED, field_errors
-from project.throttling import LoginFailureThrottle, RegisterRateThrottle, login_failure_record
+from project.throttling import RegisterRateThrottle
 from users import services
+from users.forms import LoginForm
 from users.selectors import user_email_taken, user_username_taken
 from users.serializers import (
     MeSerializer,
     PasswordChangeSerializer,
     RefreshInputSerializer,
     RegisterSerializer,
+    TokenObtainPairSerializer,
     TokenPairSerializer,
 )
 
@@ -65,9 +69,14 @@ class RegisterView(APIView):
 
 
 class LoginView(TokenObtainPairView):
-    """Exchanges a username and password for an access and a refresh token."""
+    """Exchanges a username and password for an access and a refresh token.
 
-    throttle_classes = [LoginFailureThrottle]
+    Failed logins are limited in the authentication backend (``users.backends``), shared
+    with every other login form; a locked username or address is a 429 from there.
+    """
+
+    def get_serializer_class(self) -> type[TokenObtainPairSerializer]:
+        return TokenObtainPairSerializer
 
     @extend_schema(
         operation_id="auth_token_obtain",
@@ -84,11 +93,24 @@ class LoginView(TokenObtainPairView):
         auth=[],
     )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        try:
-            return super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            login_failure_record(request)
-            raise
+        return super().post(request, *args, **kwargs)
+
+
+class BrowserLoginView(DjangoLoginView):
+    """The browsable API's login page, under the same failed-login limits as the API.
+
+    A locked account or address is answered 429 with ``Retry-After``, the form showing why.
+    """
+
+    authentication_form = LoginForm
+    template_name = "rest_framework/login.html"
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.locked_wait is not None:
+            response.status_code = HTTPStatus.TOO_MANY_REQUESTS
+            response["Retry-After"] = str(int(form.locked_wait))
+        return response
 
 
 class TokenEndpoint(APIView):

@@ -53,13 +53,15 @@ def committed_schema() -> dict:
 
 
 def as_served(raw: dict) -> dict:
-    """The committed schema, with empty query parameters allowed.
+    """The committed schema, with empty query parameters allowed where they mean "absent".
 
     Not a defect: django-filter and DRF take an empty parameter as no parameter, which the
-    OpenAPI types cannot say.
+    OpenAPI types cannot say. The date filters are the exception: an empty date is a 400
+    (issue #9), as their ``date-time`` format says.
     """
+    strict = {"page_size", "created_after", "created_before"}
     for parameter in raw["paths"]["/api/v1/images/"]["get"]["parameters"]:
-        if parameter["in"] == "query" and parameter["name"] != "page_size":
+        if parameter["in"] == "query" and parameter["name"] not in strict:
             parameter["schema"] = {"anyOf": [parameter["schema"], {"enum": [""]}]}
     return raw
 

@@ -191,13 +191,13 @@ class TestLoginView:
         response = obtain(api_client, user.username, "not-the-password")
 
         assert response.status_code == HTTPStatus.UNAUTHORIZED
-        assert response.json() == {"detail": NO_ACCOUNT}
+        assert response.json() == {"detail": NO_ACCOUNT, "code": "no_active_account"}
 
     def test_unknown_username_is_401_like_a_wrong_password(self, api_client, db):
         response = obtain(api_client, "nobody")
 
         assert response.status_code == HTTPStatus.UNAUTHORIZED
-        assert response.json() == {"detail": NO_ACCOUNT}
+        assert response.json() == {"detail": NO_ACCOUNT, "code": "no_active_account"}
 
     def test_inactive_user_is_401_even_with_the_right_password(self, api_client):
         UserFactory(username="sleeper", is_active=False)
@@ -205,7 +205,7 @@ class TestLoginView:
         response = obtain(api_client, "sleeper")
 
         assert response.status_code == HTTPStatus.UNAUTHORIZED
-        assert response.json() == {"detail": NO_ACCOUNT}
+        assert response.json() == {"detail": NO_ACCOUNT, "code": "no_active_account"}
 
     def test_missing_password_is_400(self, api_client, user):
         response = api_client.post(reverse("auth-token"), {"username": user.username})
@@ -232,7 +232,7 @@ class TestTokenRefreshView:
         response = refresh(api_client, tokens["refresh"])
 
         assert_token_rejected(response)
-        assert response.json() == {"detail": "Token is blacklisted"}
+        assert response.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
 
     def test_rotated_refresh_token_can_itself_be_rotated(self, api_client, tokens):
         second = refresh(api_client, tokens["refresh"]).json()
@@ -265,7 +265,10 @@ class TestTokenRefreshView:
         response = refresh(api_client, tokens["refresh"])
 
         assert_token_rejected(response)
-        assert response.json() == {"detail": "No active account found for the given token."}
+        assert response.json() == {
+            "detail": "No active account found for the given token.",
+            "code": "token_not_valid",
+        }
 
     def test_refresh_for_a_deactivated_user_is_401(self, api_client, user, tokens):
         User.objects.filter(pk=user.pk).update(is_active=False)
@@ -273,7 +276,10 @@ class TestTokenRefreshView:
         response = refresh(api_client, tokens["refresh"])
 
         assert_token_rejected(response)
-        assert response.json() == {"detail": "No active account found for the given token."}
+        assert response.json() == {
+            "detail": "No active account found for the given token.",
+            "code": "token_not_valid",
+        }
 
     def test_signed_token_with_a_non_uuid_user_id_is_401_not_500(self, api_client, user):
         token = RefreshToken.for_user(user)
@@ -297,7 +303,7 @@ class TestLogoutView:
         assert response.content == b""
         rejected = refresh(api_client, tokens["refresh"])
         assert_token_rejected(rejected)
-        assert rejected.json() == {"detail": "Token is blacklisted"}
+        assert rejected.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
 
     def test_logging_out_twice_is_401(self, api_client, tokens):
         api_client.post(reverse("auth-logout"), {"refresh": tokens["refresh"]})

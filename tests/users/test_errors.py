@@ -27,19 +27,19 @@ class TestUnknownApiUrl:
         response = getattr(api_client, method)(UNROUTED_API_PATH)
 
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert assert_json(response) == {"detail": "Not Found."}
+        assert assert_json(response) == {"detail": "Not Found.", "code": "not_found"}
 
     def test_is_json_even_when_a_browser_asks_for_html(self, api_client):
         response = api_client.get(UNROUTED_API_PATH, HTTP_ACCEPT="text/html")
 
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert assert_json(response) == {"detail": "Not Found."}
+        assert assert_json(response) == {"detail": "Not Found.", "code": "not_found"}
 
     def test_is_json_for_an_authenticated_caller(self, auth_client):
         response = auth_client.get(UNROUTED_API_PATH)
 
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert assert_json(response) == {"detail": "Not Found."}
+        assert assert_json(response) == {"detail": "Not Found.", "code": "not_found"}
 
 
 @pytest.mark.django_db
@@ -48,7 +48,10 @@ class TestWrongMethod:
         response = api_client.put(reverse("style-list"), {})
 
         assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
-        assert assert_json(response) == {"detail": 'Method "PUT" not allowed.'}
+        assert assert_json(response) == {
+            "detail": 'Method "PUT" not allowed.',
+            "code": "method_not_allowed",
+        }
         assert "GET" in response["Allow"]
 
     @pytest.mark.parametrize("method", ["put", "post"])
@@ -56,14 +59,20 @@ class TestWrongMethod:
         response = getattr(auth_client, method)(reverse("users-me"), {})
 
         assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
-        assert assert_json(response) == {"detail": f'Method "{method.upper()}" not allowed.'}
+        assert assert_json(response) == {
+            "detail": f'Method "{method.upper()}" not allowed.',
+            "code": "method_not_allowed",
+        }
         assert "PATCH" in response["Allow"]
 
     def test_get_on_the_token_endpoint_is_a_json_405(self, api_client):
         response = api_client.get(reverse("auth-token"))
 
         assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
-        assert assert_json(response) == {"detail": 'Method "GET" not allowed.'}
+        assert assert_json(response) == {
+            "detail": 'Method "GET" not allowed.',
+            "code": "method_not_allowed",
+        }
 
 
 @pytest.mark.django_db
@@ -83,14 +92,18 @@ class TestBadInput:
 
         assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
         assert assert_json(response) == {
-            "detail": 'Unsupported media type "text/plain" in request.'
+            "detail": 'Unsupported media type "text/plain" in request.',
+            "code": "unsupported_media_type",
         }
 
     def test_missing_credentials_are_a_json_401_with_a_bearer_challenge(self, api_client):
         response = api_client.get(reverse("users-me"))
 
         assert response.status_code == HTTPStatus.UNAUTHORIZED
-        assert assert_json(response) == {"detail": "Authentication credentials were not provided."}
+        assert assert_json(response) == {
+            "detail": "Authentication credentials were not provided.",
+            "code": "not_authenticated",
+        }
         assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
     def test_malformed_authorization_header_is_a_json_401(self, api_client):

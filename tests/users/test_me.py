@@ -54,7 +54,10 @@ class TestMeViewSetAnonymous:
         response = getattr(api_client, method)(reverse(name), {})
 
         assert response.status_code == HTTPStatus.UNAUTHORIZED
-        assert response.json() == {"detail": "Authentication credentials were not provided."}
+        assert response.json() == {
+            "detail": "Authentication credentials were not provided.",
+            "code": "not_authenticated",
+        }
         assert response["WWW-Authenticate"].startswith("Bearer")
         assert User.objects.filter(pk=user.pk).exists()
 
