@@ -1,10 +1,11 @@
 """Image decoding, validation and rendering with Pillow, free of Django and HTTP.
 
 The upload path is: ``image_decode`` reads the bytes once (deciding the format from the bytes
-alone, with an explicit list of accepted formats, and refusing oversized pixel counts from the
-header before any pixel is decoded), then ``renditions_render`` turns the decoded image into
-the processed rendition and the thumbnail. Every way bad input can fail comes out as
-``ImageRejected``; nothing else escapes for bad bytes.
+alone, with an explicit list of accepted formats, and refusing oversized pixel counts and edges
+from the header before any pixel is decoded), then ``renditions_render`` turns the decoded
+image into the processed rendition and the thumbnail. Decoding brings every mode Pillow opens
+to 8-bit RGB or RGBA in sRGB (16-bit values scaled, an embedded ICC profile applied). Every
+way bad input can fail comes out as ``ImageRejected``; nothing else escapes for bad bytes.
 """
 
 import hashlib
@@ -13,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from images.styles import style_apply
 
@@ -26,6 +27,22 @@ MEDIA_TYPES = {
     "GIF": "image/gif",
 }
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# A multi-picture JPEG (phones' HDR gain maps, portraits) is a JPEG whose first picture is
+# the photo; Pillow names it by its container.
+FORMAT_ALIASES = {"MPO": "JPEG"}
+
+# The longest edge accepted, whatever the pixel count: a 1 × 50,000,000 PNG is within the
+# pixel limit but costs a gigabyte to decode and resize.
+DEFAULT_MAX_EDGE_PX = 30_000
+# A JPEG is decoded at libjpeg's largest power-of-two reduction that keeps its long edge at
+# least this share of the processed rendition's edge: for a photo between 1.5 and 2 times
+# that edge, a rendition up to a quarter shorter for a quarter of the decoding memory.
+DRAFT_MIN_SHARE = 0.75
+# Fed to libjpeg in place of the final EOI marker. A complete scan needs only a few bytes
+# past its last MCU (the bit reader looks ahead) and then waits for a marker; a scan cut
+# short runs out of data before its last rows, which Pillow reports as truncated. Zero bytes
+# are never a marker, and 16 of them decode to at most a few MCUs.
+_SCAN_PADDING = bytes(16)
 
 # A truncated file is an error, never a half-grey picture.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -82,29 +99,21 @@ def file_sha256(fp: BinaryIO, chunk_size: int = 1024 * 1024) -> str:
     return digest.hexdigest()
 
 
-def image_probe(fp: BinaryIO, *, max_pixels: int) -> Image.Image:
-    """Opens the image lazily and checks format and pixel count from its header alone."""
+def image_probe(
+    fp: BinaryIO, *, max_pixels: int, max_edge_px: int = DEFAULT_MAX_EDGE_PX
+) -> Image.Image:
+    """Opens the image lazily and checks format, pixel count and edges from its header alone."""
     fp.seek(0)
-    with warnings.catch_warnings():
-        # Our own max_pixels decides; Pillow's bomb warning would only be noise.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(fp, formats=ACCEPTED_FORMATS)
-        except Image.DecompressionBombError as exc:
-            raise ImageRejected(
-                "too_many_pixels",
-                f"The image has too many pixels; the limit is {max_pixels:,}.",
-            ) from exc
-        except UnidentifiedImageError as exc:
-            raise ImageRejected(
-                "unsupported_format",
-                "The file is not a JPEG, PNG, WebP or GIF image.",
-            ) from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
+    image = _open(fp, max_pixels=max_pixels)
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageRejected("corrupt", "The image has no pixels.")
+    if max(width, height) > max_edge_px:
+        raise ImageRejected(
+            "too_large_edge",
+            f"The image is {width:,}×{height:,} pixels; "
+            f"no edge may be longer than {max_edge_px:,} pixels.",
+        )
     if width * height > max_pixels:
         raise ImageRejected(
             "too_many_pixels",
@@ -114,24 +123,69 @@ def image_probe(fp: BinaryIO, *, max_pixels: int) -> Image.Image:
     return image
 
 
-def image_decode(fp: BinaryIO, *, max_pixels: int, max_edge: int | None = None) -> DecodedImage:
-    """Decodes an accepted image once: upright, RGB or RGBA, metadata dropped.
+def image_format(data: bytes) -> str:
+    """The accepted format the bytes are in (``JPEG`` for a multi-picture JPEG), from the header."""
+    return _format_name(_open(io.BytesIO(data)))
 
-    With ``max_edge``, a JPEG is decoded at a reduced scale (DCT draft) when its long edge is
-    well above that, which saves most of the decoding work for big photos.
+
+def image_checksum(data: bytes, image_format: str) -> str:
+    """The hex SHA-256 of the image's own bytes: what an upload stores, trailer cut off."""
+    end = image_payload_end(data, image_format)
+    return hashlib.sha256(memoryview(data)[:end]).hexdigest()
+
+
+def image_decode(
+    fp: BinaryIO,
+    *,
+    max_pixels: int,
+    max_edge: int | None = None,
+    max_edge_px: int = DEFAULT_MAX_EDGE_PX,
+) -> DecodedImage:
+    """Decodes an accepted image once: upright, 8-bit RGB or RGBA in sRGB, metadata dropped.
+
+    ``max_edge_px`` refuses an image with a longer edge from its header. With ``max_edge``
+    (the processed rendition's edge), a JPEG is decoded at a reduced scale (DCT draft) where
+    that still leaves enough pixels for it (``DRAFT_MIN_SHARE``). A baseline JPEG whose scan
+    ends before its last rows is refused as truncated.
     """
-    image = image_probe(fp, max_pixels=max_pixels)
-    source_format = image.format or ""
+    return _decode(
+        fp,
+        max_pixels=max_pixels,
+        max_edge=max_edge,
+        max_edge_px=max_edge_px,
+        min_share=DRAFT_MIN_SHARE,
+    )
+
+
+def decoded_size(
+    size: tuple[int, int], *, image_format: str, max_edge: int | None, min_share: float = 1.0
+) -> tuple[int, int]:
+    """The size ``image_decode`` decodes an image of ``size`` at (before turning it upright)."""
+    reduction = _draft_reduction(size, image_format, max_edge, min_share)
+    return (-(-size[0] // reduction), -(-size[1] // reduction))
+
+
+def _decode(
+    fp: BinaryIO, *, max_pixels: int, max_edge: int | None, max_edge_px: int, min_share: float
+) -> DecodedImage:
+    fp.seek(0)
+    data = fp.read()
+    source = io.BytesIO(_decodable_bytes(data))
+    del data
+    image = image_probe(source, max_pixels=max_pixels, max_edge_px=max_edge_px)
+    source_format = _format_name(image)
     width, height = image.size
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if max_edge and source_format == "JPEG" and max(width, height) > 2 * max_edge:
-                scale = max_edge / max(width, height)
-                image.draft("RGB", (int(width * scale) + 1, int(height * scale) + 1))
-            # GIF and WebP: the first frame is the picture.
+            reduction = _draft_reduction(image.size, source_format, max_edge, min_share)
+            if reduction > 1:
+                image.draft(None, (max(1, width // reduction), max(1, height // reduction)))
+            # GIF, WebP and MPO: the first frame is the picture.
             image.seek(0)
             image.load()
+            if image.getexif().get(_ORIENTATION, 1) in _TRANSPOSING_ORIENTATIONS:
+                width, height = height, width
             ImageOps.exif_transpose(image, in_place=True)
             pixels = _to_working_mode(image)
             pixels.load()
@@ -143,6 +197,72 @@ def image_decode(fp: BinaryIO, *, max_pixels: int, max_edge: int | None = None) 
         raise ImageRejected("too_many_pixels", "The image is too large to process.") from exc
     pixels.info.clear()
     return DecodedImage(image=pixels, format=source_format, width=width, height=height)
+
+
+_ORIENTATION = 0x0112
+# EXIF orientations that swap width and height (transposed, rotated 90° either way).
+_TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)
+
+
+def _open(fp: BinaryIO, *, max_pixels: int | None = None) -> Image.Image:
+    """``Image.open`` limited to the accepted formats, every failure an ``ImageRejected``."""
+    with warnings.catch_warnings():
+        # Our own max_pixels decides; Pillow's bomb warning would only be noise.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(fp, formats=ACCEPTED_FORMATS)
+        except Image.DecompressionBombError as exc:
+            limit = f"; the limit is {max_pixels:,}" if max_pixels else ""
+            raise ImageRejected(
+                "too_many_pixels", f"The image has too many pixels{limit}."
+            ) from exc
+        except UnidentifiedImageError as exc:
+            raise ImageRejected(
+                "unsupported_format",
+                "The file is not a JPEG, PNG, WebP or GIF image.",
+            ) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
+    if _format_name(image) not in ACCEPTED_FORMATS:
+        raise ImageRejected("unsupported_format", "The file is not a JPEG, PNG, WebP or GIF image.")
+    return image
+
+
+def _format_name(image: Image.Image) -> str:
+    name = image.format or ""
+    return FORMAT_ALIASES.get(name, name)
+
+
+def _decodable_bytes(data: bytes) -> bytes:
+    """What the decoder is given: for a single-scan JPEG, its first picture with the final
+    EOI marker swapped for padding, so that a scan cut short (then "ended" with an EOI, which
+    libjpeg only warns about before filling the rest with grey) fails as truncated.
+
+    Progressive and other multi-scan JPEGs are given as they are: libjpeg reads all their
+    scans before the first row, so the padding cannot tell complete from cut short.
+    """
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    try:
+        end, scans = _jpeg_walk(data, 0)
+    except (IndexError, ValueError) as exc:
+        raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
+    if scans != 1:
+        return data
+    return data[: end - 2] + _SCAN_PADDING
+
+
+def _draft_reduction(
+    size: tuple[int, int], image_format: str, max_edge: int | None, min_share: float
+) -> int:
+    """The power-of-two reduction (1, 2, 4 or 8) a JPEG is decoded at for ``max_edge``."""
+    if not max_edge or image_format != "JPEG":
+        return 1
+    long_edge = max(size)
+    for reduction in (8, 4, 2):
+        if long_edge // reduction >= max_edge * min_share:
+            return reduction
+    return 1
 
 
 def image_payload_end(data: bytes, image_format: str) -> int:
@@ -176,10 +296,34 @@ def _png_end(data: bytes) -> int:
 
 
 def _jpeg_end(data: bytes) -> int:
-    if data[:2] != b"\xff\xd8":
+    """The end of a JPEG, and of the pictures a multi-picture JPEG (MPO) appends to it.
+
+    The pictures an MPO index lists are kept only while each starts exactly where the one
+    before it ends and walks as a JPEG: bytes between or after them (a polyglot's payload)
+    are never included.
+    """
+    end, _ = _jpeg_walk(data, 0)
+    try:
+        starts = _mpo_picture_starts(data, end)
+    except (IndexError, ValueError):
+        return end  # An unreadable index: the first picture is the image.
+    for start in starts:
+        try:
+            if start != end:
+                break
+            end, _ = _jpeg_walk(data, start)
+        except (IndexError, ValueError):
+            break
+    return end
+
+
+def _jpeg_walk(data: bytes, pos: int) -> tuple[int, int]:
+    """Walks one JPEG from its SOI at ``pos``: where its EOI ends, and how many scans it has."""
+    if data[pos : pos + 2] != b"\xff\xd8":
         raise ValueError("no SOI")
-    pos = 2
+    pos += 2
     size = len(data)
+    scans = 0
     while pos < size:
         if data[pos] != 0xFF:
             raise ValueError("expected a marker")
@@ -188,7 +332,7 @@ def _jpeg_end(data: bytes) -> int:
         marker = data[pos]
         pos += 1
         if marker == 0xD9:  # EOI
-            return pos
+            return pos, scans
         if marker == 0x01 or 0xD0 <= marker <= 0xD7:
             continue
         length = int.from_bytes(data[pos : pos + 2], "big")
@@ -196,6 +340,7 @@ def _jpeg_end(data: bytes) -> int:
             raise ValueError("bad segment length")
         pos += length
         if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
+            scans += 1
             while True:
                 pos = data.index(b"\xff", pos)
                 following = data[pos + 1]
@@ -204,6 +349,48 @@ def _jpeg_end(data: bytes) -> int:
                     continue
                 break
     raise ValueError("JPEG ends before EOI")
+
+
+_MPO_MAX_PICTURES = 64
+_MPF_MAX_TAGS = 64
+
+
+def _mpo_picture_starts(data: bytes, first_end: int) -> list[int]:
+    """Where the further pictures an MPO index (APP2 "MPF") lists start, in order.
+
+    The index is in the first picture's APP2 segment: a TIFF structure whose MP Entry tag
+    (0xB002) holds 16 bytes per picture, offsets counted from the TIFF header.
+    """
+    header = data.find(b"\xff\xe2", 2, first_end)
+    while header != -1:
+        if data[header + 4 : header + 8] == b"MPF\x00":
+            break
+        header = data.find(b"\xff\xe2", header + 2, first_end)
+    else:
+        return []
+    tiff = header + 8
+    order = {b"II": "little", b"MM": "big"}.get(data[tiff : tiff + 2])
+    if order is None:
+        return []
+
+    def number(pos: int, width: int) -> int:
+        if pos + width > first_end:
+            raise ValueError("MPF index runs past the picture")
+        return int.from_bytes(data[pos : pos + width], order)
+
+    ifd = tiff + number(tiff + 4, 4)
+    for index in range(min(number(ifd, 2), _MPF_MAX_TAGS)):
+        entry = ifd + 2 + 12 * index
+        if number(entry, 2) != 0xB002:
+            continue
+        count = number(entry + 4, 4) // 16
+        entries = tiff + number(entry + 8, 4)
+        starts = [
+            tiff + number(entries + 16 * i + 8, 4) for i in range(min(count, _MPO_MAX_PICTURES))
+        ]
+        # The first picture's offset is 0 by definition: it is the file itself.
+        return sorted(start for start in starts if start > tiff)
+    return []
 
 
 def _gif_end(data: bytes) -> int:
@@ -253,23 +440,103 @@ def renditions_render(
     return _encode(styled), _encode(thumbnail)
 
 
-def thumbnail_from_file(fp: BinaryIO, *, edge: int, max_pixels: int) -> Rendition:
+def thumbnail_from_file(
+    fp: BinaryIO, *, edge: int, max_pixels: int, max_edge_px: int = DEFAULT_MAX_EDGE_PX
+) -> Rendition:
     """A thumbnail straight from a file, decoding a JPEG at the smallest DCT scale that fits."""
-    decoded = image_decode(fp, max_pixels=max_pixels, max_edge=edge)
+    decoded = _decode(
+        fp, max_pixels=max_pixels, max_edge=edge, max_edge_px=max_edge_px, min_share=1.0
+    )
     return _encode(_fit(decoded.image, edge))
 
 
 def _to_working_mode(image: Image.Image) -> Image.Image:
-    """RGB, or RGBA where the image has any transparency; palette and CMYK converted."""
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
+    """8-bit RGB, or RGBA where the image has any transparency, in sRGB.
+
+    16-bit grey is scaled to 8 bits (not clipped), palette and grey expanded, transparency
+    (alpha, a palette's or a colour key's) kept as alpha, and an embedded ICC profile
+    converted to sRGB.
+    """
+    profile = _icc_profile(image)
+    if image.mode in _WIDE_GREY_MODES:
+        image = _grey_to_8_bits(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        "transparency" in image.info and image.mode in ("P", "L", "RGB")
     )
-    if image.mode == "P" or image.mode == "PA":
-        image = image.convert("RGBA" if has_alpha else "RGB")
     target = "RGBA" if has_alpha else "RGB"
+    if image.mode == "CMYK" and profile is not None and _color_space(profile) == "CMYK":
+        converted = _srgb_transform(image, profile, "CMYK", "RGB")
+        if converted is not None:
+            return converted if target == "RGB" else converted.convert(target)
     if image.mode != target:
         image = image.convert(target)
+    if profile is not None and _color_space(profile) == "RGB":
+        image = _srgb_transform(image, profile, target, target) or image
     return image
+
+
+# Grey with more than 8 bits a sample: 16-bit PNG (``I;16``) and what Pillow may open it as.
+_WIDE_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _grey_to_8_bits(image: Image.Image) -> Image.Image:
+    """``L`` (``LA`` with a colour key) from 16-bit grey, 0…65535 mapped onto 0…255."""
+    key = image.info.get("transparency")
+    wide = image.convert("I")
+    grey = wide.point(lambda v: v / 257 + 0.5).convert("L")
+    if not isinstance(key, int):
+        return grey
+    # A PNG colour key names one 16-bit value; that value, and only it, is transparent.
+    above = wide.point(lambda v: (v - key) * 255).convert("L")
+    below = wide.point(lambda v: (key - v) * 255).convert("L")
+    return Image.merge("LA", (grey, ImageChops.lighter(above, below)))
+
+
+def _icc_profile(image: Image.Image) -> ImageCms.ImageCmsProfile | None:
+    """The embedded colour profile, or None if there is none or it is unreadable.
+
+    A broken profile is ignored rather than refused: the pixels are still a picture, and
+    untagged pixels are shown as sRGB, which is what a browser does with them too.
+    """
+    data = image.info.get("icc_profile")
+    if not data or not isinstance(data, bytes):
+        return None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(data))
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
+    if "srgb" in (_profile_description(profile) or "").lower():
+        return None  # Already what the renditions are; converting would only cost time.
+    return profile
+
+
+def _profile_description(profile: ImageCms.ImageCmsProfile) -> str | None:
+    try:
+        return profile.profile.profile_description
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _color_space(profile: ImageCms.ImageCmsProfile) -> str:
+    try:
+        return (profile.profile.xcolor_space or "").strip()
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError, AttributeError):
+        return ""
+
+
+def _srgb_transform(
+    image: Image.Image, profile: ImageCms.ImageCmsProfile, in_mode: str, out_mode: str
+) -> Image.Image | None:
+    """``image`` converted from ``profile`` to sRGB, or None if the profile cannot do it."""
+    try:
+        transform = ImageCms.buildTransform(profile, _SRGB, in_mode, out_mode)
+        if in_mode == out_mode:
+            ImageCms.applyTransform(image, transform, inPlace=True)
+            return image
+        return ImageCms.applyTransform(image, transform)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
 
 
 def _fit(image: Image.Image, edge: int) -> Image.Image:

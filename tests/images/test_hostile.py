@@ -191,3 +191,115 @@ class TestHostileFilenames:
         assert all(KEY_PATTERN.match(key) for key in stored), stored
         outside = [p for p in tmp_path.rglob("*") if p.is_file() and media_root not in p.parents]
         assert outside == []
+
+
+def _jpeg_scan_cut(data: bytes, keep: float) -> bytes:
+    """The JPEG with its scan cut to ``keep`` of its length and an EOI marker appended."""
+    sos = data.index(b"\xff\xda")
+    scan_start = sos + 2 + int.from_bytes(data[sos + 2 : sos + 4], "big")
+    scan_end = len(data) - 2
+    return data[: scan_start + int((scan_end - scan_start) * keep)] + b"\xff\xd9"
+
+
+def _jpeg_declaring(width: int, height: int) -> bytes:
+    """A tiny JPEG whose frame header claims width×height: one MCU of scan data, then EOI."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (8, 8), (10, 200, 30)).save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def _mpo_bytes() -> bytes:
+    """A two-picture MPO, as a phone writes for a portrait or an HDR gain map."""
+    first = PILImage.open(io.BytesIO(image_bytes("JPEG", size=(60, 40)))).convert("RGB")
+    second = PILImage.new("RGB", (30, 20), (0, 0, 255))
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    return buffer.getvalue()
+
+
+class TestTruncatedJpeg:
+    def test_scan_cut_short_then_ended_with_eoi_is_rejected(self, auth_client):
+        cut = _jpeg_scan_cut(image_bytes("JPEG", size=(320, 240), quality=90), 0.3)
+        response = _post(auth_client, cut, name="cut.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "truncated" in response.json()["file"][0]
+        assert Image.objects.count() == 0
+
+    def test_scan_cut_short_with_restart_markers_is_rejected(self, auth_client):
+        data = image_bytes("JPEG", size=(320, 240), restart_marker_blocks=4)
+        response = _post(auth_client, _jpeg_scan_cut(data, 0.5), content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+
+    @pytest.mark.parametrize(
+        "options",
+        [
+            {},
+            {"progressive": True},
+            {"restart_marker_blocks": 2},
+            {"restart_marker_rows": 1},
+            {"optimize": True},
+            {"subsampling": 0, "quality": 100},
+        ],
+        ids=["baseline", "progressive", "restart-blocks", "restart-rows", "optimized", "444"],
+    )
+    def test_complete_jpegs_of_every_kind_are_accepted(self, auth_client, options):
+        data = image_bytes("JPEG", size=(321, 239), noisy=True, **options)
+        response = _post(auth_client, data, name="ok.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        assert response.json()["size"] == len(data)
+
+
+class TestMultiPictureJpeg:
+    def test_mpo_is_accepted_as_jpeg_and_kept_whole(self, auth_client):
+        data = _mpo_bytes()
+        assert PILImage.open(io.BytesIO(data)).format == "MPO"
+        response = _post(auth_client, data, name="portrait.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        body = response.json()
+        assert (body["format"], body["width"], body["height"]) == ("JPEG", 60, 40)
+        assert body["size"] == len(data)
+        assert _served(auth_client, body["id"], "original") == data
+        processed = PILImage.open(io.BytesIO(_served(auth_client, body["id"], "processed")))
+        assert processed.size == (60, 40)
+
+    def test_trailer_after_the_last_picture_is_cut(self, auth_client):
+        data = _mpo_bytes()
+        response = _post(auth_client, data + HTML_TRAILER, content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        assert _served(auth_client, response.json()["id"], "original") == data
+
+
+class TestEdges:
+    def test_one_by_fifty_million_png_is_refused_from_its_header(self, auth_client, settings):
+        response = _post(auth_client, _png_declaring(1, 50_000_000))
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "30,000" in response.json()["file"][0]
+        assert Image.objects.count() == 0
+
+    def test_edge_at_the_limit_is_accepted(self, auth_client):
+        response = _post(auth_client, image_bytes("PNG", size=(30_000, 1)))
+        assert response.status_code == HTTPStatus.CREATED, response.content
+
+    def test_jpeg_claiming_7071_squared_with_no_scan_data_is_rejected(self, auth_client):
+        data = _jpeg_declaring(7071, 7071)
+        assert len(data) < 1000
+        response = _post(auth_client, data, name="claim.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "truncated" in response.json()["file"][0]
+
+
+class TestOrientation:
+    def test_width_and_height_describe_the_upright_picture(self, auth_client):
+        exif = PILImage.Exif()
+        exif[ExifTags.Base.Orientation] = 6
+        data = image_bytes("JPEG", size=(40, 30), exif=exif)
+        response = _post(auth_client, data, name="sideways.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        body = response.json()
+        assert (body["width"], body["height"]) == (30, 40)
+        for rendition in ("processed", "thumbnail"):
+            served = PILImage.open(io.BytesIO(_served(auth_client, body["id"], rendition)))
+            assert served.size == (30, 40)

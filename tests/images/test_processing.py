@@ -61,7 +61,13 @@ class TestFuzzedInput:
         try:
             _full_pipeline(data)
         except ImageRejected as exc:
-            assert exc.code in {"unsupported_format", "corrupt", "too_many_pixels", "empty"}
+            assert exc.code in {
+                "unsupported_format",
+                "corrupt",
+                "too_many_pixels",
+                "too_large_edge",
+                "empty",
+            }
         assert time.perf_counter() - started < 2.0
         # Peak resident memory of the whole run stays bounded (pixel limit 4 MP).
         assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1_500_000  # KiB
@@ -79,6 +85,90 @@ class TestDecode:
         decoded = processing.image_decode(io.BytesIO(data), max_pixels=10**8, max_edge=200)
         assert (decoded.width, decoded.height) == (2000, 1000)
         assert max(decoded.image.size) < 2000
+
+    @pytest.mark.parametrize(
+        ("size", "max_edge", "expected"),
+        [
+            ((7071, 7071), 4096, (3536, 3536)),  # halved: 3536 ≥ 0.75 × 4096
+            ((6000, 4000), 4096, (6000, 4000)),  # halved would be 3000 < 3072: full size
+            ((8000, 6000), 4096, (4000, 3000)),
+            ((30000, 1000), 4096, (3750, 125)),
+            ((4000, 3000), 4096, (4000, 3000)),
+        ],
+    )
+    def test_jpeg_is_decoded_at_the_scale_its_rendition_needs(self, size, max_edge, expected):
+        got = processing.decoded_size(
+            size, image_format="JPEG", max_edge=max_edge, min_share=processing.DRAFT_MIN_SHARE
+        )
+        assert got == expected
+
+    def test_png_is_never_drafted(self):
+        assert processing.decoded_size((9000, 10), image_format="PNG", max_edge=100) == (9000, 10)
+
+    def test_draft_applies_between_one_and_two_times_the_edge(self):
+        data = image_bytes("JPEG", size=(1000, 800))
+        decoded = processing.image_decode(io.BytesIO(data), max_pixels=10**8, max_edge=600)
+        assert decoded.image.size == (500, 400)
+        assert (decoded.width, decoded.height) == (1000, 800)
+
+    @pytest.mark.parametrize("size", [(30_001, 1), (1, 30_001)])
+    def test_edge_over_the_limit_is_refused_from_the_header(self, size):
+        data = image_bytes("PNG", size=size)
+        with pytest.raises(ImageRejected) as raised:
+            processing.image_decode(io.BytesIO(data), max_pixels=10**8)
+        assert raised.value.code == "too_large_edge"
+        assert "30,000" in raised.value.message
+
+    def test_edge_limit_is_a_parameter(self):
+        data = image_bytes("PNG", size=(200, 10))
+        with pytest.raises(ImageRejected, match="100 pixels"):
+            processing.image_decode(io.BytesIO(data), max_pixels=10**8, max_edge_px=100)
+
+    @pytest.mark.parametrize("keep", [0.1, 0.3, 0.6, 0.9])
+    def test_baseline_scan_cut_short_is_truncated(self, keep):
+        data = image_bytes("JPEG", size=(200, 160), noisy=True)
+        sos = data.index(b"\xff\xda")
+        start = sos + 2 + int.from_bytes(data[sos + 2 : sos + 4], "big")
+        cut = data[: start + int((len(data) - 2 - start) * keep)] + b"\xff\xd9"
+        with pytest.raises(ImageRejected) as raised:
+            processing.image_decode(io.BytesIO(cut), max_pixels=10**6, max_edge=100)
+        assert raised.value.code == "corrupt"
+
+    def test_orientation_six_reports_the_upright_size(self):
+        exif = PILImage.Exif()
+        exif[0x0112] = 6
+        data = image_bytes("JPEG", size=(2000, 1000), exif=exif)
+        decoded = processing.image_decode(io.BytesIO(data), max_pixels=10**8, max_edge=200)
+        assert (decoded.width, decoded.height) == (1000, 2000)
+        assert decoded.image.width < decoded.image.height
+
+
+class TestPayloadEnd:
+    def _mpo(self, count: int = 2) -> bytes:
+        pictures = [PILImage.new("RGB", (20, 10), (i * 60, 0, 0)) for i in range(count)]
+        buffer = io.BytesIO()
+        pictures[0].save(buffer, "MPO", save_all=True, append_images=pictures[1:])
+        return buffer.getvalue()
+
+    @pytest.mark.parametrize("count", [2, 3])
+    def test_mpo_ends_after_its_last_picture(self, count):
+        data = self._mpo(count)
+        assert processing.image_format(data) == "JPEG"
+        assert processing.image_payload_end(data, "JPEG") == len(data)
+        assert processing.image_payload_end(data + b"<html>", "JPEG") == len(data)
+
+    def test_mpo_bytes_between_pictures_are_never_kept(self):
+        data = self._mpo()
+        first_end = data.index(b"\xff\xd9") + 2
+        # The index still points at the second picture, now behind a stowaway.
+        spliced = data[:first_end] + b"<html>" + data[first_end:]
+        assert processing.image_payload_end(spliced, "JPEG") == first_end
+
+    def test_checksum_ignores_a_trailer(self):
+        data = image_bytes("PNG")
+        assert processing.image_checksum(data + b"PK\x03\x04", "PNG") == (
+            processing.image_checksum(data, "PNG")
+        )
 
     def test_thumbnail_from_file_fits_the_edge(self):
         data = image_bytes("JPEG", size=(1200, 800))
