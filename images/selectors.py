@@ -35,5 +35,14 @@ def image_list(*, owner: User) -> QuerySet[Image]:
 
 
 def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | None:
-    """An image reached through a signed URL: the owner comes from the verified signature."""
-    return Image.objects.filter(owner_id=owner_id, pk=image_id).only(*LIST_FIELDS).first()
+    """An image reached through a signed URL, with its active owner's password hash.
+
+    The owner comes from the signature's claim; the caller verifies the signature against
+    the owner's current credentials before serving anything.
+    """
+    return (
+        Image.objects.filter(owner_id=owner_id, pk=image_id, owner__is_active=True)
+        .select_related("owner")
+        .only(*LIST_FIELDS, "owner__password")
+        .first()
+    )

@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from images.models import Image
 from images.permissions import SIGNATURE_PARAM
-from images.signing import rendition_signature
+from images.signing import credential_digest, rendition_signature
 from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
+from users.models import User
 
 RENDITIONS = ("original", "processed", "thumbnail")
 
@@ -101,14 +102,35 @@ class ImageSerializer(serializers.ModelSerializer):
         templates = self.context.get("rendition_path_templates")
         if templates is None:
             templates = self.context["rendition_path_templates"] = _path_templates()
+        credential = self._signing_credential(image)
         for rendition, template in templates.items():
             token, expires = rendition_signature(
-                image_id=image.pk, rendition=rendition, owner_id=image.owner_id, ttl=ttl
+                image_id=image.pk,
+                rendition=rendition,
+                owner_id=image.owner_id,
+                credential=credential,
+                ttl=ttl,
             )
             url = f"{template.replace(_PLACEHOLDER, str(image.pk))}?{SIGNATURE_PARAM}={token}"
             urls[rendition] = request.build_absolute_uri(url) if request else url
         urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
         return urls
+
+
+    def _signing_credential(self, image: Image) -> str:
+        """The owner's credential digest: the caller's own, computed once per page."""
+        cached = self.context.get("signing_credential")
+        if cached is not None and cached[0] == image.owner_id:
+            return cached[1]
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.pk == image.owner_id:
+            password = user.password
+        else:
+            password = User.objects.only("password").get(pk=image.owner_id).password
+        credential = credential_digest(password)
+        self.context["signing_credential"] = (image.owner_id, credential)
+        return credential
 
 
 class ImageCreateSerializer(serializers.Serializer):

@@ -8,17 +8,19 @@ its files or a file without its row.
 
 import hashlib
 import logging
+import os
+import posixpath
 import secrets
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, transaction
 
 from images import processing
@@ -30,6 +32,7 @@ from users.selectors import user_quota_limits, user_storage_usage
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "AccountGone",
     "ImageNotFound",
     "ImageRejected",
     "QuotaExceeded",
@@ -74,6 +77,10 @@ class StorageFailed(Exception):
 
 class ImageNotFound(Exception):
     """No such image in this owner's gallery (or it was deleted meanwhile)."""
+
+
+class AccountGone(Exception):
+    """The owner's account was deleted while the change was under way; nothing was kept."""
 
 
 def image_create(
@@ -151,12 +158,21 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
         try:
             with default_storage.open(image.original_key, "rb") as original:
                 decoded = _decode(original)
+        except FileNotFoundError as exc:
+            # A delete that committed meanwhile removes the original: the truth is a 404.
+            if not Image.objects.filter(pk=image.pk, owner=owner).exists():
+                raise ImageNotFound() from exc
+            logger.exception("The original of image %s is missing", image.pk)
+            raise StorageFailed(str(exc)) from exc
         except OSError as exc:
             logger.exception("Could not read the original of image %s", image.pk)
             raise StorageFailed(str(exc)) from exc
         rendered = _render(decoded, style)
     written: list[str] = []
     with _written_files_removed_on_failure(written, image.pk), transaction.atomic():
+        # Locks in the order every writer takes them (account, then image), so a restyle and
+        # an account deletion queue instead of deadlocking.
+        _owner_lock(owner)
         current = Image.objects.select_for_update().filter(pk=image.pk, owner=owner).first()
         if current is None:
             raise ImageNotFound()
@@ -183,15 +199,19 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
 def image_delete(*, owner: User, image_id: uuid.UUID) -> None:
     """Deletes one of ``owner``'s images; its files go once the deletion commits.
 
-    Two parallel deletes of one image: the database lets exactly one of them remove the row,
-    and the other sees nothing to delete and raises ``ImageNotFound``.
+    The row is locked before its file names are read: a restyle that commits meanwhile
+    either finished first (and its new files are the ones read here) or waits and then finds
+    no image. Two parallel deletes of one image: exactly one removes the row, the other sees
+    nothing to delete and raises ``ImageNotFound``.
     """
     with transaction.atomic():
         keys = list(
-            Image.objects.filter(pk=image_id, owner=owner).values_list(
-                "original_key", "processed_key", "thumbnail_key"
-            )
+            Image.objects.select_for_update()
+            .filter(pk=image_id, owner=owner)
+            .values_list("original_key", "processed_key", "thumbnail_key")
         )
+        if not keys:
+            raise ImageNotFound()
         deleted, _ = Image.objects.filter(pk=image_id, owner=owner).delete()
         if not deleted:
             raise ImageNotFound()
@@ -202,7 +222,9 @@ def image_delete(*, owner: User, image_id: uuid.UUID) -> None:
 def image_files_delete_on_commit(*, owner: User) -> None:
     """Schedules removal of every file ``owner``'s images have, for when the caller commits.
 
-    Used when the account itself is deleted: the rows go by cascade, the files here.
+    Used when the account itself is deleted: the rows go by cascade, the files here. The
+    caller holds the account's row lock (``_owner_lock``), so no upload or restyle can add
+    files between this read and the deletion.
     """
     rows = Image.objects.filter(owner=owner).values_list(
         "original_key", "processed_key", "thumbnail_key"
@@ -271,15 +293,31 @@ def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:
     Locks the owner's row first, so that parallel uploads by one user queue here and each
     sees the usage the previous one committed: they cannot overshoot together.
     """
-    locked = (
-        User.objects.select_for_update().only("id", "quota_bytes", "quota_images").get(pk=owner.pk)
-    )
+    locked = _owner_lock(owner)
     limits = user_quota_limits(user=locked)
     usage = user_storage_usage(user=locked)
     if add_images and usage["images"] + add_images > limits["images"]:
         raise QuotaExceeded("images", usage["images"], limits["images"], add_images)
     if add_bytes > 0 and usage["bytes"] + add_bytes > limits["bytes"]:
         raise QuotaExceeded("bytes", usage["bytes"], limits["bytes"], add_bytes)
+
+
+def _owner_lock(owner: User) -> User:
+    """Locks the owner's row for the rest of the transaction; ``AccountGone`` if deleted.
+
+    Every change to an owner's images takes this lock first, and account deletion takes it
+    too, so an upload or restyle racing the deletion of its account either commits before it
+    (and its files are deleted with the account) or finds no account and keeps nothing.
+    """
+    locked = (
+        User.objects.select_for_update()
+        .only("id", "quota_bytes", "quota_images")
+        .filter(pk=owner.pk)
+        .first()
+    )
+    if locked is None:
+        raise AccountGone()
+    return locked
 
 
 def _store(key: str, content: File, written: list[str]) -> str:
@@ -296,9 +334,24 @@ def _store_rendition(prefix: str, kind: str, rendition: Rendition, written: list
 
 
 def _files_delete(keys: Iterable[str]) -> None:
-    """Removes files, logging (not raising) failures: the rows are already consistent."""
+    """Removes files, logging (not raising) failures: the rows are already consistent.
+
+    On a file-system storage the folders they leave empty (``<owner>/<image>/``, then
+    ``<owner>/``) go too; object stores have no folders to leave behind.
+    """
+    folders: set[str] = set()
     for key in keys:
         try:
             default_storage.delete(key)
         except OSError:
             logger.exception("Could not delete stored file %s", key)
+        parent = posixpath.dirname(key)
+        while parent:
+            folders.add(parent)
+            parent = posixpath.dirname(parent)
+    if isinstance(default_storage, FileSystemStorage):
+        # Deepest first; rmdir refuses a folder that is not empty (another image, or an
+        # upload writing into it right now), which is exactly when it must stay.
+        for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):
+            with suppress(OSError):
+                os.rmdir(default_storage.path(folder))

@@ -20,7 +20,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -43,7 +48,11 @@ from images.serializers import (
     ImageUpdateSerializer,
     StyleSerializer,
 )
-from images.signing import rendition_signature_owner
+from images.signing import (
+    credential_digest,
+    rendition_signature_parse,
+    rendition_signature_valid,
+)
 from images.styles import STYLES
 from images.uploads import upload_too_large
 from project.exceptions import PayloadTooLarge, ServiceUnavailable
@@ -244,7 +253,8 @@ class ImageViewSet(
         return ImageSerializer
 
     def get_throttles(self) -> list:
-        if self.action == "create":
+        # A restyle renders as much as an upload, so both draw on the upload allowance.
+        if self.action in ("create", "partial_update"):
             return [UploadRateThrottle()]
         return super().get_throttles()
 
@@ -356,11 +366,16 @@ class ImageViewSet(
             image_id = Image._meta.pk.to_python(self.kwargs["pk"])
         except Exception as exc:
             raise NotFound() from exc
-        owner_id = rendition_signature_owner(token=token, image_id=image_id, rendition=rendition)
+        owner_id = rendition_signature_parse(token=token)
         if owner_id is None:
             raise NotFound()
         image = selectors.image_get_signed(owner_id=owner_id, image_id=image_id)
-        if image is None:
+        if image is None or not rendition_signature_valid(
+            token=token,
+            image_id=image_id,
+            rendition=rendition,
+            credential=credential_digest(image.owner.password),
+        ):
             raise NotFound()
         return image
 
@@ -421,5 +436,9 @@ def _call_service(service: Any, **kwargs: Any) -> Any:
         raise api_error from exc
     except services.ImageNotFound as exc:
         raise NotFound() from exc
+    except services.AccountGone as exc:
+        raise AuthenticationFailed(
+            "The account no longer exists; nothing was saved.", code="user_not_found"
+        ) from exc
     except services.StorageFailed as exc:
         raise ServiceUnavailable() from exc

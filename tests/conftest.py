@@ -115,11 +115,21 @@ def referenced_files() -> set[str]:
     return keys
 
 
+def empty_folders(root: Path) -> set[str]:
+    """Folders under the media root with nothing in them (left behind by a delete)."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_dir() and not any(p.iterdir())
+    }
+
+
 @pytest.fixture
 def assert_storage_consistent(media_root: Path) -> Callable[[], None]:
-    """Asserts the storage holds exactly the files the database references."""
+    """The storage audit: exactly the files the database references, and no empty folders."""
 
     def _check() -> None:
         assert stored_files(media_root) == referenced_files()
+        assert empty_folders(media_root) == set()
 
     return _check

@@ -58,8 +58,15 @@ def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
 
 
 def user_delete(*, user: User) -> None:
-    """Deletes the account, every image it owns and, once committed, every file of them."""
+    """Deletes the account, every image it owns and, once committed, every file of them.
+
+    The account's row is locked first, as every upload and restyle locks it: one racing the
+    deletion either commits before it (and its files are collected here) or finds no account
+    afterwards and keeps nothing.
+    """
     with transaction.atomic():
+        if not User.objects.select_for_update().filter(pk=user.pk).exists():
+            return  # deleted meanwhile by a parallel request: nothing left to do
         image_files_delete_on_commit(owner=user)
         user.delete()
 

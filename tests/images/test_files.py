@@ -86,8 +86,8 @@ class TestMetadataAndOrientation:
     def test_processed_and_thumbnail_are_upright_and_carry_no_exif(self, auth_client, upload):
         data = _jpeg_with_gps_and_orientation_6()
         image = upload(data, name="gps.jpg")
-        # The stored image is 60×40; shown upright it is 40×60.
-        assert (image["width"], image["height"]) == (60, 40)
+        # The stored image is 60×40; shown upright it is 40×60, and that is what is listed.
+        assert (image["width"], image["height"]) == (40, 60)
         for rendition in ("processed", "thumbnail"):
             response = auth_client.get(reverse(f"image-{rendition}", kwargs={"pk": image["id"]}))
             raw = _bytes(response)
