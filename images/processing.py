@@ -89,16 +89,6 @@ class Rendition:
         return MEDIA_TYPES[self.format]
 
 
-def file_sha256(fp: BinaryIO, chunk_size: int = 1024 * 1024) -> str:
-    """The hex SHA-256 of a file's bytes, read in chunks; leaves the file at its start."""
-    fp.seek(0)
-    digest = hashlib.sha256()
-    while chunk := fp.read(chunk_size):
-        digest.update(chunk)
-    fp.seek(0)
-    return digest.hexdigest()
-
-
 def image_probe(
     fp: BinaryIO, *, max_pixels: int, max_edge_px: int = DEFAULT_MAX_EDGE_PX
 ) -> Image.Image:

@@ -60,3 +60,23 @@ class TestImportImages:
     def test_missing_path_is_an_error(self, user, tmp_path):
         with pytest.raises(CommandError, match="neither a file nor a folder"):
             _run("--owner", "alice", str(tmp_path / "missing"))
+
+
+class TestImportChecksum:
+    @pytest.mark.parametrize(
+        "trailer", [b"<html><script>alert(1)</script></html>", b"PK\x03\x04zip"], ids=str
+    )
+    def test_file_with_a_trailer_is_skipped_on_the_second_run(self, user, tmp_path, trailer):
+        folder = tmp_path / "old"
+        folder.mkdir()
+        (folder / "polyglot.png").write_bytes(image_bytes("PNG") + trailer)
+        assert "imported: 1, skipped: 0" in _run("--owner", "alice", str(folder))
+        assert "imported: 0, skipped: 1" in _run("--owner", "alice", str(folder))
+        assert Image.objects.filter(owner=user).count() == 1
+
+    def test_imported_file_is_skipped_after_an_upload_of_it(self, user, upload, tmp_path):
+        data = image_bytes("JPEG") + b"<html></html>"
+        uploaded = upload(data, name="same.jpg")
+        (tmp_path / "same.jpg").write_bytes(data)
+        assert "imported: 0, skipped: 1" in _run("--owner", "alice", str(tmp_path / "same.jpg"))
+        assert Image.objects.get(owner=user).checksum == uploaded["checksum"]

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from images import services
 from images.models import Image
-from images.processing import file_sha256
+from images.processing import ImageRejected, image_checksum, image_format
 from images.styles import DEFAULT_STYLE, STYLES
 from users.models import User
 
@@ -60,9 +60,16 @@ def _files(paths: list[Path]) -> list[Path]:
 
 def _import_one(*, owner: User, path: Path, style: str) -> tuple[str, str]:
     with path.open("rb") as handle:
-        checksum = file_sha256(handle)
-        if Image.objects.filter(owner=owner, checksum=checksum).exists():
+        data = handle.read()
+        try:
+            # The checksum an upload stores: of the image itself, any trailer cut off.
+            checksum = image_checksum(data, image_format(data))
+        except ImageRejected:
+            checksum = None  # Not an image; image_create says why.
+        del data
+        if checksum and Image.objects.filter(owner=owner, checksum=checksum).exists():
             return "skipped", "already in the gallery"
+        handle.seek(0)
         try:
             services.image_create(
                 owner=owner,
