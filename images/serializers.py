@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from images.models import Image
 from images.permissions import SIGNATURE_PARAM
@@ -19,9 +20,22 @@ RENDITIONS = ("original", "processed", "thumbnail")
 _STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
 
 
+class StyleChoiceField(serializers.ChoiceField):
+    """A style name; an empty value in a form is a wrong style, not a missing one.
+
+    DRF reads an empty HTML-form value of an optional field as "not sent" and quietly uses
+    the default, so `style=` (a typo, an unset variable in a script) would render in `none`.
+    """
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
 def style_field(**kwargs: Any) -> serializers.ChoiceField:
     """The style choice, whose error lists every valid name."""
-    return serializers.ChoiceField(
+    return StyleChoiceField(
         choices=STYLE_CHOICES,
         error_messages={"invalid_choice": _STYLE_ERROR},
         help_text="The artistic style to render the image in. See GET /api/v1/styles/.",
@@ -115,7 +129,6 @@ class ImageSerializer(serializers.ModelSerializer):
             urls[rendition] = request.build_absolute_uri(url) if request else url
         urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
         return urls
-
 
     def _signing_credential(self, image: Image) -> str:
         """The owner's credential digest: the caller's own, computed once per page."""

@@ -321,3 +321,11 @@ def test_a_repeated_query_parameter_is_a_400(auth_client):
     response = auth_client.get(f"{reverse('image-list')}?checksum=a&checksum=b")
     body = assert_json_4xx(response, HTTPStatus.BAD_REQUEST)
     assert body["code"] == "repeated"
+
+
+def test_an_empty_style_in_a_form_is_a_400_not_the_default(client_500, media_root):
+    data = {"file": SimpleUploadedFile("a.png", image_bytes("PNG")), "style": ""}
+    response = client_500.post(reverse("image-list"), data, format="multipart")
+    body = assert_json_4xx(response, HTTPStatus.BAD_REQUEST)
+    assert "Valid styles" in body["style"][0]
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
