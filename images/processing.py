@@ -10,6 +10,7 @@ way bad input can fail comes out as ``ImageRejected``; nothing else escapes for 
 
 import hashlib
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -331,16 +332,16 @@ def _jpeg_walk(data: bytes, pos: int) -> tuple[int, int]:
         pos += length
         if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
             scans += 1
-            while True:
-                pos = data.index(b"\xff", pos)
-                following = data[pos + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    pos += 1 if following == 0xFF else 2
-                    continue
-                break
+            found = _SCAN_END.search(data, pos)
+            if found is None:
+                raise ValueError("scan runs to the end of the file")
+            pos = found.start()
     raise ValueError("JPEG ends before EOI")
 
 
+# The first marker after entropy-coded data: 0xFF followed by neither a stuffed zero, a
+# restart marker (both part of the scan) nor another 0xFF (fill before a marker).
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 _MPO_MAX_PICTURES = 64
 _MPF_MAX_TAGS = 64
 
