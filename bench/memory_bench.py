@@ -6,6 +6,11 @@
   peak-RSS mark is reset (``/proc/self/clear_refs``) and the 12 MP JPEG goes through the WSGI
   application (``sepia``). Pillow allocates pixels outside Python's allocator, so
   ``tracemalloc`` cannot see them; RSS can.
+* What hostile headers cost (issue #9, finding 20), each in a fresh process as above: a 97 kB
+  PNG of 1 × 50,000,000 pixels (refused from its header for its edge; target < 10 MB), a real
+  7071 × 7071 JPEG (decoded at half scale; growth / its processed rendition's w × h × 4,
+  target ≤ 3) and a 727-byte JPEG whose header claims the same size (refused as truncated
+  once decoded; growth over the real one's processed rendition, target ≤ 3).
 * Peak RSS growth of a gunicorn worker while it refuses a 200 MB upload, target < 10 MB,
   three ways: a declared ``Content-Length`` of 200 MB (refused with 413 before the body is
   read), the same body streamed with ``Transfer-Encoding: chunked`` (no length to check), and
@@ -22,7 +27,9 @@ import select
 import shutil
 import socket
 import statistics
+import struct
 import subprocess
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,7 +61,9 @@ from bench.common import (
 from bench.inputs import FULL, SMOKE, inputs_ensure
 
 UPLOAD_LIMIT = 3.0
+HOSTILE_LIMIT = 3.0
 REFUSAL_LIMIT_MB = 10.0
+CLAIMED_EDGE = 7071
 REFUSED_BYTES = 200 * 1024 * 1024
 CHUNK = 256 * 1024
 STYLE = "sepia"
@@ -97,13 +106,15 @@ def wsgi_post(application: Any, path: str, body: bytes, content_type: str, token
 
 
 def upload_child(photo: Path, var_dir: Path, database_url: str) -> dict[str, Any]:
-    """Measures one upload's peak RSS growth in this (fresh) process."""
+    """Measures one upload's peak RSS growth in this (fresh) process; any answer is kept."""
     import gc
 
     env = django_env(var_dir, database_url)
     django_setup(env)
+    from django.core.files.storage import default_storage
     from rest_framework_simplejwt.tokens import AccessToken
 
+    from images.models import Image as ImageRow
     from project.wsgi import application
     from users.models import User
 
@@ -117,16 +128,23 @@ def upload_child(photo: Path, var_dir: Path, database_url: str) -> dict[str, Any
     data = photo.read_bytes()
     with Image.open(io.BytesIO(data)) as probe:
         width, height = probe.size
-    body, content_type = upload_body(data, "photo.jpg", STYLE)
+    body, content_type = upload_body(data, photo.name, STYLE)
+    del data
     gc.collect()
     peak_reset()
     before = proc_status_kib("self", "VmRSS")
     status = wsgi_post(application, path, body, content_type, token)
     peak = proc_status_kib("self", "VmHWM")
-    assert status.startswith("201"), status
+    processed = None
+    if status.startswith("201"):
+        row = ImageRow.objects.exclude(original_filename="w.jpg").get()
+        with default_storage.open(row.processed_key) as stored, Image.open(stored) as image:
+            processed = image.size
     return {
+        "status": status,
         "growth": (peak - before) * 1024,
         "decoded": width * height * 4,
+        "processed": processed,
         "rss_before": before * 1024,
         "peak": peak * 1024,
     }
@@ -164,6 +182,8 @@ def upload_samples(photo: Path, work: Path, template: Path, runs: int) -> list[d
 
 
 def upload_figure(samples: list[dict[str, Any]], label: str, smoke: bool) -> Figure:
+    statuses = {s["status"] for s in samples}
+    assert all(status.startswith("201") for status in statuses), statuses
     ratios = [s["growth"] / s["decoded"] for s in samples]
     ratio = statistics.median(ratios)
     growth = statistics.median(s["growth"] for s in samples) / 2**20
@@ -176,6 +196,104 @@ def upload_figure(samples: list[dict[str, Any]], label: str, smoke: bool) -> Fig
         detail=f"growth {growth:.1f} MiB / decoded {decoded:.1f} MiB, n={len(samples)}, "
         f"range {min(ratios):.2f}–{max(ratios):.2f}",
     )
+
+
+# --- what hostile headers cost ---------------------------------------------------------------
+
+
+def png_one_pixel_wide(path: Path, height: int) -> Path:
+    """A real RGB PNG 1 pixel wide and ``height`` tall (grey rows), compressed as it streams."""
+    if path.exists():
+        return path
+    compressor = zlib.compressobj(9)
+    row = b"\x00\x80\x80\x80"  # filter byte, one grey pixel
+    block = row * 65536
+    idat = bytearray()
+    for start in range(0, height, 65536):
+        idat += compressor.compress(block[: 4 * min(65536, height - start)])
+    idat += compressor.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", bytes(idat))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def jpeg_claiming(path: Path, edge: int) -> Path:
+    """A JPEG of one 8×8 block whose frame header claims edge × edge pixels (~700 bytes)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 200, 30)).save(buffer, "JPEG")
+    data = bytearray(buffer.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", edge, edge)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def jpeg_real(path: Path, edge: int) -> Path:
+    """A real edge × edge JPEG: a smooth colour gradient, quality 75."""
+    if not path.exists():
+        ramp = Image.linear_gradient("L").resize((edge, edge), Image.Resampling.BILINEAR)
+        picture = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_90), ramp))
+        picture.save(path, "JPEG", quality=75)
+    return path
+
+
+def hostile_figures(work: Path, template: Path, runs: int, smoke: bool) -> list[Figure]:
+    folder = work / "inputs"
+    folder.mkdir(parents=True, exist_ok=True)
+    tall = png_one_pixel_wide(folder / "tall-1x50000000.png", 50_000_000)
+    claim = jpeg_claiming(folder / f"claim-{CLAIMED_EDGE}.jpg", CLAIMED_EDGE)
+    real = jpeg_real(folder / f"real-{CLAIMED_EDGE}.jpg", CLAIMED_EDGE)
+    figures = []
+    samples = upload_samples(tall, work, template, runs)
+    growth = statistics.median(s["growth"] for s in samples) / 2**20
+    figures.append(
+        Figure(
+            name=f"peak RSS growth of one upload: {tall.stat().st_size / 1000:.0f} kB PNG "
+            "of 1 × 50,000,000 px",
+            value=growth,
+            target=f"< {REFUSAL_LIMIT_MB:g} MB",
+            met=None if smoke else growth < REFUSAL_LIMIT_MB,
+            detail=f"answer {', '.join(sorted({s['status'] for s in samples}))}; "
+            f"n={len(samples)}, max {max(s['growth'] for s in samples) / 2**20:.1f} MB",
+            unit="MB",
+            decimals=1,
+        )
+    )
+    real_samples = upload_samples(real, work, template, runs)
+    processed = real_samples[0]["processed"]
+    assert processed, real_samples[0]["status"]
+    rendition = processed[0] * processed[1] * 4
+    for label, group in (
+        (f"real {CLAIMED_EDGE}² JPEG", real_samples),
+        (
+            f"{claim.stat().st_size}-byte JPEG claiming {CLAIMED_EDGE}²",
+            upload_samples(claim, work, template, runs),
+        ),
+    ):
+        ratios = [s["growth"] / rendition for s in group]
+        ratio = statistics.median(ratios)
+        figures.append(
+            Figure(
+                name=f"peak RSS growth of one upload / processed w·h·4, {label}",
+                value=ratio,
+                target=f"≤ {HOSTILE_LIMIT:g}",
+                met=None if smoke else at_most(ratio, HOSTILE_LIMIT),
+                detail=f"answer {', '.join(sorted({s['status'] for s in group}))}; growth "
+                f"{statistics.median(s['growth'] for s in group) / 2**20:.1f} MiB / processed "
+                f"{processed[0]}×{processed[1]} ({rendition / 2**20:.1f} MiB), n={len(group)}",
+            )
+        )
+    return figures
 
 
 # --- refusing a big upload, against gunicorn ------------------------------------------------
@@ -345,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = 1 if args.smoke else 5
         samples = upload_samples(inputs.photo_jpeg, work, template, runs)
         figures = [upload_figure(samples, label, args.smoke)]
+        figures += hostile_figures(work, template, 1 if args.smoke else 3, args.smoke)
         figures += refusal_figures(work, 1 if args.smoke else 3, args.smoke)
         print(figures_table(figures, "memory"))
         figures_write(args.json, figures)
