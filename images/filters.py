@@ -18,6 +18,7 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
 from images.models import Image
+from images.serializers import STYLE_ERROR
 from images.styles import STYLE_CHOICES
 
 SEARCH_MAX_LENGTH = 200
@@ -63,7 +64,10 @@ class StrictIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 class ImageFilter(django_filters.FilterSet):
     """Filters that narrow the caller's own images (the queryset is already theirs)."""
 
-    style = django_filters.ChoiceFilter(choices=STYLE_CHOICES)
+    style = django_filters.ChoiceFilter(
+        choices=STYLE_CHOICES,
+        error_messages={"invalid_choice": STYLE_ERROR.replace("{input}", "%(value)s")},
+    )
     status = django_filters.ChoiceFilter(choices=Image.Status.choices)
     created_after = StrictIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created at or after (ISO 8601)."

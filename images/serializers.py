@@ -13,11 +13,12 @@ from images.models import Image
 from images.permissions import SIGNATURE_PARAM
 from images.signing import credential_digest, rendition_signature
 from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
+from project.serializers import StrictFieldsMixin
 from users.models import User
 
 RENDITIONS = ("original", "processed", "thumbnail")
-
-_STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
+# One wording for a wrong style, on upload, restyle and the list filter alike.
+STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
 
 
 class StyleChoiceField(serializers.ChoiceField):
@@ -37,7 +38,7 @@ def style_field(**kwargs: Any) -> serializers.ChoiceField:
     """The style choice, whose error lists every valid name."""
     return StyleChoiceField(
         choices=STYLE_CHOICES,
-        error_messages={"invalid_choice": _STYLE_ERROR},
+        error_messages={"invalid_choice": STYLE_ERROR},
         help_text="The artistic style to render the image in. See GET /api/v1/styles/.",
         **kwargs,
     )
@@ -146,7 +147,7 @@ class ImageSerializer(serializers.ModelSerializer):
         return credential
 
 
-class ImageCreateSerializer(serializers.Serializer):
+class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """An upload: the file, and optionally a style and a title."""
 
     file = serializers.FileField(
@@ -157,7 +158,7 @@ class ImageCreateSerializer(serializers.Serializer):
     title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
-class ImageUpdateSerializer(serializers.Serializer):
+class ImageUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """Changes to an image: a new title, and a new style that re-renders it."""
 
     title = StrictCharField(max_length=200, required=False, allow_blank=True)

@@ -6,7 +6,6 @@ after it commits. So a failure leaves either the old state or the new one, never
 its files or a file without its row.
 """
 
-import hashlib
 import logging
 import os
 import posixpath
@@ -111,7 +110,8 @@ def image_create(
     # (the second half of a polyglot) is dropped rather than stored and served.
     original: File = upload if end == len(data) else ContentFile(data[:end])
     size = end
-    checksum = hashlib.sha256(memoryview(data)[:end]).hexdigest()
+    # The same function the importer uses, so "already imported" means the same thing.
+    checksum = processing.image_checksum(data, decoded.format)
     del data
     processed, thumbnail = _render(decoded, style)
     image_id = uuid.uuid4()
@@ -255,7 +255,10 @@ def filename_sanitize(name: str) -> str:
 def _decode(fp: File) -> processing.DecodedImage:
     limits = settings.ATELIER
     return processing.image_decode(
-        fp, max_pixels=limits["MAX_PIXELS"], max_edge=limits["PROCESSED_MAX_EDGE"]
+        fp,
+        max_pixels=limits["MAX_PIXELS"],
+        max_edge=limits["PROCESSED_MAX_EDGE"],
+        max_edge_px=limits["MAX_EDGE"],
     )
 
 

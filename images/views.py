@@ -68,10 +68,15 @@ class ImageCursorPagination(CursorPagination):
     max_page_size = 100
     ordering = "-created_at"
 
+    invalid_cursor_message = "The cursor is not valid; start again from the first page."
+
     def decode_cursor(self, request: Request) -> Any:
         # DRF checks a cursor's offset but hands its position to the database as it is; a
         # forged position ("p=garbage") would fail there as a 500.
-        cursor = super().decode_cursor(request)
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:
+            raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
         if cursor is not None and not cursor_position_valid(cursor.position):
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
         return cursor

@@ -42,8 +42,11 @@ def status_code_name(status_code: int) -> str:
 def json_error(
     status_code: int, detail: str | None = None, code: str | None = None
 ) -> JsonResponse:
-    """A JSON error response with the status's standard phrase as the default detail."""
-    phrase = HTTPStatus(status_code).phrase
+    """A JSON error response; by default the status's phrase, as a sentence ("Not found.").
+
+    DRF words its own errors the same way, so a 404 reads alike wherever it came from.
+    """
+    phrase = HTTPStatus(status_code).phrase.capitalize()
     return JsonResponse(
         {"detail": detail or f"{phrase}.", "code": code or status_code_name(status_code)},
         status=status_code,

@@ -1,30 +1,45 @@
-"""DRF's exception handler for Atelier: every error is JSON with a ``detail`` and a ``code``."""
+"""DRF's exception handler for Atelier: every error body has one shape.
+
+``detail`` is a sentence for a person, ``code`` a stable machine-readable word, and where
+the error is about fields, each field maps to its list of messages beside them:
+
+    {"detail": "username: A user with that username already exists.", "code": "unique",
+     "username": ["A user with that username already exists."]}
+
+Some errors add facts next to these (``retry_after``, a quota's ``limit``...), carried by the
+exception's ``extra`` dict.
+"""
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, Throttled
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationError,
+)
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from project.exceptions import django_request_error
 from project.throttling import LoginLocked
 
+NOT_FOUND_DETAIL = "Not found."
+_EXPIRED = "Token is expired"
+
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus Django's body-limit errors, a throttle message and a ``code``.
-
-    An ``APIException`` may carry ``extra`` (a dict) to add machine-readable facts, such as
-    the limit that was hit, next to ``detail``.
-    """
+    """DRF's handler, plus Django's body-limit errors, and the one error shape."""
     exc = django_request_error(exc) or exc
     # What DRF would convert anyway, converted here so every 404 reads the same and has a code.
     if isinstance(exc, Http404):
-        exc = NotFound()
+        exc = NotFound(NOT_FOUND_DETAIL)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied()
-    if isinstance(exc, LoginLocked):
+    elif isinstance(exc, LoginLocked):
         exc = Throttled(wait=exc.wait)
     response = exception_handler(exc, context)
     if response is None:
@@ -35,14 +50,70 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "code": "throttled",
             "retry_after": int(exc.wait),
         }
-    if (
-        isinstance(exc, APIException)
-        and isinstance(response.data, dict)
-        and set(response.data) == {"detail"}
-    ):
-        codes = exc.get_codes()
-        response.data["code"] = codes if isinstance(codes, str) else exc.default_code
+    elif isinstance(exc, ValidationError):
+        response.data = _field_errors_body(exc)
+    elif isinstance(exc, APIException) and isinstance(response.data, dict):
+        response.data = _detail_body(exc, response.data)
     extra = getattr(exc, "extra", None)
     if extra and isinstance(response.data, dict):
         response.data.update(extra)
     return response
+
+
+def _detail_body(exc: APIException, data: dict[str, Any]) -> dict[str, Any]:
+    """``detail`` and ``code`` at the top, whatever nested form the exception took."""
+    body = dict(data)
+    own = body.get("code")  # simplejwt's errors carry their code as a value in the body
+    codes = exc.get_codes()
+    if isinstance(own, str) and own:
+        code = str(own)
+    else:
+        code = codes if isinstance(codes, str) else exc.default_code
+    body["code"] = code
+    # simplejwt puts why a token failed in ``messages``; the reason belongs in ``detail``.
+    messages = body.get("messages")
+    if isinstance(messages, list) and messages:
+        reasons = [str(m.get("message", "")) for m in messages if isinstance(m, dict)]
+        if _EXPIRED in reasons:
+            body["detail"] = "The access token has expired; refresh it or log in again."
+            body["code"] = "token_expired"
+        elif reasons:
+            body["detail"] = f"The access token is not valid: {reasons[0].lower()}."
+    return body
+
+
+def _field_errors_body(exc: ValidationError) -> dict[str, Any]:
+    """Field errors as DRF gives them, with a ``detail`` that quotes the first one."""
+    detail = exc.detail
+    codes = exc.get_codes()
+    if not isinstance(detail, dict):
+        detail = {"non_field_errors": detail}
+        codes = {"non_field_errors": codes}
+    fields: dict[str, Any] = {name: messages for name, messages in detail.items()}
+    first_field, first_messages = next(iter(fields.items()), ("", ["Invalid input."]))
+    first_message = _first_text(first_messages)
+    first_code = _first_text(codes.get(first_field, "invalid")) if isinstance(codes, dict) else ""
+    count = sum(_count(messages) for messages in fields.values())
+    prefix = "" if first_field in ("", "non_field_errors") else f"{first_field}: "
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return {
+        "detail": f"{prefix}{first_message}{more}",
+        "code": first_code or "invalid",
+        **fields,
+    }
+
+
+def _first_text(value: Any) -> str:
+    while isinstance(value, list | dict):
+        if not value:
+            return ""
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+    return str(value)
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_count(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_count(v) for v in value) if value else 0
+    return 1

@@ -60,3 +60,11 @@ def document_query_rejection(result: dict, **kwargs: object) -> dict:
                 },
             )
     return result
+
+
+def forbid_unknown_request_fields(result: dict, **kwargs: object) -> dict:
+    """Every request body refuses fields it does not name (``StrictFieldsMixin``): say so."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

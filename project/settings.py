@@ -155,6 +155,9 @@ ATELIER = {
     "SIGNED_URL_TTL": env.int("ATELIER_SIGNED_URL_TTL", default=3600),
     "QUOTA_BYTES": env.int("ATELIER_QUOTA_BYTES", default=5 * 1024**3),
     "QUOTA_IMAGES": env.int("ATELIER_QUOTA_IMAGES", default=10_000),
+    # Longest edge accepted, checked from the header: a 1 × 50,000,000 PNG is within
+    # MAX_PIXELS but would cost a gigabyte to decode.
+    "MAX_EDGE": env.int("ATELIER_MAX_EDGE", default=30_000),
 }
 
 # --- REST framework --------------------------------------------------------------------------
@@ -225,6 +228,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "project.schema.document_query_rejection",
+        "project.schema.forbid_unknown_request_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -102,6 +102,13 @@ def upload(auth_client: APIClient) -> Callable[..., dict]:
     return _upload
 
 
+def field_errors(body: dict) -> dict:
+    """An error body's field errors, without the ``detail`` and ``code`` every error has."""
+    assert isinstance(body.get("detail"), str) and body["detail"], body
+    assert isinstance(body.get("code"), str) and body["code"], body
+    return {key: value for key, value in body.items() if key not in ("detail", "code")}
+
+
 def stored_files(root: Path) -> set[str]:
     """Every file under the media root, as storage names."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}

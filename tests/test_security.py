@@ -44,7 +44,7 @@ def test_unhandled_error_is_json_without_traceback(auth_client, settings, monkey
     response = client.get(reverse("image-list"))
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert response["Content-Type"].startswith("application/json")
-    assert response.json() == {"detail": "Internal Server Error.", "code": "internal_server_error"}
+    assert response.json() == {"detail": "Internal server error.", "code": "internal_server_error"}
     assert b"Traceback" not in response.content and b"/srv/media" not in response.content
 
 
@@ -52,7 +52,7 @@ def test_unknown_api_url_is_json_404_even_in_debug(api_client, settings, db):
     settings.DEBUG = True
     response = api_client.get("/api/v1/nothing-here/")
     assert response.status_code == HTTPStatus.NOT_FOUND
-    assert response.json() == {"detail": "Not Found.", "code": "not_found"}
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_media_is_not_served_by_url(auth_client, upload, media_root):

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 
+from project.serializers import StrictFieldsMixin
 from project.throttling import login_attempt
 from users.models import User
 from users.selectors import (
@@ -37,7 +38,7 @@ class UserSerializer(serializers.ModelSerializer):
         return value
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class RegisterSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     """A new account: username, email and a password that passes the password validators."""
 
     email = serializers.EmailField(max_length=254)
@@ -69,7 +70,7 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(StrictFieldsMixin, serializers.Serializer):
     """The current password and the new one."""
 
     old_password = serializers.CharField(
@@ -97,7 +98,7 @@ class PasswordChangeSerializer(serializers.Serializer):
         return value
 
 
-class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPairSerializer):
     """A username and password, each bounded: no longer than an account's could be.
 
     Keeps simplejwt's class name, which names the request body in the schema (and so in
@@ -119,7 +120,7 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField(read_only=True)
 
 
-class RefreshInputSerializer(serializers.Serializer):
+class RefreshInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """A refresh token, as given to refresh and logout."""
 
     # Ours are about 300 characters; the bound keeps a huge string from being decoded at all.
@@ -135,7 +136,7 @@ class QuotaSerializer(serializers.Serializer):
     images_limit = serializers.IntegerField(read_only=True)
 
 
-class MeSerializer(UserSerializer):
+class MeSerializer(StrictFieldsMixin, UserSerializer):
     """The caller's own account, with storage usage against its quotas."""
 
     quota = serializers.SerializerMethodField()

@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from images.models import Image
@@ -47,15 +48,30 @@ class TestImageRestyle:
         assert "sepia" in response.json()["style"][0]
         assert Image.objects.get(pk=image["id"]).style == "sepia"
 
-    def test_read_only_fields_are_ignored(self, auth_client, upload):
+    def test_fields_it_does_not_take_are_a_400_naming_them(self, auth_client, upload):
         image = upload()
         response = auth_client.patch(
             reverse("image-detail", kwargs={"pk": image["id"]}),
-            {"checksum": "0" * 64, "status": "failed", "size": 1, "width": 9},
+            {"checksum": "0" * 64, "status": "failed", "tags": ["x"], "title": "new"},
         )
-        assert response.status_code == HTTPStatus.OK
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        body = response.json()
+        assert body["code"] == "unknown_field"
+        assert set(body) == {"detail", "code", "checksum", "status", "tags"}
+        assert "title, style" in body["tags"][0] or "style, title" in body["tags"][0]
         stored = Image.objects.get(pk=image["id"])
         assert stored.checksum == image["checksum"] and stored.status == "ready"
+        assert stored.title == image["title"]
+
+    def test_a_new_file_on_patch_is_a_400_not_a_silent_200(self, auth_client, upload):
+        image = upload()
+        response = auth_client.patch(
+            reverse("image-detail", kwargs={"pk": image["id"]}),
+            {"file": SimpleUploadedFile("new.png", image_bytes("PNG"))},
+            format="multipart",
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "file" in response.json()
 
     def test_put_is_not_allowed(self, auth_client, upload):
         image = upload()

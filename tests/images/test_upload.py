@@ -62,10 +62,14 @@ class TestImageUpload:
         assert response.status_code == HTTPStatus.CREATED
         assert response.json()["format"] == "PNG"
 
-    def test_owner_in_the_request_body_is_ignored(self, auth_client, user, other_user):
+    def test_owner_in_the_request_body_is_refused(self, auth_client, user, other_user, media_root):
+        # The owner comes only from the credentials; naming one is an error, not a choice.
         response = _post(auth_client, image_bytes(), owner=str(other_user.pk))
-        assert response.status_code == HTTPStatus.CREATED
-        assert Image.objects.get(pk=response.json()["id"]).owner == user
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert response.json()["code"] == "unknown_field"
+        assert "owner" in response.json()
+        assert not Image.objects.exists()
+        assert not [p for p in media_root.rglob("*") if p.is_file()]
 
     def test_original_filename_is_sanitized_for_display(self, auth_client):
         response = _post(auth_client, image_bytes(), name="..\\..\\evil\u202egpj.png")

@@ -27,19 +27,19 @@ class TestUnknownApiUrl:
         response = getattr(api_client, method)(UNROUTED_API_PATH)
 
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert assert_json(response) == {"detail": "Not Found.", "code": "not_found"}
+        assert assert_json(response) == {"detail": "Not found.", "code": "not_found"}
 
     def test_is_json_even_when_a_browser_asks_for_html(self, api_client):
         response = api_client.get(UNROUTED_API_PATH, HTTP_ACCEPT="text/html")
 
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert assert_json(response) == {"detail": "Not Found.", "code": "not_found"}
+        assert assert_json(response) == {"detail": "Not found.", "code": "not_found"}
 
     def test_is_json_for_an_authenticated_caller(self, auth_client):
         response = auth_client.get(UNROUTED_API_PATH)
 
         assert response.status_code == HTTPStatus.NOT_FOUND
-        assert assert_json(response) == {"detail": "Not Found.", "code": "not_found"}
+        assert assert_json(response) == {"detail": "Not found.", "code": "not_found"}
 
 
 @pytest.mark.django_db

@@ -23,9 +23,7 @@ WRONG = "not-the-password"
 
 
 def token_login(client, username: str, password: str = DEFAULT_PASSWORD, **extra: str):
-    return client.post(
-        reverse("auth-token"), {"username": username, "password": password}, **extra
-    )
+    return client.post(reverse("auth-token"), {"username": username, "password": password}, **extra)
 
 
 def fail_api_logins(client, username: str, count: int, **extra: str) -> None:
@@ -168,9 +166,7 @@ class TestCanonicalUsernames:
 
         assert token_login(api_client, "sis1d1bd").status_code == HTTPStatus.OK
 
-    def test_a_mathematical_look_alike_registers_without_locking_the_original_out(
-        self, api_client
-    ):
+    def test_a_mathematical_look_alike_registers_without_locking_the_original_out(self, api_client):
         UserFactory(username="bill8108")
         response = api_client.post(
             reverse("auth-register"),

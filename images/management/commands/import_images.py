@@ -10,7 +10,7 @@ from images import services
 from images.models import Image
 from images.processing import ImageRejected, image_checksum, image_format
 from images.styles import DEFAULT_STYLE, STYLES
-from users.models import User
+from users.models import User, canonical_name
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, help="Files or folders to import.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = User.objects.filter(username__iexact=options["owner"]).first()
+        owner = User.objects.filter(username_canonical=canonical_name(options["owner"])).first()
         if owner is None:
             raise CommandError(f"No user named {options['owner']!r}.")
         counts = {"imported": 0, "skipped": 0, "rejected": 0}
