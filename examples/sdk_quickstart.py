@@ -8,7 +8,10 @@ The package needs ``httpx`` and ``attrs`` (both in requirements-dev.txt). Then,
 with the server running (``make run``) and the package's parent directory on ``PYTHONPATH``::
 
     PYTHONPATH=var/sdk .venv/bin/python examples/sdk_quickstart.py --register \\
-        --username ada --password 'a-long-pass-phrase' photo.jpg
+        --username grace --password 'a-long-pass-phrase' examples/harbour.jpg
+
+``--base-url`` names another server than ``http://127.0.0.1:8000``. Leave out ``--register``
+once the account exists (on a second run, or for the README curl walk-through's ``ada``).
 
 It registers (with ``--register``), logs in, uploads the photo in one style, lists the gallery
 filtered by that style, pages through all of it one image at a time, saves the thumbnail,
@@ -116,7 +119,9 @@ def thumbnail_bytes(api: AuthenticatedClient, image_id: UUID) -> bytes:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", type=Path, help="a JPEG, PNG, WebP or GIF file to upload")
-    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "--base-url", default="http://127.0.0.1:8000", help="the server (default: %(default)s)"
+    )
     parser.add_argument("--username", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--register", action="store_true", help="create the account first")
