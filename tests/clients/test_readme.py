@@ -77,22 +77,36 @@ def decoded(data: bytes) -> PILImage.Image:
         return image
 
 
+def _is_name(node: ast.expr, *dotted: str) -> bool:
+    """Whether ``node`` spells the dotted name (``env``, ``env.str``, ``os.environ.get``)."""
+    *parents, last = dotted
+    if not parents:
+        return isinstance(node, ast.Name) and node.id == last
+    return isinstance(node, ast.Attribute) and node.attr == last and _is_name(node.value, *parents)
+
+
+def _string(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 def settings_env_names() -> set[str]:
-    """Every environment variable ``project/settings.py`` reads through django-environ."""
-    names = set()
+    """Every environment variable ``project/settings.py`` reads.
+
+    Read through django-environ's ``env`` and ``env.<cast>``, or (should one ever appear)
+    ``os.environ`` and ``os.getenv``.
+    """
+    readers = [("env",), ("os", "getenv"), ("os", "environ", "get")]
+    readers += [("env", method) for method in ENV_METHODS]
+    names: set[str] = set()
     for node in ast.walk(ast.parse(SETTINGS_FILE.read_text())):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        func = node.func
-        reads_env = (isinstance(func, ast.Name) and func.id == "env") or (
-            isinstance(func, ast.Attribute)
-            and func.attr in ENV_METHODS
-            and isinstance(func.value, ast.Name)
-            and func.value.id == "env"
-        )
-        first = node.args[0]
-        if reads_env and isinstance(first, ast.Constant) and isinstance(first.value, str):
-            names.add(first.value)
+        name = None
+        if isinstance(node, ast.Call) and node.args:
+            if any(_is_name(node.func, *reader) for reader in readers):
+                name = _string(node.args[0])
+        elif isinstance(node, ast.Subscript) and _is_name(node.value, "os", "environ"):
+            name = _string(node.slice)
+        if name is not None:
+            names.add(name)
     return names
 
 
