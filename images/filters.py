@@ -131,6 +131,17 @@ class BoundedSearchFilter(SearchFilter):
             )
         return terms
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.search_param:
+                parameter["schema"]["maxLength"] = SEARCH_MAX_LENGTH
+                parameter["description"] = (
+                    "Words to find in the title or file name (all must match, any case); "
+                    f"at most {SEARCH_MAX_TERMS} words, {SEARCH_MAX_LENGTH} characters."
+                )
+        return parameters
+
 
 def cursor_position_valid(position: str | None) -> bool:
     """Whether a cursor's position is a creation time the list could have written."""

@@ -16,7 +16,9 @@ from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
 from project.serializers import StrictFieldsMixin
 from users.models import User
 
-RENDITIONS = ("original", "processed", "thumbnail")
+# The renditions handed out as signed URLs: metadata-free, fit for an <img src> anyone sees.
+# The original keeps the camera's EXIF and GPS, so it is fetched with the owner's credentials.
+RENDITIONS = ("processed", "thumbnail")
 # One wording for a wrong style, on upload, restyle and the list filter alike.
 STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
 
@@ -73,7 +75,6 @@ class StrictCharField(serializers.CharField):
 class ImageUrlsSerializer(serializers.Serializer):
     """Signed, expiring URLs of an image's renditions; they work without a token."""
 
-    original = serializers.URLField(read_only=True, help_text="The uploaded bytes, unchanged.")
     processed = serializers.URLField(
         read_only=True, help_text="Styled, upright, size-capped, without metadata."
     )

@@ -1,15 +1,10 @@
 """Gallery endpoints: upload, list, view, restyle and delete images, and fetch their bytes."""
 
-import hashlib
-import mimetypes
-from pathlib import PurePosixPath
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponseBase, HttpResponseNotModified
+from django.http import HttpResponseBase
 from django.urls import reverse
-from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from images import selectors, services
+from images import delivery, selectors, services
 from images.filters import (
     BoundedSearchFilter,
     ImageFilter,
@@ -126,15 +121,16 @@ class OwnedQuerysetMixin:
         return self.owned_queryset(self.request.user)
 
 
-_RENDITION_RESPONSES = {
-    (200, "image/jpeg"): OpenApiTypes.BINARY,
-    (200, "image/png"): OpenApiTypes.BINARY,
-    (200, "image/webp"): OpenApiTypes.BINARY,
-    (200, "image/gif"): OpenApiTypes.BINARY,
-    304: OpenApiResponse(description="Not modified (the If-None-Match ETag matches)."),
-    401: UNAUTHENTICATED,
-    404: NOT_FOUND,
-}
+def _file_responses(media_types: tuple[str, ...]) -> dict[Any, Any]:
+    return {
+        **{(200, media_type): OpenApiTypes.BINARY for media_type in media_types},
+        304: OpenApiResponse(description="Not modified (the If-None-Match ETag matches)."),
+        401: UNAUTHENTICATED,
+        404: NOT_FOUND,
+        406: error("The Accept header excludes the file's media type."),
+    }
+
+
 _SIGNATURE_PARAMETER = OpenApiParameter(
     SIGNATURE_PARAM,
     str,
@@ -144,16 +140,24 @@ _SIGNATURE_PARAMETER = OpenApiParameter(
 _ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
-def _rendition_schema(rendition: str, what: str) -> Any:
+def _rendition_schema(rendition: str, what: str, *, signed: bool = True) -> Any:
+    if signed:
+        how = (
+            " Send a bearer token, or use the signed URL from the image's `urls` (no token "
+            "needed). Renditions are JPEG, or PNG where the image has transparency."
+        )
+        media_types: tuple[str, ...] = ("image/jpeg", "image/png")
+    else:
+        how = " Send a bearer token (or a session cookie). The format is the upload's."
+        media_types = ("image/jpeg", "image/png", "image/webp", "image/gif")
     return extend_schema(
         operation_id=f"images_{rendition}_download",
         summary=f"Download the {rendition} rendition",
-        description=f"{what} Send a bearer token, or use the signed URL from the image's "
-        "`urls` (no token needed). Another account's image is a 404.",
-        parameters=[_ID_PARAMETER, _SIGNATURE_PARAMETER],
-        responses=_RENDITION_RESPONSES,
+        description=f"{what}{how} Another account's image is a 404.",
+        parameters=[_ID_PARAMETER, _SIGNATURE_PARAMETER] if signed else [_ID_PARAMETER],
+        responses=_file_responses(media_types),
         # A signed URL needs no credentials at all.
-        auth=[{"jwtAuth": []}, {"cookieAuth": []}, {}],
+        auth=[{"jwtAuth": []}, {"cookieAuth": []}, {}] if signed else None,
     )
 
 
@@ -168,7 +172,12 @@ def _rendition_schema(rendition: str, what: str) -> Any:
                 str,
                 enum=["-created_at", "created_at"],
                 description="Newest first (`-created_at`, the default) or oldest first.",
-            )
+            ),
+            OpenApiParameter(
+                "checksum",
+                {"type": "string", "maxLength": 64, "pattern": "^[^\\u0000]*$"},
+                description="SHA-256 of the original, hex, any case: finds a duplicate.",
+            ),
         ],
         responses={
             200: ImageSerializer(many=True),
@@ -296,13 +305,19 @@ class ImageViewSet(
         _call_service(services.image_delete, owner=request.user, image_id=image.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @_rendition_schema("original", "The uploaded bytes, unchanged (owner only).")
+    @_rendition_schema(
+        "original",
+        "The uploaded bytes, unchanged, with the camera's metadata (GPS included): for the "
+        "owner's credentials only, never through a signed URL.",
+        signed=False,
+    )
     @action(
         detail=True,
         methods=["get"],
         url_path="original",
         url_name="original",
-        permission_classes=[IsAuthenticatedOrSigned, IsOwner],
+        permission_classes=[IsAuthenticated, IsOwner],
+        content_negotiation_class=delivery.FileContentNegotiation,
     )
     def original(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         return self._rendition_response(request, "original")
@@ -314,6 +329,7 @@ class ImageViewSet(
         url_path="processed",
         url_name="processed",
         permission_classes=[IsAuthenticatedOrSigned, IsOwner],
+        content_negotiation_class=delivery.FileContentNegotiation,
     )
     def processed(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         return self._rendition_response(request, "processed")
@@ -325,6 +341,7 @@ class ImageViewSet(
         url_path="thumbnail",
         url_name="thumbnail",
         permission_classes=[IsAuthenticatedOrSigned, IsOwner],
+        content_negotiation_class=delivery.FileContentNegotiation,
     )
     def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         return self._rendition_response(request, "thumbnail")
@@ -332,39 +349,13 @@ class ImageViewSet(
     def _rendition_response(self, request: Request, rendition: str) -> HttpResponseBase:
         token = request.query_params.get(SIGNATURE_PARAM)
         # A signed URL names its owner; without one, the caller's own gallery is searched.
-        image = self._signed_object(token, rendition) if token is not None else self.get_object()
-        key = getattr(image, f"{rendition}_key")
-        etag = (
-            '"'
-            + (
-                image.checksum[:40]
-                if rendition == "original"
-                else hashlib.sha256(key.encode()).hexdigest()[:40]
-            )
-            + '"'
-        )
-        cache_control = "private, max-age=3600"
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            response: HttpResponseBase = HttpResponseNotModified()
+        # The original (camera metadata, GPS) is never signed: it needs the owner's own
+        # credentials.
+        if token is not None and rendition != "original":
+            image = self._signed_object(token, rendition)
         else:
-            try:
-                handle = default_storage.open(key, "rb")
-            except FileNotFoundError as exc:
-                raise NotFound("The file of this image is not available.") from exc
-            except OSError as exc:
-                raise ServiceUnavailable() from exc
-            response = FileResponse(
-                handle,
-                content_type=mimetypes.types_map.get(
-                    PurePosixPath(key).suffix.lower(), "application/octet-stream"
-                ),
-                filename=download_filename(image, rendition, key),
-            )
-            # The bytes are an image to show, never a document to run.
-            response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["ETag"] = etag
-        response["Cache-Control"] = cache_control
-        return response
+            image = self.get_object()
+        return delivery.rendition_response(request, image, rendition)
 
     def _signed_object(self, token: str, rendition: str) -> Image:
         try:
@@ -409,16 +400,6 @@ class StyleListView(APIView):
 def image_detail_path(image: Image) -> str:
     """The API path of one image."""
     return reverse("image-detail", kwargs={"pk": image.pk})
-
-
-def download_filename(image: Image, rendition: str, key: str) -> str:
-    """The name a download is saved under: the original's, marked with the rendition."""
-    suffix = PurePosixPath(key).suffix
-    stem = PurePosixPath(image.original_filename).stem or "image"
-    if rendition == "original":
-        return f"{stem}{suffix}"
-    marker = image.style if rendition == "processed" else "thumbnail"
-    return f"{stem}-{marker}{suffix}"
 
 
 def _call_service(service: Any, **kwargs: Any) -> Any:

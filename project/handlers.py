@@ -79,6 +79,10 @@ def _detail_body(exc: APIException, data: dict[str, Any]) -> dict[str, Any]:
             body["code"] = "token_expired"
         elif reasons:
             body["detail"] = f"The access token is not valid: {reasons[0].lower()}."
+    detail = str(body.get("detail", "")).strip()
+    # Libraries word some errors as fragments ("Token is invalid"); a sentence ends.
+    if detail and not detail.endswith((".", "!", "?", ")")):
+        body["detail"] = f"{detail}."
     return body
 
 

@@ -91,6 +91,17 @@ def _refusal(request: HttpRequest) -> HttpResponse | None:
                 f"Query parameters must be at most {MAX_QUERY_VALUE_LENGTH} characters.",
                 "query_too_long",
             )
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not (
+        request.META.get("CONTENT_LENGTH")
+    ):
+        # WSGI servers hand Django a chunked body as an empty one: the upload would be
+        # answered "No file was submitted", which sends the client looking in the wrong place.
+        return json_error(
+            411,
+            "Send the body with a Content-Length; chunked transfer encoding is not accepted "
+            "(with curl, upload a file with -F file=@photo.jpg rather than from a pipe).",
+            "length_required",
+        )
     path = request.path_info
     if not path.endswith("/") and not is_valid_path(path) and is_valid_path(f"{path}/"):
         # Django's APPEND_SLASH answers a 301 that drops a POST's body (or, with DEBUG on,

@@ -3,6 +3,8 @@
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from project.middleware import MAX_QUERY_VALUE_LENGTH
+
 
 class ErrorSerializer(serializers.Serializer):
     """An error: a human-readable ``detail`` and a stable, machine-readable ``code``."""
@@ -47,18 +49,29 @@ THROTTLED = error("Too many requests; see the Retry-After header.")
 
 
 def document_query_rejection(result: dict, **kwargs: object) -> dict:
-    """Documents the 400 the middleware gives any API request with a NUL in its query."""
+    """Documents the 400 the middleware gives a query it refuses, and what it refuses.
+
+    Any API request whose query has a NUL character, a value over 2,048 characters or a
+    parameter given twice is a 400 (``project.middleware``); every string parameter says so
+    with a pattern and a length, so a generated client or a fuzzer knows the real contract.
+    """
     for path_item in result["paths"].values():
         for operation in path_item.values():
             operation["responses"].setdefault(
                 "400",
                 {
-                    "description": "A query parameter contains a NUL character.",
+                    "description": "A query parameter is refused (NUL, too long, repeated).",
                     "content": {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                     },
                 },
             )
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] == "query" and schema.get("type") == "string":
+                    if "enum" not in schema and "format" not in schema:
+                        schema.setdefault("pattern", "^[^\\u0000]*$")
+                    schema.setdefault("maxLength", MAX_QUERY_VALUE_LENGTH)
     return result
 
 

@@ -3,18 +3,21 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
 
+from project.views import ApiRootView
 from users.forms import AdminLoginForm
 from users.views import BrowserLoginView
 
 _READ_ONLY = ["get", "head"]
 
 api_v1 = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("users.urls")),
     path("", include("images.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -32,6 +35,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Until a web app lives at /, a person who opens the server lands on the docs.
+    path("", RedirectView.as_view(pattern_name="swagger-ui"), name="home"),
     path("api/v1/", include(api_v1)),
     # Ahead of DRF's own login page, which has no failed-login limit.
     path("api-auth/login/", BrowserLoginView.as_view(), name="browser-login"),

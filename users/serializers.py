@@ -123,8 +123,12 @@ class TokenPairSerializer(serializers.Serializer):
 class RefreshInputSerializer(StrictFieldsMixin, serializers.Serializer):
     """A refresh token, as given to refresh and logout."""
 
-    # Ours are about 300 characters; the bound keeps a huge string from being decoded at all.
-    refresh = serializers.CharField(write_only=True, max_length=4096)
+    # Any string is "a refresh token" here: blank, spaces or garbage, an unusable one is a
+    # 401 like every other, decided by the token check. Ours are about 300 characters; the
+    # bound keeps a huge string from being decoded at all.
+    refresh = serializers.CharField(
+        write_only=True, max_length=4096, allow_blank=True, trim_whitespace=False
+    )
 
 
 class QuotaSerializer(serializers.Serializer):

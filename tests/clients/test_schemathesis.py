@@ -194,11 +194,15 @@ class TestKnownDefects:
             headers={"Authorization": f"Bearer {gallery.access}"},
         ).json()
         paths = committed_schema()["paths"]
-        for rendition in ("original", "processed", "thumbnail"):
+        for rendition in ("processed", "thumbnail"):
             anonymous = live_api.http.get(image["urls"][rendition])
             assert anonymous.status_code == HTTPStatus.OK, rendition
             security = paths[f"/api/v1/images/{{id}}/{rendition}/"]["get"]["security"]
             assert {} in security, rendition
+        # The original is never signed (#10.6): the schema must not promise it anonymously.
+        assert "original" not in image["urls"]
+        security = paths["/api/v1/images/{id}/original/"]["get"]["security"]
+        assert {} not in security
 
     def test_nul_in_the_query_is_a_documented_400(self, live_api):
         response = live_api.http.get(reverse("style-list"), params={"q": "\x00"})

@@ -15,6 +15,7 @@ from images.models import Image
 from tests.factories import image_bytes
 
 RENDITIONS = ["original", "processed", "thumbnail"]
+SIGNED = ["processed", "thumbnail"]
 
 
 @pytest.fixture
@@ -147,6 +148,45 @@ class TestRenditionIsolation:
         assert response.status_code == HTTPStatus.UNAUTHORIZED
         assert response.json()["detail"]
 
+    def test_a_rendition_admits_the_swagger_and_browser_accept_headers(
+        self, auth_client, image, rendition
+    ):
+        url = reverse(f"image-{rendition}", kwargs={"pk": image["id"]})
+        for accept in ("image/jpeg", "image/*", "*/*", "image/avif,image/webp,*/*;q=0.8"):
+            response = auth_client.get(url, HTTP_ACCEPT=accept)
+            assert response.status_code == HTTPStatus.OK, accept
+            assert response["Content-Type"] == "image/jpeg"
+
+    @pytest.mark.parametrize(
+        "accept", ["application/json", "image/png", "text/html", "image/jpeg;q=0, */*"]
+    )
+    def test_an_accept_that_excludes_the_file_is_a_json_406(
+        self, auth_client, image, rendition, accept
+    ):
+        url = reverse(f"image-{rendition}", kwargs={"pk": image["id"]})
+        response = auth_client.get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == HTTPStatus.NOT_ACCEPTABLE
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()["code"] == "not_acceptable"
+        assert "image/jpeg" in response.json()["detail"]
+
+    def test_errors_are_json_whatever_the_accept(self, other_client, image, rendition):
+        url = reverse(f"image-{rendition}", kwargs={"pk": image["id"]})
+        response = other_client.get(url, HTTP_ACCEPT="image/jpeg")
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert response.json()["code"] == "not_found"
+
+
+def test_the_original_is_never_handed_out_as_a_signed_url(api_client, image):
+    assert set(image["urls"]) == {"processed", "thumbnail", "expires_at"}
+    # Moving a rendition's signature onto the original does not open it either.
+    query = urlsplit(image["urls"]["processed"]).query
+    url = reverse("image-original", kwargs={"pk": image["id"]}) + "?" + query
+    assert api_client.get(url).status_code == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("rendition", SIGNED)
+class TestSignedRenditionUrls:
     def test_signed_url_works_without_a_token(self, api_client, image, rendition):
         response = api_client.get(_path_and_query(image["urls"][rendition]))
         assert response.status_code == HTTPStatus.OK
@@ -175,7 +215,7 @@ class TestRenditionIsolation:
         assert api_client.get(url).status_code == HTTPStatus.NOT_FOUND
 
     def test_signature_for_another_rendition_is_404(self, api_client, image, rendition):
-        other = next(r for r in RENDITIONS if r != rendition)
+        other = next(r for r in SIGNED if r != rendition)
         query = urlsplit(image["urls"][other]).query
         url = reverse(f"image-{rendition}", kwargs={"pk": image["id"]}) + "?" + query
         assert api_client.get(url).status_code == HTTPStatus.NOT_FOUND

@@ -43,10 +43,19 @@ class TestImageUpload:
         assert body["style"] == "sepia"
         assert body["owner"] == str(user.pk)
         assert response["Location"].endswith(reverse("image-detail", kwargs={"pk": body["id"]}))
-        assert set(body["urls"]) == {"original", "processed", "thumbnail", "expires_at"}
+        assert set(body["urls"]) == {"processed", "thumbnail", "expires_at"}
         assert body["urls"]["thumbnail"].startswith("http://testserver/")
         assert Image.objects.filter(pk=body["id"], owner=user).exists()
         assert_storage_consistent()
+        # Every file's Content-Type is the format of its bytes (#10.2), whatever the host's
+        # /etc/mime.types says.
+        for rendition in ("original", "processed", "thumbnail"):
+            file = auth_client.get(reverse(f"image-{rendition}", kwargs={"pk": body["id"]}))
+            data = b"".join(file.streaming_content)
+            sniffed = PILImage.open(io.BytesIO(data)).format
+            assert file["Content-Type"] == f"image/{sniffed.lower()}", rendition
+            if rendition == "original":
+                assert sniffed == expected
 
     def test_checksum_is_sha256_of_the_original(self, upload):
         import hashlib

@@ -19,7 +19,7 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 from users.models import User
 
 NEW_PASSWORD = "plum-kettle-orbit-1987"
-NO_ACCOUNT = "No active account found with the given credentials"
+NO_ACCOUNT = "No active account found with the given credentials."
 REQUIRED = ["This field is required."]
 
 
@@ -243,7 +243,7 @@ class TestTokenRefreshView:
         response = refresh(api_client, tokens["refresh"])
 
         assert_token_rejected(response)
-        assert response.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
+        assert response.json() == {"detail": "Token is blacklisted.", "code": "token_not_valid"}
 
     def test_rotated_refresh_token_can_itself_be_rotated(self, api_client, tokens):
         second = refresh(api_client, tokens["refresh"]).json()
@@ -314,7 +314,7 @@ class TestLogoutView:
         assert response.content == b""
         rejected = refresh(api_client, tokens["refresh"])
         assert_token_rejected(rejected)
-        assert rejected.json() == {"detail": "Token is blacklisted", "code": "token_not_valid"}
+        assert rejected.json() == {"detail": "Token is blacklisted.", "code": "token_not_valid"}
 
     def test_logging_out_twice_is_401(self, api_client, tokens):
         api_client.post(reverse("auth-logout"), {"refresh": tokens["refresh"]})

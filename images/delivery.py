@@ -1,0 +1,126 @@
+"""Serving an image's files: media type, content negotiation, ETags and safe headers.
+
+The media type of every file comes from the format the server decided when it wrote the file
+(never from ``mimetypes``, whose answer depends on the host's ``/etc/mime.types``: WebP was
+``application/octet-stream`` on some). A rendition is served to any ``Accept`` that admits
+its type, including ``image/*`` and ``*/*`` and a browser's ``image/avif,image/webp,*/*``,
+and refused with a JSON 406 only when the client excludes it.
+"""
+
+import hashlib
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseNotModified
+from django.http.request import MediaType
+from django.utils.http import parse_etags
+from rest_framework.exceptions import NotAcceptable, NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+
+from images.models import Image
+from images.processing import EXTENSIONS, MEDIA_TYPES
+from project.exceptions import ServiceUnavailable
+
+# The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
+# so the extension of a server-made key is the server's own record of that format.
+_MEDIA_TYPE_BY_EXTENSION = {EXTENSIONS[name]: MEDIA_TYPES[name] for name in EXTENSIONS}
+CACHE_CONTROL = "private, max-age=3600"
+
+
+class FileContentNegotiation(DefaultContentNegotiation):
+    """Negotiation for file downloads: the only thing DRF renders there is an error, as JSON.
+
+    The file itself is negotiated by ``rendition_response``, once its type is known; DRF
+    would refuse ``Accept: image/jpeg`` up front (406) because no renderer makes images, and
+    would answer a browser's ``text/html`` with the browsable API's page instead of JSON.
+    """
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        return JSONRenderer(), JSONRenderer.media_type
+
+
+def rendition_media_type(image: Image, rendition: str) -> str:
+    """The media type of one of the image's files, from the format the server recorded."""
+    if rendition == "original":
+        return MEDIA_TYPES.get(image.format, "application/octet-stream")
+    extension = PurePosixPath(getattr(image, f"{rendition}_key")).suffix.lstrip(".").lower()
+    return _MEDIA_TYPE_BY_EXTENSION.get(extension, "application/octet-stream")
+
+
+def accepts(request: HttpRequest | Request, media_type: str) -> bool:
+    """Whether the ``Accept`` header admits ``media_type`` (RFC 9110 §12.5.1).
+
+    The most specific range that matches decides, so ``image/jpeg;q=0, */*`` excludes JPEG
+    although ``*/*`` would admit it. No header admits everything.
+    """
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return True
+    candidate = MediaType(media_type)
+    ranges = [MediaType(token) for token in header.split(",") if token.strip()]
+    matching = [r for r in ranges if candidate.match(r)]
+    if not matching:
+        return False
+    best = max(matching, key=lambda r: r.specificity)
+    try:
+        return best.quality > 0
+    except ValueError:  # an unreadable q counts as 1, as Django's own parser does elsewhere
+        return True
+
+
+def rendition_response(
+    request: HttpRequest | Request, image: Image, rendition: str
+) -> HttpResponseBase:
+    """The file of one rendition, with its ETag, or 304, or a JSON 406."""
+    media_type = rendition_media_type(image, rendition)
+    if not accepts(request, media_type):
+        raise NotAcceptable(
+            f"This file is {media_type}; send an Accept header that admits it "
+            f"(e.g. {media_type}, image/* or */*).",
+            code="not_acceptable",
+        )
+    key = getattr(image, f"{rendition}_key")
+    digest = image.checksum if rendition == "original" else hashlib.sha256(key.encode()).hexdigest()
+    etag = f'"{digest[:40]}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response: HttpResponseBase = HttpResponseNotModified()
+    else:
+        try:
+            handle = default_storage.open(key, "rb")
+        except FileNotFoundError as exc:
+            raise NotFound("The file of this image is not available.") from exc
+        except OSError as exc:
+            raise ServiceUnavailable() from exc
+        response = FileResponse(
+            handle, content_type=media_type, filename=download_filename(image, rendition, key)
+        )
+        # The bytes are an image to show, never a document to run.
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    response["Vary"] = "Accept"
+    return response
+
+
+def download_filename(image: Image, rendition: str, key: str) -> str:
+    """The name a download is saved under: the original's, marked with the rendition."""
+    suffix = PurePosixPath(key).suffix
+    stem = PurePosixPath(image.original_filename).stem or "image"
+    if rendition == "original":
+        return f"{stem}{suffix}"
+    marker = image.style if rendition == "processed" else "thumbnail"
+    return f"{stem}-{marker}{suffix}"
+
+
+__all__: list[Any] = [
+    "FileContentNegotiation",
+    "accepts",
+    "download_filename",
+    "rendition_media_type",
+    "rendition_response",
+]
