@@ -57,6 +57,8 @@ sdk: $(VENV)/.dev
 	mkdir -p var/sdk
 	$(BIN)/openapi-python-client generate --path schema.yml --output-path var/sdk/atelier_client \
 		--meta none --config sdk-config.yml
+	# A typed package (PEP 561): type checkers read its annotations.
+	touch var/sdk/atelier_client/py.typed
 
 clean:
 	rm -rf $(VENV) var

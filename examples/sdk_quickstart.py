@@ -39,7 +39,6 @@ from atelier_client.api.styles import styles_list
 from atelier_client.models import (
     Image,
     ImageCreateRequest,
-    ImagesListStyle,
     Me,
     PaginatedImageList,
     PatchedImageUpdateRequest,
@@ -151,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     image = upload(api, args.image, style, title=args.image.stem)
     print(f"uploaded {image.id}: {image.width}x{image.height} {image.format_}, {image.style}")
 
-    same_style = images_list.sync(client=api, style=ImagesListStyle(style.value))
+    same_style = images_list.sync(client=api, style=style)
     if isinstance(same_style, PaginatedImageList):
         print(f"{len(same_style.results)} image(s) on the first page in style {style.value}")
     gallery = every_image(api, page_size=1)

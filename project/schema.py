@@ -68,8 +68,12 @@ def document_query_rejection(result: dict, **kwargs: object) -> dict:
             )
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
-                if parameter["in"] == "query" and schema.get("type") == "string":
-                    if "enum" not in schema and "format" not in schema:
+                if (
+                    parameter["in"] == "query"
+                    and schema.get("type") == "string"
+                    and "enum" not in schema
+                ):
+                    if "format" not in schema:
                         schema.setdefault("pattern", "^[^\\u0000]*$")
                     schema.setdefault("maxLength", MAX_QUERY_VALUE_LENGTH)
     return result
@@ -80,4 +84,37 @@ def forbid_unknown_request_fields(result: dict, **kwargs: object) -> dict:
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
+    return result
+
+
+# Names for enum members where the values do not make identifiers ("-created_at" would be
+# VALUE_0 in a generated client).
+_ORDERING_ENUM = {
+    "type": "string",
+    "enum": ["-created_at", "created_at"],
+    "x-enum-varnames": ["NEWEST_FIRST", "OLDEST_FIRST"],
+    "description": "* `-created_at` - newest first (the default)\n* `created_at` - oldest first",
+}
+# Query parameters that take the values of an enum component: one type in every client.
+_PARAMETER_ENUMS = {"style": "StyleEnum", "status": "ImageStatusEnum", "ordering": "OrderingEnum"}
+
+
+def name_enums(result: dict, **kwargs: object) -> dict:
+    """One component per enum, referenced everywhere, with member names for generated SDKs.
+
+    drf-spectacular gives a filter's choices an inline enum of its own, so a client got two
+    types for one list of styles (``StyleEnum`` and ``ImagesListStyle``).
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["OrderingEnum"] = _ORDERING_ENUM
+    for name in ("StyleEnum", "ImageStatusEnum"):
+        component = schemas.get(name)
+        if component is not None:
+            component["x-enum-varnames"] = [value.upper() for value in component["enum"]]
+    for path_item in result["paths"].values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                component = _PARAMETER_ENUMS.get(parameter["name"])
+                if parameter["in"] == "query" and component and "enum" in parameter["schema"]:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{component}"}
     return result

@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "PARSER_WHITELIST": ["project.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "project.schema.name_enums",
         "project.schema.document_query_rejection",
         "project.schema.forbid_unknown_request_fields",
     ],

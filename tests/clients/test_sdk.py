@@ -155,6 +155,33 @@ def test_generated_client_has_a_function_for_every_operation(load):
             assert callable(module.sync_detailed), operation_id
 
 
+def test_enums_are_named_and_shared_by_every_operation(load):
+    """#10.16: members read as words, and one type per list of values."""
+    import inspect
+
+    models = load("models")
+    assert models.OrderingEnum.NEWEST_FIRST.value == "-created_at"
+    assert models.OrderingEnum.OLDEST_FIRST.value == "created_at"
+    assert models.StyleEnum.PENCIL_SKETCH.value == "pencil_sketch"
+    assert not [
+        n
+        for n in dir(models)
+        if n.startswith("ImagesList") and n.endswith(("Style", "Status", "Ordering"))
+    ]
+    images_list = load("api.images.images_list")
+    parameters = inspect.signature(images_list.sync).parameters
+    assert "StyleEnum" in str(parameters["style"].annotation)
+    assert "ImageStatusEnum" in str(parameters["status"].annotation)
+    assert "OrderingEnum" in str(parameters["ordering"].annotation)
+
+
+def test_make_sdk_writes_a_typed_package():
+    """#10.16: `make sdk`'s package carries py.typed, so type checkers read its hints."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nsdk:", 1)[1].split("\n\n", 1)[0]
+    assert "touch var/sdk/atelier_client/py.typed" in recipe
+
+
 def test_sdk_walks_the_whole_gallery_flow(load, live_api):
     models, types = load("models"), load("types")
     me_retrieve = load("api.account.me_retrieve")
@@ -201,7 +228,7 @@ def test_sdk_walks_the_whole_gallery_flow(load, live_api):
         uploaded.append(answer.parsed)
     harbour, market, lighthouse = uploaded
 
-    sepia = images_list.sync_detailed(client=api, style=models.ImagesListStyle.SEPIA)
+    sepia = images_list.sync_detailed(client=api, style=models.StyleEnum.SEPIA)
     assert isinstance(sepia.parsed, models.PaginatedImageList)
     assert [image.id for image in sepia.parsed.results] == [lighthouse.id, harbour.id]
     assert all(isinstance(image, models.Image) for image in sepia.parsed.results)
