@@ -15,14 +15,14 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseNotModified
 from django.http.request import MediaType
 from django.utils.http import parse_etags
-from rest_framework.exceptions import NotAcceptable, NotFound
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from images.models import Image
 from images.processing import EXTENSIONS, MEDIA_TYPES
-from project.exceptions import ServiceUnavailable
+from project.errors import NotFound, Unavailable
 
 # The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
 # so the extension of a server-made key is the server's own record of that format.
@@ -95,7 +95,9 @@ def rendition_response(
         except FileNotFoundError as exc:
             raise NotFound("The file of this image is not available.") from exc
         except OSError as exc:
-            raise ServiceUnavailable() from exc
+            raise Unavailable(
+                "The file could not be read; try again.", code="service_unavailable"
+            ) from exc
         response = FileResponse(
             handle, content_type=media_type, filename=download_filename(image, rendition, key)
         )

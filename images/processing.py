@@ -18,6 +18,7 @@ from typing import BinaryIO
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from images.styles import style_apply
+from project.errors import InvalidInput
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # What each accepted format is called in a Content-Type and a file name.
@@ -49,13 +50,11 @@ _SCAN_PADDING = bytes(16)
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-class ImageRejected(Exception):
+class ImageRejected(InvalidInput):
     """The bytes are not an image Atelier accepts; ``code`` says why, ``message`` for people."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code, field="file")
 
 
 @dataclass(frozen=True)

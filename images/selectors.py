@@ -5,9 +5,8 @@ import uuid
 from django.db.models import QuerySet
 
 from images.models import Image
-from users.models import User
 
-# What a list or detail response reads: everything but the timestamps' neighbours it never
+# What a list or detail response reads: every column but ``stored_bytes``, which no response
 # shows. Kept explicit so a new wide column does not slow every page by accident.
 LIST_FIELDS = (
     "id",
@@ -29,9 +28,10 @@ LIST_FIELDS = (
 )
 
 
-def image_list(*, owner: User) -> QuerySet[Image]:
-    """The owner's images, newest first; the only way the API reads images."""
-    return Image.objects.filter(owner=owner).only(*LIST_FIELDS)
+def image_fields_for_listing(queryset: QuerySet[Image]) -> QuerySet[Image]:
+    """Narrows an (already owner-scoped) queryset to the columns responses show."""
+    return queryset.only(*LIST_FIELDS)
+
 
 
 def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | None:

@@ -9,16 +9,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from images.authentication import SIGNATURE_PARAM, SIGNED_RENDITIONS
 from images.models import Image
-from images.permissions import SIGNATURE_PARAM
 from images.signing import credential_digest, rendition_signature
 from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
 from project.serializers import StrictFieldsMixin
 from users.models import User
 
-# The renditions handed out as signed URLs: metadata-free, fit for an <img src> anyone sees.
-# The original keeps the camera's EXIF and GPS, so it is fetched with the owner's credentials.
-RENDITIONS = ("processed", "thumbnail")
+# The renditions handed out as signed URLs (``images.authentication``).
+RENDITIONS = SIGNED_RENDITIONS
 # One wording for a wrong style, on upload, restyle and the list filter alike.
 STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
 

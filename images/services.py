@@ -14,7 +14,6 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.conf import settings
@@ -25,6 +24,14 @@ from django.db import DatabaseError, transaction
 from images import processing
 from images.models import Image
 from images.processing import ImageRejected, Rendition
+from project.errors import (
+    ApplicationError,
+    Gone,
+    LimitReached,
+    NotFound,
+    TooLarge,
+    Unavailable,
+)
 from users.models import User
 from users.selectors import user_quota_limits, user_storage_usage
 
@@ -44,42 +51,62 @@ __all__ = [
 ]
 
 
-class UploadTooLarge(Exception):
+class UploadTooLarge(TooLarge):
     """The upload has more bytes than the server accepts."""
 
-    def __init__(self, *, size: int, limit: int) -> None:
-        super().__init__(f"The file is {size:,} bytes; the limit is {limit:,} bytes.")
-        self.size = size
+    def __init__(self, *, limit: int) -> None:
+        super().__init__(
+            f"The file is too large; the limit is {limit:,} bytes.",
+            code="file_too_large",
+            extra={"max_bytes": limit},
+        )
         self.limit = limit
 
 
-@dataclass
-class QuotaExceeded(Exception):
+class QuotaExceeded(ApplicationError):
     """Storing this would take the owner over one of their quotas (``bytes`` or ``images``)."""
 
-    quota: str
-    used: int
-    limit: int
-    requested: int
+    default_code = "quota_exceeded"
 
-    def __str__(self) -> str:
-        noun = "stored bytes" if self.quota == "bytes" else "images"
-        return (
-            f"Quota exceeded: {noun} would be {self.used + self.requested:,}, "
-            f"the limit is {self.limit:,}."
+    def __init__(self, quota: str, used: int, limit: int, requested: int) -> None:
+        noun = "stored bytes" if quota == "bytes" else "images"
+        super().__init__(
+            f"Quota exceeded: {noun} would be {used + requested:,}, the limit is {limit:,}.",
+            extra={"quota": quota, "used": used, "limit": limit},
         )
+        self.quota = quota
 
 
-class StorageFailed(Exception):
+class StorageQuotaExceeded(QuotaExceeded, TooLarge):
+    """The owner's stored bytes would pass their quota."""
+
+
+class ImageQuotaExceeded(QuotaExceeded, LimitReached):
+    """The owner's image count would pass their quota."""
+
+
+class StorageFailed(Unavailable):
     """Storage or the database failed mid-change; nothing of the change was kept."""
 
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            "The service is temporarily unavailable; nothing was saved. Try again."
+        )
+        self.cause = message
 
-class ImageNotFound(Exception):
+
+class ImageNotFound(NotFound):
     """No such image in this owner's gallery (or it was deleted meanwhile)."""
 
+    def __init__(self) -> None:
+        super().__init__("Not found.")
 
-class AccountGone(Exception):
+
+class AccountGone(Gone):
     """The owner's account was deleted while the change was under way; nothing was kept."""
+
+    def __init__(self) -> None:
+        super().__init__("The account no longer exists; nothing was saved.")
 
 
 def image_create(
@@ -99,7 +126,7 @@ def image_create(
     limits = settings.ATELIER
     size = upload.size or 0
     if size > limits["MAX_UPLOAD_BYTES"]:
-        raise UploadTooLarge(size=size, limit=limits["MAX_UPLOAD_BYTES"])
+        raise UploadTooLarge(limit=limits["MAX_UPLOAD_BYTES"])
     if size == 0:
         raise ImageRejected("empty", "The file is empty.")
     decoded = _decode(upload)
@@ -300,9 +327,9 @@ def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:
     limits = user_quota_limits(user=locked)
     usage = user_storage_usage(user=locked)
     if add_images and usage["images"] + add_images > limits["images"]:
-        raise QuotaExceeded("images", usage["images"], limits["images"], add_images)
+        raise ImageQuotaExceeded("images", usage["images"], limits["images"], add_images)
     if add_bytes > 0 and usage["bytes"] + add_bytes > limits["bytes"]:
-        raise QuotaExceeded("bytes", usage["bytes"], limits["bytes"], add_bytes)
+        raise StorageQuotaExceeded("bytes", usage["bytes"], limits["bytes"], add_bytes)
 
 
 def _owner_lock(owner: User) -> User:

@@ -67,6 +67,12 @@ def rendition_signature_parse(*, token: str, now: float | None = None) -> uuid.U
     return uuid.UUID(hex=match["owner"])
 
 
+def rendition_signature_expires(*, token: str) -> int:
+    """The expiry a canonical token states (Unix time); 0 for any other string."""
+    match = _TOKEN.fullmatch(token)
+    return int(match["expires"]) if match else 0
+
+
 def rendition_signature_valid(
     *, token: str, image_id: uuid.UUID, rendition: str, credential: str, now: float | None = None
 ) -> bool:

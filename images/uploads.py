@@ -11,17 +11,19 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from rest_framework.parsers import MultiPartParser
 
-from project.exceptions import PayloadTooLarge
+from project.errors import TooLarge
 
 # Room for multipart boundaries and the other form fields around the file.
 _FORM_OVERHEAD = 64 * 1024
 
 
-def upload_too_large(limit: int) -> PayloadTooLarge:
+def upload_too_large(limit: int) -> TooLarge:
     """The 413 error for a body over ``limit`` bytes, with the limit in the body."""
-    error = PayloadTooLarge(f"The file is too large; the limit is {limit:,} bytes.")
-    error.extra = {"code": "file_too_large", "max_bytes": limit}
-    return error
+    return TooLarge(
+        f"The file is too large; the limit is {limit:,} bytes.",
+        code="file_too_large",
+        extra={"max_bytes": limit},
+    )
 
 
 class LimitedMultiPartParser(MultiPartParser):

@@ -1,11 +1,12 @@
-"""API error types and the JSON error body shared by DRF views and plain Django responses.
+"""From errors to HTTP: the JSON error body, and the status of every application error.
 
-This module must not import ``rest_framework.views``: DRF's ``APIView`` loads the parser
-classes from settings while it is imported, and ``images.uploads`` (a parser) imports from
-here, so that import would be circular. The exception handler lives in ``project.handlers``.
+Shared by DRF's exception handler (``project.handlers``) and the middleware that answers
+outside DRF. This module must not import ``rest_framework.views``: DRF's ``APIView`` loads
+the parser classes from settings while it is imported, and the parsers import from here.
 """
 
 from http import HTTPStatus
+from typing import Any
 
 from django.core.exceptions import (
     RequestDataTooBig,
@@ -15,23 +16,16 @@ from django.core.exceptions import (
 )
 from django.http import JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import APIException, ParseError
 
-
-class PayloadTooLarge(APIException):
-    """The request body is larger than the server accepts (413)."""
-
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
-
-
-class ServiceUnavailable(APIException):
-    """A backing service (storage, database) failed; the request changed nothing (503)."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is temporarily unavailable; nothing was saved. Try again."
-    default_code = "service_unavailable"
+from project.errors import (
+    ApplicationError,
+    Gone,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+    TooLarge,
+    Unavailable,
+)
 
 
 def status_code_name(status_code: int) -> str:
@@ -53,26 +47,59 @@ def json_error(
     )
 
 
-def django_request_error(exc: BaseException) -> APIException | None:
-    """The API error for one of Django's own refusals of a request body, else ``None``.
+def django_request_error(exc: BaseException) -> ApplicationError | None:
+    """The application error for one of Django's own refusals of a request, else ``None``.
 
     Django raises these while parsing a form or multipart body past its limits
     (``DATA_UPLOAD_MAX_NUMBER_FIELDS``, ``..._FILES``, ``..._MEMORY_SIZE``); unmapped, they
     surfaced as 500s.
     """
     if isinstance(exc, TooManyFieldsSent):
-        return ParseError(
+        return InvalidInput(
             "The request has too many fields; the limit is 1,000.", code="too_many_fields"
         )
     if isinstance(exc, TooManyFilesSent):
-        return ParseError(
+        return InvalidInput(
             "The request has too many files; the limit is 100.", code="too_many_files"
         )
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge(
+        return TooLarge(
             "A form field is too large; send at most 2.5 MB outside the file.",
             code="payload_too_large",
         )
     if isinstance(exc, SuspiciousOperation):
-        return ParseError("The request is malformed.", code="bad_request")
+        return InvalidInput("The request is malformed.", code="bad_request")
     return None
+
+
+# Which status each kind of application error is, most specific first: a storage quota is a
+# TooLarge (413) and an image-count quota a LimitReached (403), both QuotaExceeded.
+_STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
+    (InvalidInput, status.HTTP_400_BAD_REQUEST),
+    (TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (LimitReached, status.HTTP_403_FORBIDDEN),
+    (NotFound, status.HTTP_404_NOT_FOUND),
+    (Gone, status.HTTP_401_UNAUTHORIZED),
+    (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+)
+
+
+def application_error_response(exc: ApplicationError) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """The status, body and headers for an application error: the one place they are chosen.
+
+    The body is the API's one error shape; an error about a field also lists it as a field
+    error, as a serializer's would be.
+    """
+    status_code = next(
+        (code for kind, code in _STATUS_BY_ERROR if isinstance(exc, kind)),
+        status.HTTP_400_BAD_REQUEST,
+    )
+    body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+    if exc.field:
+        body["detail"] = f"{exc.field}: {exc.message}"
+        body[exc.field] = [exc.message]
+    body.update(exc.extra)
+    headers = {}
+    if status_code == status.HTTP_401_UNAUTHORIZED:
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return status_code, body, headers

@@ -24,7 +24,8 @@ from rest_framework.exceptions import (
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from project.exceptions import django_request_error
+from project.errors import ApplicationError
+from project.exceptions import application_error_response, django_request_error
 from project.throttling import LoginLocked
 
 NOT_FOUND_DETAIL = "Not found."
@@ -32,8 +33,11 @@ _EXPIRED = "Token is expired"
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus Django's body-limit errors, and the one error shape."""
+    """DRF's handler, plus the application's and Django's errors, in the one error shape."""
     exc = django_request_error(exc) or exc
+    if isinstance(exc, ApplicationError):
+        status_code, body, headers = application_error_response(exc)
+        return Response(body, status=status_code, headers=headers)
     # What DRF would convert anyway, converted here so every 404 reads the same and has a code.
     if isinstance(exc, Http404):
         exc = NotFound(NOT_FOUND_DETAIL)

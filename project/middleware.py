@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import is_valid_path
 from rest_framework.response import Response
 
-from project.exceptions import django_request_error, json_error
+from project.errors import ApplicationError
+from project.exceptions import application_error_response, django_request_error, json_error
 
 logger = logging.getLogger("django.request")
 
@@ -52,9 +53,10 @@ class ApiJsonErrorsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _is_api(request):
             return None
-        mapped = django_request_error(exception)
-        if mapped is not None:
-            return json_error(mapped.status_code, str(mapped.detail), mapped.detail.code)
+        error = django_request_error(exception) or exception
+        if isinstance(error, ApplicationError):
+            status_code, body, headers = application_error_response(error)
+            return JsonResponse(body, status=status_code, headers=headers)
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return json_error(500)
 
@@ -70,9 +72,10 @@ def _refusal(request: HttpRequest) -> HttpResponse | None:
     try:
         query = list(request.GET.lists())
     except SuspiciousOperation as exc:
-        mapped = django_request_error(exc)
-        assert mapped is not None
-        return json_error(mapped.status_code, str(mapped.detail), mapped.detail.code)
+        error = django_request_error(exc)
+        assert error is not None
+        status_code, body, headers = application_error_response(error)
+        return JsonResponse(body, status=status_code, headers=headers)
     for key, values in query:
         if len(values) > 1:
             # Every parameter of this API takes one value; silently using the last of several

@@ -17,18 +17,18 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils.json import strict_constant
 
-from project.exceptions import PayloadTooLarge
+from project.errors import TooLarge
 
 # Deep enough for any body this API takes (the deepest is an object of lists of strings).
 MAX_JSON_DEPTH = 32
 
 
 def body_read_bounded(stream: Any) -> bytes:
-    """The whole body, or ``PayloadTooLarge`` once it passes ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+    """The whole body, or ``TooLarge`` once it passes ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     data = stream.read(limit + 1) if limit is not None else stream.read()
     if limit is not None and len(data) > limit:
-        raise PayloadTooLarge(
+        raise TooLarge(
             f"The request body is too large; the limit is {limit:,} bytes.",
             code="payload_too_large",
         )

@@ -38,7 +38,7 @@ def test_unhandled_error_is_json_without_traceback(auth_client, settings, monkey
     def broken(**kwargs):
         raise RuntimeError("secret internals at /srv/media/abc")
 
-    monkeypatch.setattr(selectors, "image_list", broken)
+    monkeypatch.setattr(selectors, "image_fields_for_listing", broken)
     client = auth_client
     client.raise_request_exception = False
     response = client.get(reverse("image-list"))

@@ -10,6 +10,7 @@ from images import services
 from images.models import Image
 from images.processing import ImageRejected, image_checksum, image_format
 from images.styles import DEFAULT_STYLE, STYLES
+from project.errors import ApplicationError
 from users.models import User, canonical_name
 
 
@@ -77,10 +78,6 @@ def _import_one(*, owner: User, path: Path, style: str) -> tuple[str, str]:
                 style=style,
                 filename=path.name,
             )
-        except services.ImageRejected as exc:
+        except ApplicationError as exc:  # not an image, too large, over quota, storage down
             return "rejected", exc.message
-        except services.UploadTooLarge as exc:
-            return "rejected", str(exc)
-        except services.QuotaExceeded as exc:
-            return "rejected", str(exc)
     return "imported", ""
