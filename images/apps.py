@@ -1,10 +1,26 @@
-"""App configuration for galleries."""
+"""App configuration for galleries: what the images app does when an account changes."""
 
 from django.apps import AppConfig
 
 
 class ImagesConfig(AppConfig):
-    """Registers the images app."""
+    """Registers the images app, its share of an account's usage, and its cleanup."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "images"
+
+    def ready(self) -> None:
+        # The accounts app knows nothing of images: images tells it what an account stores,
+        # and removes an account's files itself when the account row is deleted.
+        from django.db.models.signals import pre_delete
+
+        from images import selectors, services
+        from users.models import User
+        from users.usage import usage_provider_register
+
+        usage_provider_register(selectors.image_storage_usage_for)
+        pre_delete.connect(
+            services.account_files_delete_on_commit,
+            sender=User,
+            dispatch_uid="images.account_files_delete_on_commit",
+        )

@@ -2,9 +2,11 @@
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from images.models import Image
+from users.models import User
 
 # What a list or detail response reads: every column but ``stored_bytes``, which no response
 # shows. Kept explicit so a new wide column does not slow every page by accident.
@@ -46,3 +48,16 @@ def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | Non
         .only(*LIST_FIELDS, "owner__password")
         .first()
     )
+
+
+def image_storage_usage(*, owner: User) -> dict[str, int]:
+    """What ``owner`` stores now: bytes of every file of every image, and the image count."""
+    usage = Image.objects.filter(owner=owner).aggregate(
+        bytes=Coalesce(Sum("stored_bytes"), 0), images=Count("id")
+    )
+    return {"bytes": int(usage["bytes"]), "images": int(usage["images"])}
+
+
+def image_storage_usage_for(user: User) -> dict[str, int]:
+    """``image_storage_usage`` as the accounts app's usage provider calls it."""
+    return image_storage_usage(owner=user)

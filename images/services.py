@@ -24,6 +24,7 @@ from django.db import DatabaseError, transaction
 from images import processing
 from images.models import Image
 from images.processing import ImageRejected, Rendition
+from images.selectors import image_storage_usage
 from project.errors import (
     ApplicationError,
     Gone,
@@ -33,7 +34,7 @@ from project.errors import (
     Unavailable,
 )
 from users.models import User
-from users.selectors import user_quota_limits, user_storage_usage
+from users.selectors import user_quota_limits
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,9 @@ __all__ = [
     "QuotaExceeded",
     "StorageFailed",
     "UploadTooLarge",
+    "account_files_delete_on_commit",
     "image_create",
     "image_delete",
-    "image_files_delete_on_commit",
     "image_update",
 ]
 
@@ -246,14 +247,15 @@ def image_delete(*, owner: User, image_id: uuid.UUID) -> None:
         transaction.on_commit(lambda: _files_delete(files))
 
 
-def image_files_delete_on_commit(*, owner: User) -> None:
-    """Schedules removal of every file ``owner``'s images have, for when the caller commits.
+def account_files_delete_on_commit(sender: type, instance: User, **kwargs: object) -> None:
+    """Schedules removal of every file of an account's images, for when its deletion commits.
 
-    Used when the account itself is deleted: the rows go by cascade, the files here. The
-    caller holds the account's row lock (``_owner_lock``), so no upload or restyle can add
-    files between this read and the deletion.
+    Connected to the account's ``pre_delete`` (``ImagesConfig.ready``): the rows go by
+    cascade, the files here, after commit, so a rolled-back deletion loses nothing. Account
+    deletion locks the account's row first, as every upload and restyle does, so no file can
+    be added between this read and the deletion.
     """
-    rows = Image.objects.filter(owner=owner).values_list(
+    rows = Image.objects.filter(owner=instance).values_list(
         "original_key", "processed_key", "thumbnail_key"
     )
     files = [key for row in rows for key in row if key]
@@ -325,7 +327,7 @@ def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:
     """
     locked = _owner_lock(owner)
     limits = user_quota_limits(user=locked)
-    usage = user_storage_usage(user=locked)
+    usage = image_storage_usage(owner=locked)
     if add_images and usage["images"] + add_images > limits["images"]:
         raise ImageQuotaExceeded("images", usage["images"], limits["images"], add_images)
     if add_bytes > 0 and usage["bytes"] + add_bytes > limits["bytes"]:

@@ -51,14 +51,20 @@ class OwnerScopedViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
             return self.model._default_manager.none()
-        user = self.request.user
-        if not (user and user.is_authenticated):
+        if not (self.request.user and self.request.user.is_authenticated):
             return self.model._default_manager.none()
-        scoped = self.dangerously_get_queryset().filter(**{self.owner_field: user})
+        narrowed = self.safely_get_queryset(self._caller_scope(self.dangerously_get_queryset()))
+        # Scoped again after the hook: even a hook that returned a fresh, unscoped queryset
+        # cannot widen what the caller sees.
+        return self._caller_scope(narrowed)
+
+    def _caller_scope(self, queryset: QuerySet) -> QuerySet:
+        """The caller's own rows: its owner's, and within a grant only the granted object."""
+        scoped = queryset.filter(**{self.owner_field: self.request.user})
         grant = self.request.auth
         if isinstance(grant, Grant):
-            scoped = scoped.filter(pk__in=[grant.object_id])
-        return self.safely_get_queryset(scoped)
+            scoped = scoped.filter(pk=grant.object_id)
+        return scoped
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.action not in self.list_actions:

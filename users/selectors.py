@@ -1,8 +1,6 @@
 """Read-side queries about accounts."""
 
 from django.conf import settings
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
 
 from users.models import User, canonical_name
 
@@ -32,9 +30,3 @@ def user_quota_limits(*, user: User) -> dict[str, int]:
             user.quota_images if user.quota_images is not None else defaults["QUOTA_IMAGES"]
         ),
     }
-
-
-def user_storage_usage(*, user: User) -> dict[str, int]:
-    """What this user stores now: bytes of every rendition, and the number of images."""
-    usage = user.images.aggregate(bytes=Coalesce(Sum("stored_bytes"), 0), images=Count("id"))
-    return {"bytes": int(usage["bytes"]), "images": int(usage["images"])}

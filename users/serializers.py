@@ -14,9 +14,9 @@ from users.models import User
 from users.selectors import (
     user_email_taken,
     user_quota_limits,
-    user_storage_usage,
     user_username_taken,
 )
+from users.usage import account_usage
 
 
 def _django_errors(exc: DjangoValidationError) -> list[str]:
@@ -150,7 +150,7 @@ class MeSerializer(StrictFieldsMixin, UserSerializer):
 
     @extend_schema_field(QuotaSerializer)
     def get_quota(self, user: User) -> dict[str, int]:
-        usage = user_storage_usage(user=user)
+        usage = account_usage(user=user)
         limits = user_quota_limits(user=user)
         return {
             "bytes_used": usage["bytes"],

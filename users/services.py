@@ -10,7 +10,6 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from images.services import image_files_delete_on_commit
 from users.models import User
 
 
@@ -58,7 +57,7 @@ def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
 
 
 def user_delete(*, user: User) -> None:
-    """Deletes the account, every image it owns and, once committed, every file of them.
+    """Deletes the account and everything it owns; files go once the deletion commits.
 
     The account's row is locked first, as every upload and restyle locks it: one racing the
     deletion either commits before it (and its files are collected here) or finds no account
@@ -67,7 +66,8 @@ def user_delete(*, user: User) -> None:
     with transaction.atomic():
         if not User.objects.select_for_update().filter(pk=user.pk).exists():
             return  # deleted meanwhile by a parallel request: nothing left to do
-        image_files_delete_on_commit(owner=user)
+        # Apps that keep files for the account remove them on its pre_delete signal (after
+        # commit); this app knows none of them.
         user.delete()
 
 
