@@ -324,8 +324,10 @@ def django_setup(env: dict[str, str]) -> None:
 
 
 def stored_files(media_root: Path) -> set[str]:
-    """Every file under the media root, as storage names."""
-    return {p.relative_to(media_root).as_posix() for p in media_root.rglob("*") if p.is_file()}
+    """Every file under the media root, as storage names (the test suite's audit, shared)."""
+    from images.audit import stored_files as audit_stored_files
+
+    return audit_stored_files(media_root)
 
 
 # --- memory of a process ----------------------------------------------------------------------

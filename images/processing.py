@@ -84,10 +84,6 @@ class Rendition:
     def extension(self) -> str:
         return EXTENSIONS[self.format]
 
-    @property
-    def media_type(self) -> str:
-        return MEDIA_TYPES[self.format]
-
 
 def image_probe(
     fp: BinaryIO, *, max_pixels: int, max_edge_px: int = DEFAULT_MAX_EDGE_PX

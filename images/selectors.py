@@ -35,7 +35,6 @@ def image_fields_for_listing(queryset: QuerySet[Image]) -> QuerySet[Image]:
     return queryset.only(*LIST_FIELDS)
 
 
-
 def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | None:
     """An image reached through a signed URL, with its active owner's password hash.
 

@@ -90,9 +90,7 @@ class StorageFailed(Unavailable):
     """Storage or the database failed mid-change; nothing of the change was kept."""
 
     def __init__(self, message: str = "") -> None:
-        super().__init__(
-            "The service is temporarily unavailable; nothing was saved. Try again."
-        )
+        super().__init__("The service is temporarily unavailable; nothing was saved. Try again.")
         self.cause = message
 
 

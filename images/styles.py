@@ -23,8 +23,6 @@ class Style:
     label: str
     description: str
     apply: StyleFunction
-    # Point operations touch each pixel alone; neighbourhood ones read around it (costlier).
-    neighbourhood: bool = False
 
 
 def _keep_alpha(function: StyleFunction) -> StyleFunction:
@@ -77,7 +75,7 @@ def _grayscale(image: Image.Image) -> Image.Image:
 
 # Grey (ITU-R 601 luma), then per channel a gain and an offset: one colour matrix.
 _LUMA = (0.299, 0.587, 0.114)
-_SEPIA_MATRIX = (
+SEPIA_MATRIX = (
     *(c * 1.07 for c in _LUMA),
     20.0,
     *(c * 0.95 for c in _LUMA),
@@ -91,7 +89,7 @@ _SEPIA_MATRIX = (
 def _sepia(image: Image.Image) -> Image.Image:
     # One pass into one new image: a grey copy, a merge and a lookup table would hold three
     # full-size images at once, the largest part of an upload's peak memory.
-    return image.convert("RGB", _SEPIA_MATRIX)
+    return image.convert("RGB", SEPIA_MATRIX)
 
 
 @_keep_alpha
@@ -210,40 +208,28 @@ STYLES: dict[str, Style] = {
         Style("grayscale", "Grayscale", "Shades of grey, no colour.", _grayscale),
         Style("sepia", "Sepia", "Warm brown tones of an old photograph.", _sepia),
         Style(
-            "pencil_sketch",
-            "Pencil sketch",
-            "Dark pencil lines on white paper.",
-            _pencil_sketch,
-            neighbourhood=True,
+            "pencil_sketch", "Pencil sketch", "Dark pencil lines on white paper.", _pencil_sketch
         ),
-        Style(
-            "cartoon",
-            "Cartoon",
-            "Flat colour areas with bold dark outlines.",
-            _cartoon,
-            neighbourhood=True,
-        ),
+        Style("cartoon", "Cartoon", "Flat colour areas with bold dark outlines.", _cartoon),
         Style(
             "vintage",
             "Vintage",
             "Faded warm colours with darkened corners.",
             _vintage,
         ),
-        Style("blur", "Soft blur", "A soft, out-of-focus look.", _blur, neighbourhood=True),
-        Style("sharpen", "Sharpen", "Crisper edges and fine detail.", _sharpen, neighbourhood=True),
+        Style("blur", "Soft blur", "A soft, out-of-focus look.", _blur),
+        Style("sharpen", "Sharpen", "Crisper edges and fine detail.", _sharpen),
         Style(
             "emboss",
             "Emboss",
             "The picture's colours raised in relief, as if pressed into metal.",
             _emboss,
-            neighbourhood=True,
         ),
         Style(
             "contour",
             "Contour",
             "Dark contour lines on white, like a map's, where the tones change.",
             _contour,
-            neighbourhood=True,
         ),
         Style("posterize", "Posterize", "A few bold flat colours, like a poster.", _posterize),
         Style("invert", "Invert", "A photographic negative.", _invert),

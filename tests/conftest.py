@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from images.models import Image
+from images.audit import empty_folders, referenced_files, stored_files
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from users.models import User
 
@@ -107,28 +107,6 @@ def field_errors(body: dict) -> dict:
     assert isinstance(body.get("detail"), str) and body["detail"], body
     assert isinstance(body.get("code"), str) and body["code"], body
     return {key: value for key, value in body.items() if key not in ("detail", "code")}
-
-
-def stored_files(root: Path) -> set[str]:
-    """Every file under the media root, as storage names."""
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-
-
-def referenced_files() -> set[str]:
-    """Every storage name the database references."""
-    keys: set[str] = set()
-    for row in Image.objects.values_list("original_key", "processed_key", "thumbnail_key"):
-        keys.update(k for k in row if k)
-    return keys
-
-
-def empty_folders(root: Path) -> set[str]:
-    """Folders under the media root with nothing in them (left behind by a delete)."""
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_dir() and not any(p.iterdir())
-    }
 
 
 @pytest.fixture

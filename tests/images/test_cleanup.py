@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from django.urls import reverse
 
-from tests.conftest import empty_folders
+from images.audit import empty_folders
 
 
 class TestEmptyFolders:
