@@ -67,8 +67,6 @@ class ImageViewSet(
     search_fields = ["title", "original_filename"]
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
-    # No PUT: an image is changed field by field (PATCH), never replaced.
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def safely_get_queryset(self, queryset: QuerySet[Image]) -> QuerySet[Image]:
         return selectors.image_fields_for_listing(queryset)
