@@ -87,7 +87,11 @@ def rendition_response(
     key = getattr(image, f"{rendition}_key")
     digest = image.checksum if rendition == "original" else hashlib.sha256(key.encode()).hexdigest()
     etag = f'"{digest[:40]}"'
-    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+    # If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"; * matches any.
+    offered = {
+        tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
+    }
+    if etag in offered or "*" in offered:
         response: HttpResponseBase = HttpResponseNotModified()
     else:
         try:

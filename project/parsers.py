@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.http import QueryDict
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.utils.json import strict_constant
 
 from project.errors import TooLarge
@@ -33,6 +33,26 @@ def body_read_bounded(stream: Any) -> bytes:
             code="payload_too_large",
         )
     return data
+
+
+def text_encoding(parser_context: Any) -> str:
+    """The body's declared charset, if it is a text encoding; else a 415 that says so.
+
+    ``codecs`` also knows transforms (``rot13``, ``zlib``, ``base64``) that are no charset and
+    fail in odd ways when used as one.
+    """
+    encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise UnsupportedMediaType(
+            f"charset={str(encoding)[:32]}",
+            detail=f"The charset {str(encoding)[:32]!r} is not a text encoding; send UTF-8.",
+            code="unsupported_charset",
+        )
+    return encoding
 
 
 def json_value_check(value: Any) -> None:
@@ -69,8 +89,7 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser with a size limit, a depth limit and valid Unicode only."""
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        encoding = text_encoding(parser_context)
         raw = body_read_bounded(stream)
         try:
             text = codecs.decode(raw, encoding)
@@ -91,6 +110,10 @@ class FormParser(parsers.FormParser):
     """DRF's form parser with Django's size limit applied to the body it reads."""
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        return QueryDict(body_read_bounded(stream), encoding=encoding)
+        encoding = text_encoding(parser_context)
+        try:
+            return QueryDict(body_read_bounded(stream), encoding=encoding)
+        except UnicodeError as exc:
+            raise ParseError(
+                f"The form body is not valid {encoding}.", code="invalid_encoding"
+            ) from exc

@@ -25,6 +25,11 @@ class StrictFieldsMixin:
             writable = sorted(name for name, field in self.fields.items() if not field.read_only)
             errors: dict[str, list[str]] = {}
             for key in data:
+                if hasattr(data, "getlist") and len(data.getlist(key)) > 1:
+                    # A form field given twice: using the last would answer a question the
+                    # client did not ask (the query string is held to the same rule).
+                    errors[str(key)[:64]] = ["Given more than once; send it once."]
+                    continue
                 if key in BROWSER_FORM_FIELDS or key in writable:
                     continue
                 name = str(key)[:64]

@@ -99,6 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Throttle counters live in the cache: set CACHE_URL (e.g. redis://127.0.0.1:6379/1) when more
 # than one server process runs, so every process sees the same counts.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://atelier")}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    # Django's default of 300 entries lets a burst of logins for made-up names evict real
+    # failed-login counters; a million small entries is a few hundred MB at most.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1_000_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"

@@ -109,49 +109,74 @@ class LoginAttempt:
     succeeded: bool = False
 
 
+# A window is counted in slots: the failures of the last SLOTS + 1 slots are summed, which
+# covers any window-long stretch ending now (a sliding window, to a slot's precision).
+SLOTS = 15
+
+
 @contextmanager
 def login_attempt(request: HttpRequest | Request | None, username: str) -> Iterator[LoginAttempt]:
     """Reserves one try at a password for ``username`` from this client, or ``LoginLocked``.
 
     Every way to present a password (the token endpoint, the browser and admin login forms,
     a password change) goes through here, so they share one set of counters: per canonical
-    username and per client address. The try is counted *before* the password is checked,
-    with the cache's atomic ``incr``, so however many guesses arrive at once, at most the
-    limit are ever checked per window; a correct password gives its reservation back, so
-    only failures count. Each window starts at its first failure.
+    username and per client address. The window slides: no window-long stretch of time ever
+    holds more checked failures than the limit. The try is reserved *before* the password is
+    checked, with the cache's atomic ``incr`` (its result orders racing tries), so however
+    many guesses arrive at once, at most the limit are ever checked; a correct password gives
+    its reservation back, so only failures count. A try refused at the door writes nothing,
+    so a flood of refused tries cannot push real counters out of a bounded cache.
     """
-    reserved: list[str] = []
     now = time.time()
+    plans = []
     for key, limit, window in _login_keys(request, username):
-        count = _counter_incr(key, window, now)
-        reserved.append(key)
-        if count > limit:
-            # Refused tries were never checked: give them back, so a locked username does not
-            # also push its (maybe shared) address over the limit, or the other way round.
+        slot = window / SLOTS
+        current = int(now // slot)
+        names = {index: f"{key}:{index}" for index in range(current - SLOTS, current + 1)}
+        counts = _slot_counts(names)
+        if sum(counts.values()) >= limit:
+            raise LoginLocked(_wait(counts, limit, slot, now))
+        plans.append((names, current, limit, slot, window))
+    reserved: list[str] = []
+    for names, current, limit, slot, window in plans:
+        name = names[current]
+        cache.add(name, 0, int(window + 2 * slot) + 1)
+        try:
+            position = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, int(window + 2 * slot) + 1)
+            position = 1
+        reserved.append(name)
+        counts = _slot_counts({i: n for i, n in names.items() if i != current})
+        if sum(counts.values()) + position > limit:
+            # Lost the race for the last places: give the reservations back, refuse.
             _counters_release(reserved)
-            started = cache.get(f"{key}:start", now)
-            raise LoginLocked(max(1.0, started + window - now))
+            counts[current] = position
+            raise LoginLocked(_wait(counts, limit, slot, now))
     attempt = LoginAttempt(keys=reserved)
     yield attempt
     if attempt.succeeded:
         _counters_release(reserved)
 
 
-def _counter_incr(key: str, window: int, now: float) -> int:
-    # ``add`` only creates (with the window as its lifetime); ``incr`` is atomic in every
-    # cache that can be shared between processes (Redis, Memcached) and in local memory.
-    cache.add(f"{key}:start", now, window)
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr: a new window starts now
-        cache.add(key, 1, window)
-        return 1
+def _slot_counts(names: dict[int, str]) -> dict[int, int]:
+    found = cache.get_many(list(names.values()))
+    return {index: int(found.get(name, 0)) for index, name in names.items()}
+
+
+def _wait(counts: dict[int, int], limit: int, slot: float, now: float) -> float:
+    """Seconds until enough of the oldest slots have left the window to allow one more try."""
+    remaining = sum(counts.values())
+    for index in sorted(counts):
+        remaining -= counts[index]
+        if remaining < limit:
+            return max(1.0, (index + SLOTS + 1) * slot - now)
+    return 1.0
 
 
 def _counters_release(keys: list[str]) -> None:
     for key in keys:
-        with suppress(ValueError):  # the window ended meanwhile
+        with suppress(ValueError):  # the slot expired meanwhile
             cache.decr(key)
 
 

@@ -329,3 +329,26 @@ def test_an_empty_style_in_a_form_is_a_400_not_the_default(client_500, media_roo
     body = assert_json_4xx(response, HTTPStatus.BAD_REQUEST)
     assert "Valid styles" in body["style"][0]
     assert not [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def test_a_form_field_given_twice_is_a_400(client_500, media_root):
+    data = {
+        "file": [
+            SimpleUploadedFile("a.png", image_bytes("PNG")),
+            SimpleUploadedFile("b.png", image_bytes("PNG")),
+        ],
+        "style": "sepia",
+    }
+    response = client_500.post(reverse("image-list"), data, format="multipart")
+    body = assert_json_4xx(response, HTTPStatus.BAD_REQUEST)
+    assert body["file"] == ["Given more than once; send it once."]
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def test_a_weak_if_none_match_gets_a_304(auth_client, upload):
+    image = upload()
+    url = reverse("image-thumbnail", kwargs={"pk": image["id"]})
+    etag = auth_client.get(url)["ETag"]
+    for header in (f"W/{etag}", f'"nope", W/{etag}', "*"):
+        response = auth_client.get(url, HTTP_IF_NONE_MATCH=header)
+        assert response.status_code == HTTPStatus.NOT_MODIFIED, header

@@ -2,25 +2,42 @@
 
 from typing import Any
 
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from project.serializers import StrictFieldsMixin
 from project.throttling import login_attempt
-from users.models import User
+from users.models import User, canonical_name
 from users.selectors import (
     user_email_taken,
     user_quota_limits,
     user_username_taken,
 )
+from users.services import account_must_exist
 from users.usage import account_usage
 
 
 def _django_errors(exc: DjangoValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
+
+
+def canonical_length_check(value: str, *, limit: int) -> str:
+    """Refuses a name whose canonical form (``canonical_name``) outgrows its column.
+
+    Folding can lengthen text (``ß`` → ``ss``, ``ﬃ`` → ``ffi``), so a name within its own
+    limit may not be within the canonical column's.
+    """
+    if len(canonical_name(value)) > limit:
+        raise serializers.ValidationError(
+            f"Too long once letter case and compatibility forms are folded (limit {limit}).",
+            code="max_length",
+        )
+    return value
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -32,6 +49,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "date_joined"]
 
     def validate_email(self, value: str) -> str:
+        canonical_length_check(value, limit=User._meta.get_field("email_canonical").max_length)
         account = self.instance if isinstance(self.instance, User) else None
         if user_email_taken(email=value, exclude=account):
             raise serializers.ValidationError("A user with that email already exists.")
@@ -52,11 +70,13 @@ class RegisterSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "date_joined"]
 
     def validate_username(self, value: str) -> str:
+        canonical_length_check(value, limit=User._meta.get_field("username_canonical").max_length)
         if user_username_taken(username=value):
             raise serializers.ValidationError("A user with that username already exists.")
         return value
 
     def validate_email(self, value: str) -> str:
+        canonical_length_check(value, limit=User._meta.get_field("email_canonical").max_length)
         if user_email_taken(email=value):
             raise serializers.ValidationError("A user with that email already exists.")
         return value
@@ -104,6 +124,19 @@ class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPa
     Keeps simplejwt's class name, which names the request body in the schema (and so in
     generated clients).
     """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The password check (simplejwt's base validate), then the writes of simplejwt's pair
+        # serializer (the outstanding refresh token, the last login) as one unit: an account
+        # deleted between the two is a 401, not a foreign-key error.
+        data = jwt_serializers.TokenObtainSerializer.validate(self, attrs)
+        with account_must_exist(self.user):
+            refresh = self.get_token(self.user)
+            data["refresh"] = str(refresh)
+            data["access"] = str(refresh.access_token)
+            if jwt_settings.UPDATE_LAST_LOGIN:
+                update_last_login(None, self.user)
+        return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,8 +1,11 @@
 """Write-side operations on accounts and their tokens."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -10,7 +13,31 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
+from project.errors import Gone
 from users.models import User
+
+
+class AccountGone(Gone):
+    """The account was deleted while a request about it was under way."""
+
+    def __init__(self) -> None:
+        super().__init__("The account no longer exists.")
+
+
+@contextmanager
+def account_must_exist(user: User) -> Iterator[None]:
+    """Runs a write about an account atomically; if the account vanished, ``AccountGone``.
+
+    A request authenticated a moment before its account's deletion committed would otherwise
+    fail on the foreign key of what it writes (a refresh token, a saved field) with a 500.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except DatabaseError as exc:
+        if not User.objects.filter(pk=user.pk).exists():
+            raise AccountGone() from exc
+        raise
 
 
 class TokenRejected(Exception):
@@ -35,7 +62,7 @@ def user_update(*, user: User, email: str) -> User:
     """Changes the account's email address."""
     user.email = email
     try:
-        with transaction.atomic():
+        with account_must_exist(user):
             user.save(update_fields=["email"])
     except IntegrityError as exc:
         raise AccountTaken(str(exc)) from exc
@@ -49,11 +76,11 @@ def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
     tokens are blacklisted here so they cannot mint new access tokens either.
     """
     validate_password(new_password, user=user)
-    with transaction.atomic():
+    with account_must_exist(user):
         user.set_password(new_password)
         user.save(update_fields=["password"])
         token_revoke_all(user=user)
-    return token_pair_for_user(user=user)
+        return token_pair_for_user(user=user)
 
 
 def user_delete(*, user: User) -> None:
@@ -109,7 +136,8 @@ def token_refresh(*, raw: str) -> dict[str, str]:
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
         raise TokenRejected("Token is blacklisted") from exc
-    return token_pair_for_user(user=user)
+    with account_must_exist(user):
+        return token_pair_for_user(user=user)
 
 
 def token_blacklist(*, raw: str) -> None:
