@@ -136,6 +136,34 @@ STORAGES = {
         )
     },
 }
+# Files on S3 (AWS, or any S3-compatible server such as SeaweedFS) when a bucket is named:
+# private objects (no ACL, no public policy), reached only through the owner-checked
+# endpoints, which answer with a short-lived presigned URL (ATELIER_FILE_DELIVERY=redirect).
+ATELIER_S3_BUCKET = env.str("ATELIER_S3_BUCKET", default="")
+if ATELIER_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATELIER_S3_BUCKET,
+            "endpoint_url": env.str("ATELIER_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATELIER_S3_REGION", default="us-east-1"),
+            "access_key": env.str("ATELIER_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("ATELIER_S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("ATELIER_S3_URL_TTL", default=300),
+            "file_overwrite": False,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+        },
+    }
+# How the file endpoints hand out bytes once they have checked the caller: "stream" (through
+# this process; the embedded default), "redirect" (302 to a presigned S3 URL), or "accel"
+# (nginx's X-Accel-Redirect to ATELIER_ACCEL_PREFIX, for file-system storage behind nginx).
+ATELIER_FILE_DELIVERY = env.str(
+    "ATELIER_FILE_DELIVERY", default="redirect" if ATELIER_S3_BUCKET else "stream"
+)
+ATELIER_ACCEL_PREFIX = env.str("ATELIER_ACCEL_PREFIX", default="/protected-media/")
 # Outside production, static files (the browsable API, Swagger UI and ReDoc from the sidecar)
 # are served straight from the apps, with no collectstatic step.
 WHITENOISE_USE_FINDERS = not PRODUCTION
