@@ -36,9 +36,18 @@ class Image(models.Model):
         default=0, help_text="Bytes of all renditions together, counted against the quota."
     )
     checksum = models.CharField(max_length=64, help_text="SHA-256 of the original, hex.")
-    original_key = models.CharField(max_length=255)
-    processed_key = models.CharField(max_length=255)
-    thumbnail_key = models.CharField(max_length=255)
+    original_key = models.CharField(max_length=255, blank=True)
+    # Empty until the first render lands; a restyle keeps serving these until it replaces them.
+    processed_key = models.CharField(max_length=255, blank=True)
+    thumbnail_key = models.CharField(max_length=255, blank=True)
+    rendered_style = models.CharField(
+        max_length=32, blank=True, help_text="The style the current renditions are in."
+    )
+    # The render job that may write this image's renditions: a newer upload or restyle
+    # replaces it, so a job that runs late (or twice) finds itself superseded and writes nothing.
+    render_token = models.UUIDField(null=True, blank=True, editable=False)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,6 +56,8 @@ class Image(models.Model):
         indexes = [
             models.Index(fields=["owner", "created_at", "id"], name="image_owner_created_idx"),
             models.Index(fields=["owner", "checksum"], name="image_owner_checksum_idx"),
+            # The sweep's question: what has been pending too long?
+            models.Index(fields=["status", "updated_at"], name="image_status_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -109,6 +109,34 @@ def image_probe(
     return image
 
 
+@dataclass(frozen=True)
+class ImageHeader:
+    """What an upload's header says, checked without decoding a pixel: the cheap, certain
+    part of validation that a web request can afford (decoding is a render job's)."""
+
+    format: str
+    width: int
+    height: int
+
+
+def image_header(
+    fp: BinaryIO, *, max_pixels: int, max_edge_px: int = DEFAULT_MAX_EDGE_PX
+) -> ImageHeader:
+    """The accepted format and upright size from the header; ``ImageRejected`` otherwise.
+
+    The size is the image as shown: an EXIF orientation of 5 to 8 swaps width and height.
+    """
+    image = image_probe(fp, max_pixels=max_pixels, max_edge_px=max_edge_px)
+    width, height = image.size
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # an unreadable EXIF block is the decoder's to judge, not the header's
+        orientation = 1
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return ImageHeader(format=_format_name(image), width=width, height=height)
+
+
 def image_format(data: bytes) -> str:
     """The accepted format the bytes are in (``JPEG`` for a multi-picture JPEG), from the header."""
     return _format_name(_open(io.BytesIO(data)))

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from images.models import Image
@@ -25,6 +25,8 @@ LIST_FIELDS = (
     "original_key",
     "processed_key",
     "thumbnail_key",
+    "error_code",
+    "error_detail",
     "created_at",
     "updated_at",
 )
@@ -50,9 +52,14 @@ def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | Non
 
 
 def image_storage_usage(*, owner: User) -> dict[str, int]:
-    """What ``owner`` stores now: bytes of every file of every image, and the image count."""
+    """What ``owner`` stores now: bytes of every file of every image, and the image count.
+
+    A failed image keeps no file and counts for nothing, its row kept only so the owner can
+    read why it failed.
+    """
     usage = Image.objects.filter(owner=owner).aggregate(
-        bytes=Coalesce(Sum("stored_bytes"), 0), images=Count("id")
+        bytes=Coalesce(Sum("stored_bytes"), 0),
+        images=Count("id", filter=~Q(status=Image.Status.FAILED)),
     )
     return {"bytes": int(usage["bytes"]), "images": int(usage["images"])}
 

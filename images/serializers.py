@@ -72,13 +72,24 @@ class StrictCharField(serializers.CharField):
 
 
 class ImageUrlsSerializer(serializers.Serializer):
-    """Signed, expiring URLs of an image's renditions; they work without a token."""
+    """Signed, expiring URLs of the renditions the image has now; they work without a token.
+
+    A rendition still being rendered for the first time is absent, as is every rendition of
+    an image that failed. (Only describes the schema; ``ImageSerializer.get_urls`` builds it.)
+    """
 
     processed = serializers.URLField(
-        read_only=True, help_text="Styled, upright, size-capped, without metadata."
+        required=False, help_text="Styled, upright, size-capped, without metadata."
     )
-    thumbnail = serializers.URLField(read_only=True, help_text="A small preview.")
-    expires_at = serializers.DateTimeField(read_only=True, help_text="When these URLs expire.")
+    thumbnail = serializers.URLField(required=False, help_text="A small preview.")
+    expires_at = serializers.DateTimeField(help_text="When these URLs expire.")
+
+
+class ImageErrorSerializer(serializers.Serializer):
+    """Why an image's last render failed."""
+
+    code = serializers.CharField(help_text="Stable and machine-readable, e.g. `corrupt`.")
+    detail = serializers.CharField(help_text="A sentence for a person.")
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -86,6 +97,10 @@ class ImageSerializer(serializers.ModelSerializer):
 
     owner = serializers.UUIDField(source="owner_id", read_only=True)
     urls = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField(
+        help_text="Why the last render failed: a `failed` image's reason, or a failed "
+        "restyle's (the image keeps its previous style); null otherwise."
+    )
 
     class Meta:
         model = Image
@@ -103,9 +118,16 @@ class ImageSerializer(serializers.ModelSerializer):
             "checksum",
             "created_at",
             "updated_at",
+            "error",
             "urls",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ImageErrorSerializer(allow_null=True))
+    def get_error(self, image: Image) -> dict[str, str] | None:
+        if not image.error_code:
+            return None
+        return {"code": image.error_code, "detail": image.error_detail}
 
     @extend_schema_field(ImageUrlsSerializer)
     def get_urls(self, image: Image) -> dict[str, str]:
@@ -118,7 +140,12 @@ class ImageSerializer(serializers.ModelSerializer):
         if templates is None:
             templates = self.context["rendition_path_templates"] = _path_templates()
         credential = self._signing_credential(image)
+        expires = rendition_signature(
+            image_id=image.pk, rendition="", owner_id=image.owner_id, credential="", ttl=ttl
+        )[1]
         for rendition, template in templates.items():
+            if not getattr(image, f"{rendition}_key"):
+                continue  # not rendered yet, or failed: no URL that would only answer 409
             token, expires = rendition_signature(
                 image_id=image.pk,
                 rendition=rendition,

@@ -14,12 +14,14 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from images import processing
 from images.models import Image
@@ -27,6 +29,7 @@ from images.processing import ImageRejected, Rendition
 from images.selectors import image_storage_usage
 from project.errors import (
     ApplicationError,
+    Conflict,
     Gone,
     LimitReached,
     NotFound,
@@ -101,6 +104,27 @@ class ImageNotFound(NotFound):
         super().__init__("Not found.")
 
 
+class RenditionNotReady(Conflict):
+    """The image has no such file (yet): its render is pending, or it failed."""
+
+    # How long a client should wait before asking again about a pending render.
+    RETRY_SECONDS = 2
+
+    def __init__(self, *, image: Image, rendition: str) -> None:
+        if image.status == Image.Status.FAILED:
+            super().__init__(
+                f"This image failed to render ({image.error_detail or image.error_code}); "
+                f"it has no {rendition} file.",
+                code=image.error_code or "failed",
+            )
+        else:
+            super().__init__(
+                f"The {rendition} file is not ready yet; ask again shortly.",
+                code="not_ready",
+                retry_after=self.RETRY_SECONDS,
+            )
+
+
 class AccountGone(Gone):
     """The owner's account was deleted while the change was under way; nothing was kept."""
 
@@ -116,11 +140,14 @@ def image_create(
     title: str = "",
     filename: str | None = None,
 ) -> Image:
-    """Validates, renders and stores an upload as a new image in ``owner``'s gallery.
+    """Checks what is cheap and certain about an upload, stores the original, queues its render.
 
-    Raises ``UploadTooLarge``, ``ImageRejected`` or ``QuotaExceeded`` for input the server
-    refuses, and ``StorageFailed`` if storage or the database fails; in every case no row
-    and no file is left behind.
+    In the request: the size, the format from the bytes, the header's dimensions, the cut of
+    any trailer and the quota. Decoding and rendering are the render job's (``image_render``):
+    on a worker when a broker is configured (the image comes back ``pending``), else right
+    here after the commit (it comes back ``ready`` or ``failed``). Raises ``UploadTooLarge``,
+    ``ImageRejected`` or ``QuotaExceeded`` for input refused at the door, and
+    ``StorageFailed`` if storage or the database fails; then no row and no file is left.
     """
     limits = settings.ATELIER
     size = upload.size or 0
@@ -128,77 +155,62 @@ def image_create(
         raise UploadTooLarge(limit=limits["MAX_UPLOAD_BYTES"])
     if size == 0:
         raise ImageRejected("empty", "The file is empty.")
-    decoded = _decode(upload)
+    header = processing.image_header(
+        upload, max_pixels=limits["MAX_PIXELS"], max_edge_px=limits["MAX_EDGE"]
+    )
     upload.seek(0)
     data = upload.read()
-    end = processing.image_payload_end(data, decoded.format)
+    end = processing.image_payload_end(data, header.format)
     # The original is kept byte for byte, up to the end of the image itself: a trailer
     # (the second half of a polyglot) is dropped rather than stored and served.
     original: File = upload if end == len(data) else ContentFile(data[:end])
-    size = end
     # The same function the importer uses, so "already imported" means the same thing.
-    checksum = processing.image_checksum(data, decoded.format)
+    checksum = processing.image_checksum(data, header.format)
     del data
-    processed, thumbnail = _render(decoded, style)
     image_id = uuid.uuid4()
-    prefix = f"{owner.pk}/{image_id}"
+    token = uuid.uuid4()
     written: list[str] = []
     with _written_files_removed_on_failure(written, image_id), transaction.atomic():
-        stored_bytes = size + len(processed.data) + len(thumbnail.data)
-        _quota_check(owner=owner, add_bytes=stored_bytes, add_images=1)
+        _quota_check(owner=owner, add_bytes=end, add_images=1)
         original.seek(0)
         original_key = _store(
-            f"{prefix}/original.{processing.EXTENSIONS[decoded.format]}", original, written
+            f"{owner.pk}/{image_id}/original.{processing.EXTENSIONS[header.format]}",
+            original,
+            written,
         )
-        processed_key = _store_rendition(prefix, "processed", processed, written)
-        thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
-        image = Image.objects.create(
+        Image.objects.create(
             id=image_id,
             owner=owner,
             title=title,
             style=style,
-            status=Image.Status.READY,
+            status=Image.Status.PENDING,
             original_filename=filename_sanitize(filename or upload.name or ""),
-            format=decoded.format,
-            width=decoded.width,
-            height=decoded.height,
-            size=size,
-            stored_bytes=stored_bytes,
+            format=header.format,
+            width=header.width,
+            height=header.height,
+            size=end,
+            stored_bytes=end,
             checksum=checksum,
             original_key=original_key,
-            processed_key=processed_key,
-            thumbnail_key=thumbnail_key,
+            render_token=token,
         )
-    return image
+    _render_dispatch(image_id=image_id, token=token)
+    return Image.objects.get(pk=image_id)
 
 
 def image_update(*, owner: User, image: Image, title: str | None, style: str | None) -> Image:
-    """Changes the title and, for a new style, re-renders processed and thumbnail.
+    """Changes the title and, for a new style, queues a render in it.
 
-    The new renditions get new storage names; the old files are removed once the change
-    commits, so a failure keeps the previous renditions intact.
+    A restyle sets ``pending`` and a new render token; the previous renditions keep being
+    served until the render job replaces them (new storage names, the old files removed after
+    that commit), so a failure keeps them intact.
     """
     restyle = style is not None and style != image.style
-    rendered: tuple[Rendition, Rendition] | None = None
-    if restyle:
-        try:
-            with default_storage.open(image.original_key, "rb") as original:
-                decoded = _decode(original)
-        except FileNotFoundError as exc:
-            # A delete that committed meanwhile removes the original: the truth is a 404.
-            if not Image.objects.filter(pk=image.pk, owner=owner).exists():
-                raise ImageNotFound() from exc
-            logger.exception("The original of image %s is missing", image.pk)
-            raise StorageFailed(str(exc)) from exc
-        except OSError as exc:
-            logger.exception("Could not read the original of image %s", image.pk)
-            raise StorageFailed(str(exc)) from exc
-        rendered = _render(decoded, style)
-    written: list[str] = []
-    with _written_files_removed_on_failure(written, image.pk), transaction.atomic():
+    token = uuid.uuid4() if restyle else None
+    with _written_files_removed_on_failure([], image.pk), transaction.atomic():
         # Locks in the order every writer takes them (account, then image), so a restyle and
         # an account deletion queue instead of deadlocking.
-        _owner_lock(owner)
+        locked_owner = _owner_lock(owner)
         current = Image.objects.select_for_update().filter(pk=image.pk, owner=owner).first()
         if current is None:
             raise ImageNotFound()
@@ -206,20 +218,147 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
         if title is not None:
             current.title = title
             fields.append("title")
-        if rendered is not None:
-            processed, thumbnail = rendered
+        if restyle:
+            if not current.original_key:
+                raise ImageRejected(
+                    current.error_code or "failed",
+                    "This image failed to render and keeps no original; upload it again.",
+                )
+            # A cheap early answer for a gallery already at its quota; the render job checks
+            # the exact sizes when it has them.
+            limits = user_quota_limits(user=locked_owner)
+            usage = image_storage_usage(owner=locked_owner)
+            if usage["bytes"] >= limits["bytes"]:
+                raise StorageQuotaExceeded("bytes", usage["bytes"], limits["bytes"], 1)
+            current.style = style
+            current.status = Image.Status.PENDING
+            current.render_token = token
+            current.error_code = current.error_detail = ""
+            fields += ["style", "status", "render_token", "error_code", "error_detail"]
+        current.save(update_fields=fields)
+    if token is not None:
+        _render_dispatch(image_id=current.pk, token=token)
+        current.refresh_from_db()
+    return current
+
+
+def image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
+    """The render job: decodes the original, renders processed and thumbnail, stores them.
+
+    Safe to run twice, or late: it acts only while ``token`` is the image's render token and
+    the image is pending, and its writes commit together with that check. Ends the image
+    ``ready``, or ``failed`` with an error the owner can read (a first render that fails keeps
+    no original and counts nothing against the quota; a failed restyle keeps the previous
+    renditions and style). Raises ``StorageFailed`` on storage errors, for the job to retry.
+    Returns what happened: ``ready``, ``failed`` or ``skipped``.
+    """
+    image = Image.objects.filter(pk=image_id, render_token=token).first()
+    if image is None or image.status != Image.Status.PENDING:
+        return "skipped"  # deleted, superseded by a newer render, or already done
+    try:
+        with default_storage.open(image.original_key, "rb") as original:
+            decoded = _decode(original)
+        processed, thumbnail = _render(decoded, image.style)
+    except ImageRejected as exc:
+        return _render_fail(image_id=image_id, token=token, code=exc.code, detail=exc.message)
+    except FileNotFoundError:
+        if not Image.objects.filter(pk=image_id, render_token=token).exists():
+            return "skipped"  # deleted meanwhile; its files went with it
+        # Not a passing fault to retry: the bytes are gone. Say so to the owner.
+        logger.error("The original of image %s is missing from storage", image_id)
+        return _render_fail(
+            image_id=image_id,
+            token=token,
+            code="original_missing",
+            detail="The original file of this image is missing from storage.",
+        )
+    except OSError as exc:
+        raise StorageFailed(str(exc)) from exc
+    written: list[str] = []
+    try:
+        with _written_files_removed_on_failure(written, image_id), transaction.atomic():
+            owner = User(pk=image.owner_id)  # only its id: the account may be gone meanwhile
+            _owner_lock(owner)
+            current = (
+                Image.objects.select_for_update()
+                .filter(pk=image_id, render_token=token, status=Image.Status.PENDING)
+                .first()
+            )
+            if current is None:
+                raise _Superseded()
             new_bytes = current.size + len(processed.data) + len(thumbnail.data)
             _quota_check(owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0)
-            obsolete = [current.processed_key, current.thumbnail_key]
-            prefix = f"{owner.pk}/{current.pk}"
+            obsolete = [key for key in (current.processed_key, current.thumbnail_key) if key]
+            prefix = f"{current.owner_id}/{current.pk}"
             current.processed_key = _store_rendition(prefix, "processed", processed, written)
             current.thumbnail_key = _store_rendition(prefix, "thumbnail", thumbnail, written)
-            current.style = style
+            current.rendered_style = current.style
             current.stored_bytes = new_bytes
-            fields += ["processed_key", "thumbnail_key", "style", "stored_bytes"]
+            current.width, current.height = decoded.width, decoded.height
+            current.status = Image.Status.READY
+            current.error_code = current.error_detail = ""
+            current.save()
             transaction.on_commit(lambda: _files_delete(obsolete))
-        current.save(update_fields=fields)
-    return current
+    except (_Superseded, AccountGone):
+        return "skipped"
+    except QuotaExceeded as exc:
+        return _render_fail(image_id=image_id, token=token, code=exc.code, detail=exc.message)
+    return "ready"
+
+
+def image_render_sweep(*, older_than_seconds: int) -> int:
+    """Queues again every render pending for longer than ``older_than_seconds``.
+
+    A render is lost only if its job is (a broker down when it was queued, a queue flushed);
+    queuing it again is safe, because the job checks the render token it was given. Returns
+    how many were queued.
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = list(
+        Image.objects.filter(status=Image.Status.PENDING, updated_at__lt=cutoff)
+        .exclude(render_token=None)
+        .values_list("pk", "render_token")
+    )
+    for image_id, token in stale:
+        _render_dispatch(image_id=image_id, token=token)
+    return len(stale)
+
+
+class _Superseded(Exception):
+    """The render job found its image deleted, restyled again, or already rendered."""
+
+
+def _render_fail(*, image_id: uuid.UUID, token: uuid.UUID, code: str, detail: str) -> str:
+    """Ends a render in failure, keeping what the owner had before it (see ``image_render``)."""
+    with transaction.atomic():
+        current = (
+            Image.objects.select_for_update()
+            .filter(pk=image_id, render_token=token, status=Image.Status.PENDING)
+            .first()
+        )
+        if current is None:
+            return "skipped"
+        current.error_code, current.error_detail = code, detail[:500]
+        if current.rendered_style:
+            # A restyle that failed: the previous renditions and their style stay.
+            current.style = current.rendered_style
+            current.status = Image.Status.READY
+        else:
+            # A first render that failed: nothing of it is kept, nothing counts.
+            obsolete = [current.original_key]
+            current.original_key = ""
+            current.stored_bytes = 0
+            current.status = Image.Status.FAILED
+            transaction.on_commit(lambda: _files_delete(obsolete))
+        current.save()
+    return "failed"
+
+
+def _render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
+    # Here, not at the top: the tasks module imports this one.
+    from images.tasks import image_render_dispatch
+
+    image_render_dispatch(image_id=image_id, token=token)
 
 
 def image_delete(*, owner: User, image_id: uuid.UUID) -> None:

@@ -120,7 +120,7 @@ class ImageViewSet(
     )
     @action(url_path="original", url_name="original", **_FILE_ACTION)
     def original(self, request: Request, pk: str | None = None) -> HttpResponseBase:
-        return delivery.rendition_response(request, self.get_object(), "original")
+        return self._file(request, "original")
 
     @rendition_schema("processed", "The styled image: upright, size-capped, no metadata.")
     @action(
@@ -130,7 +130,7 @@ class ImageViewSet(
         **_FILE_ACTION,
     )
     def processed(self, request: Request, pk: str | None = None) -> HttpResponseBase:
-        return delivery.rendition_response(request, self.get_object(), "processed")
+        return self._file(request, "processed")
 
     @rendition_schema("thumbnail", "A small preview of the styled image, no metadata.")
     @action(
@@ -140,7 +140,13 @@ class ImageViewSet(
         **_FILE_ACTION,
     )
     def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
-        return delivery.rendition_response(request, self.get_object(), "thumbnail")
+        return self._file(request, "thumbnail")
+
+    def _file(self, request: Request, rendition: str) -> HttpResponseBase:
+        image = self.get_object()
+        if not getattr(image, f"{rendition}_key"):
+            raise services.RenditionNotReady(image=image, rendition=rendition)
+        return delivery.rendition_response(request, image, rendition)
 
     def _representation(self, image: Image) -> dict[str, Any]:
         return ImageSerializer(image, context=self.get_serializer_context()).data

@@ -1,1 +1,5 @@
-"""Atelier's Django project: settings, URL routing and server entry points."""
+"""Atelier's project package: settings, URLs, wiring; the Celery app loads with Django."""
+
+from project.celery import app as celery_app
+
+__all__ = ["celery_app"]

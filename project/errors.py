@@ -55,6 +55,16 @@ class NotFound(ApplicationError):
     default_code = "not_found"
 
 
+class Conflict(ApplicationError):
+    """The object is not in a state to do this yet (a 409); ``retry_after`` if it will be."""
+
+    default_code = "conflict"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
 class Gone(ApplicationError):
     """The caller's account went away mid-request (a 401: its credentials name no one)."""
 

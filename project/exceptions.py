@@ -19,6 +19,7 @@ from rest_framework import status
 
 from project.errors import (
     ApplicationError,
+    Conflict,
     Gone,
     InvalidInput,
     LimitReached,
@@ -80,6 +81,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (LimitReached, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
     (Gone, status.HTTP_401_UNAUTHORIZED),
+    (Conflict, status.HTTP_409_CONFLICT),
     (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
 )
 
@@ -102,4 +104,7 @@ def application_error_response(exc: ApplicationError) -> tuple[int, dict[str, An
     headers = {}
     if status_code == status.HTTP_401_UNAUTHORIZED:
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return status_code, body, headers

@@ -192,6 +192,27 @@ ATELIER = {
     "MAX_EDGE": env.int("ATELIER_MAX_EDGE", default=30_000),
 }
 
+# --- Render jobs (Celery) -------------------------------------------------------------------
+# Unset: renders run in-process right after the upload commits (the embedded default).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_IGNORE_RESULT = True
+# A job is acknowledged only once done, goes back to the queue if its worker dies mid-render,
+# and each worker holds one job at a time, so a slow render never strands others behind it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Longer than any render may take (the task's own hard limit is 150 s), so Redis does not
+# hand a job still in progress to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# Images pending longer than this are queued again by the sweep.
+ATELIER_RENDER_STALE_SECONDS = env.int("ATELIER_RENDER_STALE_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE = {
+    "sweep": {"task": "images.sweep", "schedule": env.int("ATELIER_SWEEP_SECONDS", default=300)},
+}
+
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

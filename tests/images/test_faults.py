@@ -5,10 +5,12 @@ under test; the upload pipeline itself runs for real.
 """
 
 import errno
+import io
 from http import HTTPStatus
 
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
 from django.db import OperationalError, transaction
 from django.urls import reverse
 
@@ -19,9 +21,10 @@ from tests.factories import image_bytes
 
 @pytest.fixture
 def disk_full_after(monkeypatch):
-    """Makes the storage fail with ENOSPC after ``n`` files were written."""
+    """Makes the storage fail with ENOSPC after ``n`` files were written; returns a function
+    that frees the disk again."""
 
-    def _arm(n: int) -> None:
+    def _arm(n: int):
         real_save = FileSystemStorage._save
         calls = {"count": 0}
 
@@ -32,6 +35,7 @@ def disk_full_after(monkeypatch):
             return real_save(self, name, content)
 
         monkeypatch.setattr(FileSystemStorage, "_save", flaky_save)
+        return lambda: monkeypatch.setattr(FileSystemStorage, "_save", real_save)
 
     return _arm
 
@@ -51,11 +55,10 @@ def image_bytes_file():
 
 
 class TestStorageFailure:
-    @pytest.mark.parametrize("files_before_failure", [0, 1, 2])
-    def test_disk_full_mid_upload_is_503_with_no_row_and_no_partial_files(
-        self, auth_client, media_root, disk_full_after, files_before_failure
+    def test_disk_full_storing_the_original_is_503_with_no_row_and_no_file(
+        self, auth_client, media_root, disk_full_after
     ):
-        disk_full_after(files_before_failure)
+        disk_full_after(0)
         response = _upload(auth_client)
         assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
         body = response.json()
@@ -64,19 +67,59 @@ class TestStorageFailure:
         assert Image.objects.count() == 0
         assert [p for p in media_root.rglob("*") if p.is_file()] == []
 
-    def test_disk_full_during_restyle_keeps_the_old_renditions(
+    @pytest.mark.parametrize("files_before_failure", [1, 2])
+    def test_disk_full_mid_render_keeps_it_pending_until_the_sweep_finishes_it(
+        self,
+        auth_client,
+        media_root,
+        disk_full_after,
+        files_before_failure,
+        assert_storage_consistent,
+        monkeypatch,
+    ):
+        # The original is stored; the render fails writing a rendition. Nothing partial is
+        # kept, the image stays pending (a storage fault passes), and the sweep renders it.
+        restore = disk_full_after(files_before_failure)
+        response = _upload(auth_client)
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        body = response.json()
+        assert body["status"] == "pending" and set(body["urls"]) == {"expires_at"}
+        assert_storage_consistent()
+        thumbnail = reverse("image-thumbnail", kwargs={"pk": body["id"]})
+        not_ready = auth_client.get(thumbnail)
+        assert not_ready.status_code == HTTPStatus.CONFLICT
+        assert not_ready.json()["code"] == "not_ready" and not_ready["Retry-After"]
+
+        restore()
+        call_command("sweep", "--older-than", "0", stdout=io.StringIO())
+
+        assert Image.objects.get(pk=body["id"]).status == "ready"
+        assert auth_client.get(thumbnail).status_code == HTTPStatus.OK
+        assert_storage_consistent()
+
+    def test_disk_full_during_restyle_keeps_serving_the_old_renditions(
         self, auth_client, upload, media_root, disk_full_after, assert_storage_consistent
     ):
         image = upload(style="none")
         before = Image.objects.get(pk=image["id"])
-        disk_full_after(1)
+        restore = disk_full_after(0)
         response = auth_client.patch(
             reverse("image-detail", kwargs={"pk": image["id"]}), {"style": "invert"}
         )
-        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+        assert response.status_code == HTTPStatus.OK
+        assert response.json()["status"] == "pending"
         after = Image.objects.get(pk=image["id"])
-        assert (after.style, after.processed_key) == ("none", before.processed_key)
+        assert (after.rendered_style, after.processed_key) == ("none", before.processed_key)
+        served = auth_client.get(reverse("image-processed", kwargs={"pk": image["id"]}))
+        assert served.status_code == HTTPStatus.OK
         assert_storage_consistent()
+
+        restore()
+        call_command("sweep", "--older-than", "0", stdout=io.StringIO())
+
+        done = Image.objects.get(pk=image["id"])
+        assert (done.status, done.rendered_style) == ("ready", "invert")
+        assert done.processed_key != before.processed_key
 
 
 class TestDatabaseFailure:
@@ -124,7 +167,7 @@ class TestDeleteRollback:
 
 
 class TestMissingOriginal:
-    def test_restyle_with_its_original_gone_is_503_and_keeps_the_image(
+    def test_restyle_with_its_original_gone_keeps_the_image_and_says_why(
         self, auth_client, upload, media_root
     ):
         image = upload(style="none")
@@ -132,9 +175,14 @@ class TestMissingOriginal:
         response = auth_client.patch(
             reverse("image-detail", kwargs={"pk": image["id"]}), {"style": "invert"}
         )
-        assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-        assert response.json()["detail"]
-        assert Image.objects.get(pk=image["id"]).style == "none"
+        assert response.status_code == HTTPStatus.OK
+        body = response.json()
+        assert (body["status"], body["style"]) == ("ready", "none")
+        assert body["error"]["code"] == "original_missing"
+        assert (
+            auth_client.get(reverse("image-thumbnail", kwargs={"pk": image["id"]})).status_code
+            == HTTPStatus.OK
+        )
 
     def test_download_with_its_file_gone_is_404(self, auth_client, upload, media_root):
         image = upload()

@@ -1,0 +1,27 @@
+"""``manage.py sweep``: the periodic sweep, for deployments without Celery beat."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from images import services
+
+
+class Command(BaseCommand):
+    help = "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=None,
+            help="seconds a render may be pending before it is queued again",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        seconds = options["older_than"]
+        if seconds is None:
+            seconds = settings.ATELIER_RENDER_STALE_SECONDS
+        queued = services.image_render_sweep(older_than_seconds=seconds)
+        self.stdout.write(f"queued {queued} stale render(s) again")
