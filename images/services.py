@@ -195,7 +195,10 @@ def image_create(
             render_token=token,
         )
     _render_dispatch(image_id=image_id, token=token)
-    return Image.objects.get(pk=image_id)
+    created = Image.objects.filter(pk=image_id).first()
+    if created is None:  # only the deletion of the whole account can remove it this soon
+        raise AccountGone()
+    return created
 
 
 def image_update(*, owner: User, image: Image, title: str | None, style: str | None) -> Image:
@@ -238,7 +241,10 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
         current.save(update_fields=fields)
     if token is not None:
         _render_dispatch(image_id=current.pk, token=token)
-        current.refresh_from_db()
+        rendered = Image.objects.filter(pk=current.pk).first()
+        if rendered is None:  # deleted (or its account) while it rendered
+            raise ImageNotFound()
+        return rendered
     return current
 
 
