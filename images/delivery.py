@@ -5,16 +5,32 @@ The media type of every file comes from the format the server decided when it wr
 ``application/octet-stream`` on some). A rendition is served to any ``Accept`` that admits
 its type, including ``image/*`` and ``*/*`` and a browser's ``image/avif,image/webp,*/*``,
 and refused with a JSON 406 only when the client excludes it.
+
+Once the caller and the ``Accept`` header have passed, ``ATELIER_FILE_DELIVERY`` decides who
+sends the bytes: this process (``stream``), the S3 server through a short-lived presigned URL
+(``redirect``, a 302), or nginx from its internal location (``accel``, ``X-Accel-Redirect``).
+A mode the storage cannot do falls back to streaming: there are no presigned URLs on disk,
+and nginx cannot read an S3 bucket's files from a folder.
 """
 
 import hashlib
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseNotModified
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
 from django.http.request import MediaType
-from django.utils.http import parse_etags
+from django.utils.http import content_disposition_header, parse_etags
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -28,6 +44,12 @@ from project.errors import NotFound, Unavailable
 # so the extension of a server-made key is the server's own record of that format.
 _MEDIA_TYPE_BY_EXTENSION = {EXTENSIONS[name]: MEDIA_TYPES[name] for name in EXTENSIONS}
 CACHE_CONTROL = "private, max-age=3600"
+# A redirect is never stored: its Location is a bearer credential that expires within
+# minutes, and it names one rendition's key, which a restyle deletes; a cached redirect could
+# outlive either and lead to a 403 or a 404. Nothing is lost by it, since every redirect signs
+# a new URL and a browser could not reuse the bytes cached under the last one anyway.
+REDIRECT_CACHE_CONTROL = "private, no-store"
+DELIVERY_MODES = ("stream", "redirect", "accel")
 
 
 class FileContentNegotiation(DefaultContentNegotiation):
@@ -91,25 +113,96 @@ def rendition_response(
     offered = {
         tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
     }
+    filename = download_filename(image, rendition, key)
     if etag in offered or "*" in offered:
         response: HttpResponseBase = HttpResponseNotModified()
     else:
-        try:
-            handle = default_storage.open(key, "rb")
-        except FileNotFoundError as exc:
-            raise NotFound("The file of this image is not available.") from exc
-        except OSError as exc:
-            raise Unavailable(
-                "The file could not be read; try again.", code="service_unavailable"
-            ) from exc
-        response = FileResponse(
-            handle, content_type=media_type, filename=download_filename(image, rendition, key)
-        )
+        mode = delivery_mode(default_storage)
+        if mode == "redirect":
+            response = _redirect(key, media_type, filename)
+            # No ETag: a cache that revalidated a stored redirect with it would get a 304 and
+            # follow the old, expired Location again.
+            response["Cache-Control"] = REDIRECT_CACHE_CONTROL
+            response["Vary"] = "Accept"
+            return response
+        response = _accel(key, media_type) if mode == "accel" else _stream(key, media_type)
+        response["Content-Disposition"] = content_disposition_header(False, filename)
         # The bytes are an image to show, never a document to run.
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
     response["Vary"] = "Accept"
+    return response
+
+
+def delivery_mode(storage: Storage) -> str:
+    """How this storage's files are handed out: ``ATELIER_FILE_DELIVERY``, where it can be.
+
+    ``redirect`` needs a storage that presigns URLs (S3) and ``accel`` one on the file
+    system (which nginx reads too); otherwise the files are streamed.
+    """
+    mode = settings.ATELIER_FILE_DELIVERY
+    if mode not in DELIVERY_MODES:
+        raise ImproperlyConfigured(
+            f"ATELIER_FILE_DELIVERY is {mode!r}; it must be one of {', '.join(DELIVERY_MODES)}."
+        )
+    if mode == "redirect" and not _presigns(storage):
+        return "stream"
+    if mode == "accel" and not isinstance(storage, FileSystemStorage):
+        return "stream"
+    return mode
+
+
+def _presigns(storage: Storage) -> bool:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # django-storages or boto3 not installed: files are on disk
+        return False
+    return isinstance(storage, S3Storage)
+
+
+def _stream(key: str, media_type: str) -> HttpResponseBase:
+    """The bytes, read from storage by this process."""
+    try:
+        handle = default_storage.open(key, "rb")
+    except FileNotFoundError as exc:
+        raise NotFound("The file of this image is not available.") from exc
+    except OSError as exc:
+        raise Unavailable("The file could not be read; try again.") from exc
+    return FileResponse(handle, content_type=media_type)
+
+
+def _redirect(key: str, media_type: str, filename: str) -> HttpResponseBase:
+    """A 302 to a presigned URL that answers with this file's type and name.
+
+    The URL lives as long as the storage's ``querystring_expire`` (``ATELIER_S3_URL_TTL``).
+    Signing is local (no request to S3), so whether the object exists is for S3 to say when
+    the client follows the redirect.
+    """
+    location = default_storage.url(
+        key,
+        parameters={
+            "ResponseContentType": media_type,
+            "ResponseContentDisposition": content_disposition_header(False, filename),
+        },
+    )
+    return HttpResponseRedirect(location)
+
+
+def _accel(key: str, media_type: str) -> HttpResponseBase:
+    """An empty 200 whose ``X-Accel-Redirect`` has nginx send the file from its internal location.
+
+    nginx keeps this response's headers (type, name, ETag, caching) and replaces the body.
+    """
+    try:
+        present = default_storage.exists(key)
+    except OSError as exc:
+        raise Unavailable("The file could not be read; try again.") from exc
+    if not present:
+        raise NotFound("The file of this image is not available.")
+    response = HttpResponse(content_type=media_type)
+    prefix = settings.ATELIER_ACCEL_PREFIX.rstrip("/")
+    response["X-Accel-Redirect"] = f"{prefix}/{quote(key)}"
     return response
 
 
@@ -126,6 +219,7 @@ def download_filename(image: Image, rendition: str, key: str) -> str:
 __all__: list[Any] = [
     "FileContentNegotiation",
     "accepts",
+    "delivery_mode",
     "download_filename",
     "rendition_media_type",
     "rendition_response",
