@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format schema sdk migrate bench bench-smoke load clean
+.PHONY: run test lint format schema sdk migrate bench bench-smoke load stack worker clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ sdk: $(VENV)/.dev
 		--meta none --config sdk-config.yml
 	# A typed package (PEP 561): type checkers read its annotations.
 	touch var/sdk/atelier_client/py.typed
+
+# The production-shaped stack (PostgreSQL, Redis, SeaweedFS S3, Celery worker and beat,
+# gunicorn) on this machine, all settings from deploy/stack.env; Ctrl-C stops all of it.
+stack: $(VENV)/.dev
+	$(BIN)/python deploy/stack.py
+
+# One more render worker against the running stack.
+worker: $(VENV)/.dev
+	set -a; . deploy/stack.env; set +a; $(BIN)/celery -A project worker --loglevel=INFO --hostname=worker-$$$$@%h
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,18 @@
+"""gunicorn for the stack (``make stack``): two sync workers with threads on one port.
+
+Renders run on Celery workers, so a web worker only validates uploads and serves bytes (or
+redirects to S3); threads keep a slow client from holding a whole process.
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 20
+accesslog = "-"
+errorlog = "-"
+# Two gunicorn instances on one machine would otherwise share one control socket path.
+control_socket_disable = True
