@@ -18,7 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / "deploy" / "stack.env"
-STACK_DIR = ROOT / "var" / "stack"
 
 
 def env_load() -> None:
@@ -29,7 +28,7 @@ def env_load() -> None:
             continue
         name, _, value = line.partition("=")
         os.environ.setdefault(name.strip(), shlex.split(value)[0] if value else "")
-    os.environ.setdefault("STACK_DIR", str(STACK_DIR))
+    os.environ.setdefault("STACK_DIR", str(ROOT / "var" / "stack"))
     os.environ.setdefault("PROJECT_DIR", str(ROOT))
     os.environ.setdefault("VENV_BIN", str(Path(sys.executable).parent))
     os.environ.setdefault("WORKER_CONCURRENCY", str(os.cpu_count() or 1))
@@ -75,7 +74,7 @@ def s3_credentials_write() -> None:
             }
         ]
     }
-    path = STACK_DIR / "s3.json"
+    path = Path(os.environ["STACK_DIR"]) / "s3.json"
     path.write_text(json.dumps(identities))
     path.chmod(0o600)
 
@@ -97,7 +96,8 @@ def wait_for(url: str, seconds: float) -> bool:
 
 def main() -> int:
     env_load()
-    for folder in (STACK_DIR, STACK_DIR / "weed"):
+    stack_dir = Path(os.environ["STACK_DIR"])
+    for folder in (stack_dir, stack_dir / "weed"):
         folder.mkdir(parents=True, exist_ok=True)
     database_ensure()
     manage("migrate", "--noinput")
@@ -114,7 +114,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
     if wait_for(f"{base}/api/v1/", 60):
-        print(f"stack: serving {base}/api/v1/ (docs at {base}/api/v1/docs/); Ctrl-C stops it")
+        print(
+            f"stack: serving {base}/api/v1/ (docs at {base}/api/v1/docs/); Ctrl-C stops it",
+            flush=True,
+        )
     return supervisord.wait()
 
 
