@@ -66,7 +66,7 @@ class SeaweedS3:
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
         )
 
-    def keys(self) -> set[str]:
+    def object_keys(self) -> set[str]:
         """Every object key in the test bucket."""
         paginator = self.client().get_paginator("list_objects_v2")
         return {
@@ -78,7 +78,7 @@ class SeaweedS3:
     def empty(self) -> None:
         """Removes every object from the test bucket."""
         client = self.client()
-        for key in self.keys():
+        for key in self.object_keys():
             client.delete_object(Bucket=self.bucket, Key=key)
 
 
