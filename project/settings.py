@@ -206,7 +206,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # Longer than any render may take (the task's own hard limit is 150 s), so Redis does not
 # hand a job still in progress to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("ATELIER_QUEUE_VISIBILITY_TIMEOUT", default=600)
+}
 # Images pending longer than this are queued again by the sweep.
 ATELIER_RENDER_STALE_SECONDS = env.int("ATELIER_RENDER_STALE_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
