@@ -223,3 +223,13 @@ class TestFileSystemDelivery:
 
         assert response.status_code == HTTPStatus.NOT_FOUND
         assert "X-Accel-Redirect" not in response
+
+    def test_unknown_mode_is_a_500_never_a_guess(self, settings, auth_client, upload, caplog):
+        settings.ATELIER_FILE_DELIVERY = "sendfile"
+        image = upload()
+
+        response = auth_client.get(file_url(image, "thumbnail"))
+
+        assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+        assert "Location" not in response
+        assert "ATELIER_FILE_DELIVERY is 'sendfile'" in caplog.text
