@@ -23,7 +23,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from images import processing
+from images import audit, processing
 from images.models import Image
 from images.processing import ImageRejected, Rendition
 from images.selectors import image_storage_usage
@@ -328,6 +328,20 @@ def image_render_sweep(*, older_than_seconds: int) -> int:
     for image_id, token in stale:
         _render_dispatch(image_id=image_id, token=token)
     return len(stale)
+
+
+def storage_orphans_sweep(*, min_age_seconds: int = 3600) -> int:
+    """Removes stored objects no image row points to, once older than ``min_age_seconds``.
+
+    Orphans arise only where a process died between writing a file and committing (or
+    between committing a delete and removing its files); the age keeps an upload that is
+    still committing safe. Returns how many objects went.
+    """
+    report = audit.storage_audit(default_storage)
+    result = audit.orphans_remove(
+        default_storage, report, min_age=timedelta(seconds=min_age_seconds)
+    )
+    return len(result.removed)
 
 
 class _Superseded(Exception):

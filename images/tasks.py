@@ -55,6 +55,11 @@ def image_render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
 
 
 @shared_task(name="images.sweep", ignore_result=True)
-def sweep() -> int:
-    """The periodic sweep (Celery beat): queues again renders pending too long."""
-    return services.image_render_sweep(older_than_seconds=settings.ATELIER_RENDER_STALE_SECONDS)
+def sweep() -> dict[str, int]:
+    """The periodic sweep (Celery beat): re-queues stale renders, removes old orphans."""
+    return {
+        "requeued": services.image_render_sweep(
+            older_than_seconds=settings.ATELIER_RENDER_STALE_SECONDS
+        ),
+        "orphans_removed": services.storage_orphans_sweep(),
+    }

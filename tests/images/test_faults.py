@@ -190,3 +190,30 @@ class TestMissingOriginal:
         response = auth_client.get(reverse("image-thumbnail", kwargs={"pk": image["id"]}))
         assert response.status_code == HTTPStatus.NOT_FOUND
         assert "not available" in response.json()["detail"]
+
+
+class TestSweep:
+    def test_the_sweep_removes_old_orphans_and_keeps_young_ones(
+        self, upload, media_root, assert_storage_consistent
+    ):
+        import os
+        import time
+
+        upload()
+        old = media_root / "stray-owner" / "stray-image" / "processed-dead.jpg"
+        old.parent.mkdir(parents=True)
+        old.write_bytes(b"left behind by a process that died")
+        an_hour_ago = time.time() - 3700
+        os.utime(old, (an_hour_ago, an_hour_ago))
+        for folder in (old.parent, old.parent.parent):
+            os.utime(folder, (an_hour_ago, an_hour_ago))
+        young = media_root / "stray-owner2" / "x" / "original.jpg"
+        young.parent.mkdir(parents=True)
+        young.write_bytes(b"an upload still committing")
+
+        out = io.StringIO()
+        call_command("sweep", stdout=out)
+
+        assert "removed 1 orphan" in out.getvalue()
+        assert not old.exists() and not old.parent.parent.exists()
+        assert young.exists()

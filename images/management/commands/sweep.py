@@ -9,7 +9,10 @@ from images import services
 
 
 class Command(BaseCommand):
-    help = "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS."
+    help = (
+        "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS, and "
+        "removes stored objects no image points to once they are an hour old."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -24,4 +27,5 @@ class Command(BaseCommand):
         if seconds is None:
             seconds = settings.ATELIER_RENDER_STALE_SECONDS
         queued = services.image_render_sweep(older_than_seconds=seconds)
-        self.stdout.write(f"queued {queued} stale render(s) again")
+        removed = services.storage_orphans_sweep()
+        self.stdout.write(f"queued {queued} stale render(s) again; removed {removed} orphan(s)")
