@@ -8,6 +8,7 @@ of them. Redis and PostgreSQL are the machine's own services.
 
 import json
 import os
+import secrets
 import shlex
 import signal
 import subprocess
@@ -79,6 +80,20 @@ def s3_credentials_write() -> None:
     path.chmod(0o600)
 
 
+def seaweed_security_write() -> None:
+    """JWT keys for SeaweedFS's filer and volume ports: without them those ports hand any
+    object to anyone who asks, S3 credentials or not (measured). Fresh keys each start."""
+    sections = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read")
+    path = Path(os.environ["STACK_DIR"]) / "weed" / "security.toml"
+    path.write_text(
+        "".join(
+            f'[{section}]\nkey = "{secrets.token_urlsafe(24)}"\nexpires_after_seconds = 10\n'
+            for section in sections
+        )
+    )
+    path.chmod(0o600)
+
+
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)  # noqa: S603
 
@@ -97,11 +112,12 @@ def wait_for(url: str, seconds: float) -> bool:
 def main() -> int:
     env_load()
     stack_dir = Path(os.environ["STACK_DIR"])
-    for folder in (stack_dir, stack_dir / "weed"):
+    for folder in (stack_dir, stack_dir / "weed", stack_dir / "weed" / "data"):
         folder.mkdir(parents=True, exist_ok=True)
     database_ensure()
     manage("migrate", "--noinput")
     s3_credentials_write()
+    seaweed_security_write()
     supervisord = subprocess.Popen(  # noqa: S603
         [str(Path(sys.executable).parent / "supervisord"), "-c", "deploy/supervisord.conf"],
         cwd=ROOT,

@@ -163,6 +163,8 @@ if ATELIER_S3_BUCKET:
 ATELIER_FILE_DELIVERY = env.str(
     "ATELIER_FILE_DELIVERY", default="redirect" if ATELIER_S3_BUCKET else "stream"
 )
+if ATELIER_FILE_DELIVERY not in ("stream", "redirect", "accel"):
+    raise ImproperlyConfigured("ATELIER_FILE_DELIVERY must be stream, redirect or accel.")
 ATELIER_ACCEL_PREFIX = env.str("ATELIER_ACCEL_PREFIX", default="/protected-media/")
 # Outside production, static files (the browsable API, Swagger UI and ReDoc from the sidecar)
 # are served straight from the apps, with no collectstatic step.
