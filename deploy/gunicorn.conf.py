@@ -16,3 +16,11 @@ accesslog = "-"
 errorlog = "-"
 # Two gunicorn instances on one machine would otherwise share one control socket path.
 control_socket_disable = True
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that exits leaves its metrics files; mark them so gauges stop counting it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,6 +115,13 @@ def main() -> int:
     stack_dir = Path(os.environ["STACK_DIR"])
     for folder in (stack_dir, stack_dir / "weed", stack_dir / "weed" / "data"):
         folder.mkdir(parents=True, exist_ok=True)
+    # Every process of the stack writes its metrics here; counts from before this start are
+    # of processes that no longer exist.
+    metrics_dir = Path(
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(stack_dir / "metrics"))
+    )
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
     database_ensure()
     manage("migrate", "--noinput")
     s3_credentials_write()

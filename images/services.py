@@ -10,6 +10,7 @@ import logging
 import os
 import posixpath
 import secrets
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,7 @@ from project.errors import (
     TooLarge,
     Unavailable,
 )
+from project.metrics import RENDERS, UPLOADS
 from users.models import User
 from users.selectors import user_quota_limits
 
@@ -149,6 +151,20 @@ def image_create(
     ``ImageRejected`` or ``QuotaExceeded`` for input refused at the door, and
     ``StorageFailed`` if storage or the database fails; then no row and no file is left.
     """
+    try:
+        image = _image_create(
+            owner=owner, upload=upload, style=style, title=title, filename=filename
+        )
+    except ApplicationError as exc:
+        UPLOADS.labels(outcome=exc.code).inc()
+        raise
+    UPLOADS.labels(outcome="accepted").inc()
+    return image
+
+
+def _image_create(
+    *, owner: User, upload: File, style: str, title: str, filename: str | None
+) -> Image:
     limits = settings.ATELIER
     size = upload.size or 0
     if size > limits["MAX_UPLOAD_BYTES"]:
@@ -258,6 +274,17 @@ def image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
     renditions and style). Raises ``StorageFailed`` on storage errors, for the job to retry.
     Returns what happened: ``ready``, ``failed`` or ``skipped``.
     """
+    started = time.monotonic()
+    style = Image.objects.filter(pk=image_id).values_list("style", flat=True).first() or ""
+    outcome = _image_render(image_id=image_id, token=token)
+    seconds = time.monotonic() - started
+    if outcome != "skipped":
+        RENDERS.labels(style=style, outcome=outcome).observe(seconds)
+    logger.info("render of image %s: %s in %.0f ms", image_id, outcome, seconds * 1000)
+    return outcome
+
+
+def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
     image = Image.objects.filter(pk=image_id, render_token=token).first()
     if image is None or image.status != Image.Status.PENDING:
         return "skipped"  # deleted, superseded by a newer render, or already done

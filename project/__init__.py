@@ -1,5 +1,8 @@
 """Atelier's project package: settings, URLs, wiring; the Celery app loads with Django."""
 
 from project.celery import app as celery_app
+from project.requestid import log_records_carry_request_id
+
+log_records_carry_request_id()
 
 __all__ = ["celery_app"]

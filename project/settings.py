@@ -51,11 +51,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "users",
     "images",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "project.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # First after the security headers: it must see requests before anything can fail on them.
     "project.middleware.ApiJsonErrorsMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -251,6 +255,8 @@ ATELIER_ADMIN_URL = env.str("ATELIER_ADMIN_URL", default="" if PRODUCTION else "
 if ATELIER_ADMIN_URL and not ATELIER_ADMIN_URL.endswith("/"):
     ATELIER_ADMIN_URL += "/"
 ATELIER_ADMIN_URL = ATELIER_ADMIN_URL.lstrip("/")
+# Who may read /metrics (Prometheus's scraper): client addresses, loopback by default.
+ATELIER_METRICS_ALLOWED_IPS = env.list("ATELIER_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 # The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_REAL_IP).
 # Unset: the socket's REMOTE_ADDR is the client, and X-Forwarded-For is ignored.
 ATELIER_CLIENT_IP_HEADER = env.str("ATELIER_CLIENT_IP_HEADER", default="")
@@ -321,10 +327,26 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# "json" writes one JSON object per line (for a log pipeline; the stack uses it), "text" lines
+# for a person. Either way every line names the request (or render job) it belongs to.
+DJANGO_LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if DJANGO_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         # 4xx responses are expected traffic, not warnings worth a line each.

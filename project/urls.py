@@ -10,6 +10,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from project.metrics import metrics_view
 from project.views import ApiRootView
 from users.forms import AdminLoginForm
 from users.views import BrowserLoginView
@@ -38,6 +39,7 @@ urlpatterns = [
     # Until a web app lives at /, a person who opens the server lands on the docs.
     path("", RedirectView.as_view(pattern_name="swagger-ui"), name="home"),
     path("api/v1/", include(api_v1)),
+    path("metrics", metrics_view, name="metrics"),
     # Ahead of DRF's own login page, which has no failed-login limit.
     path("api-auth/login/", BrowserLoginView.as_view(), name="browser-login"),
     path("api-auth/", include("rest_framework.urls")),

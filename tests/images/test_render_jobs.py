@@ -198,3 +198,21 @@ def test_with_the_broker_down_an_upload_is_kept_pending_and_the_sweep_renders_it
         call_command("sweep", "--older-than", "0", stdout=io.StringIO())
         wait_for(client, image["id"], "ready")
     assert_storage_consistent()
+
+
+def test_the_worker_logs_the_render_under_the_uploads_request_id(client, worker, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="images.services")
+    response = client.post(
+        reverse("image-list"),
+        {"file": SimpleUploadedFile("p.png", image_bytes("PNG")), "style": "sepia"},
+        format="multipart",
+        HTTP_X_REQUEST_ID="traced-upload-42",
+    )
+    image_id = response.json()["id"]
+    with worker():
+        wait_for(client, image_id, "ready")
+
+    renders = [r for r in caplog.records if image_id in r.getMessage()]
+    assert renders and {r.request_id for r in renders} == {"traced-upload-42"}
