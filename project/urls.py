@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 )
 
 from project.metrics import metrics_view
+from project.readiness import healthz, readyz
 from project.views import ApiRootView
 from users.forms import AdminLoginForm
 from users.views import BrowserLoginView
@@ -40,6 +41,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="swagger-ui"), name="home"),
     path("api/v1/", include(api_v1)),
     path("metrics", metrics_view, name="metrics"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     # Ahead of DRF's own login page, which has no failed-login limit.
     path("api-auth/login/", BrowserLoginView.as_view(), name="browser-login"),
     path("api-auth/", include("rest_framework.urls")),
