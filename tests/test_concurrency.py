@@ -4,19 +4,17 @@ Each thread is a separate client with its own database connection, against commi
 (``transactional_db``), so the database's own locking is what is being tested.
 """
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from threading import Barrier
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from images.models import Image
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.parallel import in_parallel_n
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,21 +26,6 @@ pytestmark = [
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locking races are tested on PostgreSQL")
-
-
-def _in_parallel(count: int, work: Callable[[int], object]) -> list:
-    """Runs ``work(i)`` in ``count`` threads released together; closes their connections."""
-    barrier = Barrier(count)
-
-    def run(i: int) -> object:
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def _login(username: str) -> tuple[APIClient, dict]:
@@ -69,7 +52,7 @@ def test_two_parallel_deletes_of_one_image(media_root, assert_storage_consistent
     image_id = _upload(client, 1).json()["id"]
     url = reverse("image-detail", kwargs={"pk": image_id})
 
-    statuses = _in_parallel(2, lambda i: client.delete(url).status_code)
+    statuses = in_parallel_n(2, lambda i: client.delete(url).status_code)
 
     assert sorted(statuses) == [HTTPStatus.NO_CONTENT, HTTPStatus.NOT_FOUND]
     assert not Image.objects.exists()
@@ -80,7 +63,7 @@ def test_twenty_parallel_uploads_by_one_user(media_root, assert_storage_consiste
     user = UserFactory(username="burst")
     client, _ = _login("burst")
 
-    responses = _in_parallel(20, lambda i: _upload(client, i))
+    responses = in_parallel_n(20, lambda i: _upload(client, i))
 
     assert [r.status_code for r in responses] == [HTTPStatus.CREATED] * 20
     assert Image.objects.filter(owner=user).count() == 20
@@ -91,7 +74,7 @@ def test_parallel_uploads_cannot_overshoot_the_image_quota(media_root, assert_st
     user = UserFactory(username="quota", quota_images=5)
     client, _ = _login("quota")
 
-    statuses = [r.status_code for r in _in_parallel(10, lambda i: _upload(client, i))]
+    statuses = [r.status_code for r in in_parallel_n(10, lambda i: _upload(client, i))]
 
     assert statuses.count(HTTPStatus.CREATED) == 5
     assert statuses.count(HTTPStatus.FORBIDDEN) == 5
@@ -110,7 +93,7 @@ def test_two_parallel_refreshes_with_one_token(db):
             .status_code
         )
 
-    statuses = _in_parallel(2, refresh)
+    statuses = in_parallel_n(2, refresh)
 
     assert statuses.count(HTTPStatus.OK) <= 1
     assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.UNAUTHORIZED}

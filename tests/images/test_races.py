@@ -8,18 +8,17 @@ Each race is run several times, as the original report needed tens of tries to s
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from threading import Barrier
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from images.models import Image
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.parallel import in_parallel
 from users.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -31,21 +30,6 @@ TRIES = 8
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row-locking races are tested on PostgreSQL")
-
-
-def in_parallel(*works: Callable[[], object]) -> list:
-    """Runs each callable in its own thread, released together; closes their connections."""
-    barrier = Barrier(len(works))
-
-    def run(work: Callable[[], object]) -> object:
-        try:
-            barrier.wait(timeout=30)
-            return work()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(works)) as pool:
-        return list(pool.map(run, works))
 
 
 def client_for(username: str) -> APIClient:

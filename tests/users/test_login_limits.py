@@ -6,17 +6,16 @@ username is compared in its canonical form (NFKC, case-folded) everywhere: looku
 uniqueness and the counters.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from threading import Barrier
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.parallel import in_parallel_n
 from users.models import User
 
 WRONG = "not-the-password"
@@ -220,20 +219,6 @@ class TestCanonicalUsernames:
         assert User.objects.get(pk=user.pk).username_canonical == "ali̇ce-2"
 
 
-def _in_parallel(count: int, work):
-    barrier = Barrier(count)
-
-    def run(i: int):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 class TestConcurrentGuesses:
@@ -244,7 +229,7 @@ class TestConcurrentGuesses:
             pytest.skip("real parallel requests are tested on PostgreSQL")
         UserFactory(username="target")
 
-        statuses = _in_parallel(
+        statuses = in_parallel_n(
             40, lambda i: token_login(APIClient(), "target", f"guess-{i}").status_code
         )
 
