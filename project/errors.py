@@ -65,7 +65,13 @@ class Conflict(ApplicationError):
         self.retry_after = retry_after
 
 
-class Gone(ApplicationError):
+class Unauthenticated(ApplicationError):
+    """The credentials presented cannot be used (a 401)."""
+
+    default_code = "not_authenticated"
+
+
+class Gone(Unauthenticated):
     """The caller's account went away mid-request (a 401: its credentials name no one)."""
 
     default_code = "user_not_found"

@@ -20,11 +20,11 @@ from rest_framework import status
 from project.errors import (
     ApplicationError,
     Conflict,
-    Gone,
     InvalidInput,
     LimitReached,
     NotFound,
     TooLarge,
+    Unauthenticated,
     Unavailable,
 )
 
@@ -80,7 +80,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (LimitReached, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
-    (Gone, status.HTTP_401_UNAUTHORIZED),
+    (Unauthenticated, status.HTTP_401_UNAUTHORIZED),
     (Conflict, status.HTTP_409_CONFLICT),
     (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
 )

@@ -13,8 +13,9 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from project.errors import Gone
+from project.errors import Gone, InvalidInput, Unauthenticated
 from users.models import User
+from users.selectors import user_email_taken, user_username_taken
 
 
 class AccountGone(Gone):
@@ -40,12 +41,33 @@ def account_must_exist(user: User) -> Iterator[None]:
         raise
 
 
-class TokenRejected(Exception):
+class TokenRejected(Unauthenticated):
     """A refresh token that cannot be used: invalid, expired, reused or revoked."""
 
+    def __init__(self, reason: str) -> None:
+        reason = reason.strip() or "Token is invalid"
+        super().__init__(reason if reason.endswith(".") else f"{reason}.", code="token_not_valid")
 
-class AccountTaken(Exception):
-    """The username or email is already in use (found by the database constraint)."""
+
+class AccountTaken(InvalidInput):
+    """The username or email is already in use (found by the database constraint).
+
+    Two requests racing for one name both pass the serializer's check; the constraint picks
+    the winner, and the loser learns which of its fields were taken, as field errors.
+    """
+
+    def __init__(self, *, username: str | None = None, email: str | None = None) -> None:
+        errors: dict[str, list[str]] = {}
+        if username is not None and user_username_taken(username=username):
+            errors["username"] = ["A user with that username already exists."]
+        if email is not None and user_email_taken(email=email):
+            errors["email"] = ["A user with that email already exists."]
+        if not errors:  # the constraint fired but the row is gone again: blame the name
+            errors["username" if username is not None else "email"] = [
+                "A user with that name already exists."
+            ]
+        field, messages = next(iter(errors.items()))
+        super().__init__(f"{field}: {messages[0]}", code="unique", extra=errors)
 
 
 def user_create(*, username: str, email: str, password: str) -> User:
@@ -55,7 +77,7 @@ def user_create(*, username: str, email: str, password: str) -> User:
             return User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError as exc:
         # Two registrations racing for one name: the constraint, not the pre-check, decides.
-        raise AccountTaken(str(exc)) from exc
+        raise AccountTaken(username=username, email=email) from exc
 
 
 def user_update(*, user: User, email: str) -> User:
@@ -65,7 +87,7 @@ def user_update(*, user: User, email: str) -> User:
         with account_must_exist(user):
             user.save(update_fields=["email"])
     except IntegrityError as exc:
-        raise AccountTaken(str(exc)) from exc
+        raise AccountTaken(email=email) from exc
     return user
 
 
