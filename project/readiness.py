@@ -1,37 +1,77 @@
 """``/healthz`` (liveness) and ``/readyz`` (readiness), for load balancers and orchestrators.
 
 ``/healthz`` answers while the process can answer, touching nothing else: restart me only if
-this fails. ``/readyz`` runs an explicit list of django-health-check 4.8's checks (database,
-cache, storage: a real write, read and delete, on disk or S3) plus the broker when one is
-configured, and answers 503 naming the check that failed: send me no traffic while this fails.
+this fails. ``/readyz`` runs an explicit list of checks (django-health-check 4.8's database and
+storage checks, the storage one a real write, read and delete on disk or S3; a cache round trip
+that deletes its key; the broker when one is configured), and answers 503 naming the check
+that failed: send me no traffic while this fails. Both answer GET and HEAD (405 in JSON else).
 Neither is under ``/api/v1/`` nor in the schema, neither needs credentials, neither is cached.
 """
 
-import asyncio
 import dataclasses
-import datetime
-import inspect
+import functools
 import logging
 import time
+import uuid
+from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
 from health_check.base import HealthCheck
-from health_check.checks import Cache, Database, Storage
+from health_check.checks import Database, Storage
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
+from project.exceptions import json_error
+
 logger = logging.getLogger(__name__)
+
+_ALLOWED_METHODS = ("GET", "HEAD")
+
+
+@dataclasses.dataclass
+class Cache(HealthCheck):
+    """Sets, reads back and deletes a key of its own in the default cache."""
+
+    # health_check's own cache check leaves its key behind until it expires.
+    def run(self) -> None:
+        cache = caches["default"]
+        key = f"readyz:{uuid.uuid4().hex}"
+        try:
+            cache.set(key, "ok", timeout=30)
+            found = cache.get(key)
+            cache.delete(key)
+        except Exception as exc:  # every backend raises its own kind
+            reason = type(exc).__name__
+            raise ServiceUnavailable(f"The cache cannot be reached ({reason}).") from exc
+        if found != "ok":
+            raise ServiceUnavailable("The cache did not return the value just stored.")
+
+
+@dataclasses.dataclass
+class FileStorage(Storage):
+    """health_check's storage round trip (write, read, delete), failing with a short message."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except HealthCheckException:
+            raise
+        except Exception as exc:  # OSError on disk, botocore's errors on S3
+            # The class alone: the exception's text names paths, buckets or endpoints.
+            raise ServiceUnavailable(
+                f"The storage cannot be written ({type(exc).__name__})."
+            ) from exc
 
 
 @dataclasses.dataclass
 class Broker(HealthCheck):
     """Connects to the Celery broker (not to a worker: an idle fleet is still ready)."""
 
-    timeout = datetime.timedelta(seconds=3)
-
     def run(self) -> None:
         from project.celery import app
+
+        # One attempt, two seconds at most: a probe must answer before the balancer gives up.
 
         try:
             with app.connection_for_write() as connection:
@@ -45,31 +85,43 @@ def readiness_checks() -> dict[str, HealthCheck]:
     checks: dict[str, HealthCheck] = {
         "database": Database(),
         "cache": Cache(),
-        "storage": Storage(),
+        "storage": FileStorage(),
     }
     if settings.CELERY_BROKER_URL:
         checks["broker"] = Broker()
     return checks
 
 
-@require_GET
+def _probe(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """GET and HEAD only (a 405 in JSON otherwise), and never cached."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        if request.method in _ALLOWED_METHODS:
+            response = view(request)
+        else:
+            response = json_error(405)
+            response["Allow"] = ", ".join(_ALLOWED_METHODS)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return wrapper
+
+
+@_probe
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process answers."""
-    response = JsonResponse({"status": "ok"})
-    response["Cache-Control"] = "no-store"
-    return response
+    return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@_probe
 def readyz(request: HttpRequest) -> HttpResponse:
     """Every dependency answers: 200, else 503 with each check's result."""
     body = {name: _result(check) for name, check in readiness_checks().items()}
     failed = any(result["status"] != "ok" for result in body.values())
-    response = JsonResponse(
+    return JsonResponse(
         {"status": "fail" if failed else "ok", "checks": body}, status=503 if failed else 200
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _result(check: HealthCheck) -> dict[str, object]:
@@ -77,11 +129,9 @@ def _result(check: HealthCheck) -> dict[str, object]:
     # connection, where a thread pool would leave one open connection per probe behind.
     started = time.perf_counter()
     try:
-        if inspect.iscoroutinefunction(check.run):
-            asyncio.run(asyncio.wait_for(check.run(), check.timeout.total_seconds()))
-        else:
-            check.run()
+        check.run()
     except HealthCheckException as exc:
+        logger.warning("Readiness check %r failed: %s", check, exc.message)
         return {"status": "fail", "error": str(exc.message)[:200]}
     except Exception:
         logger.exception("Readiness check %r failed unexpectedly", check)

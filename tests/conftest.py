@@ -13,6 +13,9 @@ from images.audit import empty_folders, referenced_files, stored_files
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from users.models import User
 
+# The real-broker fixture (``broker``) for the render-job tests.
+pytest_plugins = ["tests.celery_broker"]
+
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path: Path) -> Path:

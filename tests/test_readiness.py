@@ -3,6 +3,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 
@@ -15,8 +16,20 @@ class TestHealthz:
         assert response.json() == {"status": "ok"}
         assert response["Cache-Control"] == "no-store"
 
-    def test_only_reads(self, api_client):
-        assert api_client.post(reverse("healthz")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    @pytest.mark.parametrize("name", ["healthz", "readyz"])
+    def test_head_is_answered_like_get(self, api_client, name):
+        response = api_client.head(reverse(name))
+        assert response.status_code == HTTPStatus.OK
+        assert response["Cache-Control"] == "no-store"
+
+    @pytest.mark.parametrize("name", ["healthz", "readyz"])
+    @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+    def test_only_reads_and_refuses_in_json(self, api_client, name, method):
+        response = getattr(api_client, method)(reverse(name))
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+        assert response.json()["code"] == "method_not_allowed"
+        assert response["Allow"] == "GET, HEAD"
+        assert response["Cache-Control"] == "no-store"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,6 +42,10 @@ class TestReadyz:
         assert set(body["checks"]) == {"database", "cache", "storage"}
         assert all(check["status"] == "ok" for check in body["checks"].values())
         assert [p for p in media_root.rglob("*") if p.is_file()] == []  # the probe cleaned up
+
+    def test_the_cache_probe_deletes_its_key(self, api_client):
+        api_client.get(reverse("readyz"))
+        assert list(cache._cache) == []  # the test cache is a LocMemCache, emptied per test
 
     def test_a_cache_that_is_down_is_a_503_naming_it(self, api_client, settings):
         settings.CACHES = {
@@ -66,5 +83,9 @@ class TestReadyz:
         response = api_client.get(reverse("readyz"))
         assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
         checks = response.json()["checks"]
-        assert checks["storage"]["status"] == "fail" and checks["database"]["status"] == "ok"
+        assert checks["storage"] == {
+            "status": "fail",
+            "error": "The storage cannot be written (NotADirectoryError).",
+        }
+        assert checks["database"]["status"] == "ok" and checks["cache"]["status"] == "ok"
         assert str(tmp_path) not in str(checks)

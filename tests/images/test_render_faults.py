@@ -7,7 +7,6 @@ the network (pytest-django's SQLite test database lives in this process's memory
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,30 +20,19 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from images.models import Image
-from project.celery import app
+from tests.celery_broker import BROKER
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-BROKER = "redis://127.0.0.1:6379/8"
 
 
 @pytest.fixture
-def broker(settings):
+def postgres_broker(broker):
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a database it can reach: PostgreSQL")
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    settings.CELERY_BROKER_URL = BROKER
-    app.conf.update(broker_url=BROKER)
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()
-    yield BROKER
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()
+    return broker
 
 
 def worker_process(media_root: Path, name: str) -> subprocess.Popen:
@@ -105,7 +93,7 @@ def pool_children(process: subprocess.Popen) -> list[int]:
 
 
 def test_a_render_whose_process_is_killed_is_finished_all_the_same(
-    broker, media_root, assert_storage_consistent
+    postgres_broker, media_root, assert_storage_consistent
 ):
     UserFactory(username="survivor")
     client = APIClient()

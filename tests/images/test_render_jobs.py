@@ -7,7 +7,6 @@ observe what clients see while a render is still queued.
 """
 
 import io
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,35 +22,10 @@ from rest_framework.test import APIClient
 from images import tasks
 from images.models import Image
 from project.celery import app
+from tests.celery_broker import BROKER, DEAD_BROKER, broker_use, queue_depth
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-BROKER = "redis://127.0.0.1:6379/7"
-# A port nothing listens on: a broker that is down.
-DEAD_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def broker(settings) -> Iterator[str]:
-    """Points the project and the Celery app at a private Redis database, emptied."""
-    if not _redis_up():
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    settings.CELERY_BROKER_URL = BROKER
-    app.conf.update(broker_url=BROKER, task_ignore_result=True)
-    with app.connection_for_write() as connection:
-        connection.default_channel.client.flushdb()
-    yield BROKER
-    with app.connection_for_write() as connection:
-        connection.default_channel.client.flushdb()
 
 
 @pytest.fixture
@@ -182,16 +156,16 @@ def test_running_a_render_twice_changes_nothing_the_second_time(
 
 
 def test_with_the_broker_down_an_upload_is_kept_pending_and_the_sweep_renders_it(
-    client, worker, settings, assert_storage_consistent
+    client, worker, settings, assert_storage_consistent, caplog
 ):
-    settings.CELERY_BROKER_URL = DEAD_BROKER
-    app.conf.update(broker_url=DEAD_BROKER, broker_connection_timeout=1)
+    broker_use(settings, DEAD_BROKER)
     try:
         image = upload(client)
     finally:
-        settings.CELERY_BROKER_URL = BROKER
-        app.conf.update(broker_url=BROKER)
+        broker_use(settings, BROKER)
     assert image["status"] == "pending"
+    assert "Could not queue the render" in caplog.text  # the broker really was down
+    assert queue_depth() == 0
     assert_storage_consistent()
 
     with worker():
@@ -200,19 +174,30 @@ def test_with_the_broker_down_an_upload_is_kept_pending_and_the_sweep_renders_it
     assert_storage_consistent()
 
 
-def test_the_worker_logs_the_render_under_the_uploads_request_id(client, worker, caplog):
+def test_the_worker_logs_the_render_under_the_uploads_request_id(client, worker):
     import logging
 
-    caplog.set_level(logging.INFO, logger="images.services")
-    response = client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("p.png", image_bytes("PNG")), "style": "sepia"},
-        format="multipart",
-        HTTP_X_REQUEST_ID="traced-upload-42",
-    )
-    image_id = response.json()["id"]
-    with worker():
-        wait_for(client, image_id, "ready")
+    # On the logger itself: a starting worker takes over the root logger's handlers.
+    records: list[logging.LogRecord] = []
+    collector = logging.Handler(level=logging.INFO)
+    collector.emit = records.append  # type: ignore[method-assign]
+    services_logger = logging.getLogger("images.services")
+    services_logger.addHandler(collector)
+    previous_level = services_logger.level
+    services_logger.setLevel(logging.INFO)
+    try:
+        response = client.post(
+            reverse("image-list"),
+            {"file": SimpleUploadedFile("p.png", image_bytes("PNG")), "style": "sepia"},
+            format="multipart",
+            HTTP_X_REQUEST_ID="traced-upload-42",
+        )
+        image_id = response.json()["id"]
+        with worker():
+            wait_for(client, image_id, "ready")
+    finally:
+        services_logger.removeHandler(collector)
+        services_logger.setLevel(previous_level)
 
-    renders = [r for r in caplog.records if image_id in r.getMessage()]
+    renders = [r for r in records if image_id in r.getMessage()]
     assert renders and {r.request_id for r in renders} == {"traced-upload-42"}
