@@ -9,7 +9,6 @@ workers). The endpoint answers only the addresses in ``ATELIER_METRICS_ALLOWED_I
 (loopback by default); anyone else gets the same 404 as an unknown URL.
 """
 
-import os
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -75,7 +74,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     """The metrics in Prometheus's text format, for the allowed addresses only."""
     if client_ip(request) not in settings.ATELIER_METRICS_ALLOWED_IPS:
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -255,6 +255,9 @@ ATELIER_ADMIN_URL = env.str("ATELIER_ADMIN_URL", default="" if PRODUCTION else "
 if ATELIER_ADMIN_URL and not ATELIER_ADMIN_URL.endswith("/"):
     ATELIER_ADMIN_URL += "/"
 ATELIER_ADMIN_URL = ATELIER_ADMIN_URL.lstrip("/")
+# With several processes (gunicorn), the folder where each writes its metrics; prometheus_client
+# reads the variable itself, and /metrics sums the folder when it is set.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Who may read /metrics (Prometheus's scraper): client addresses, loopback by default.
 ATELIER_METRICS_ALLOWED_IPS = env.list("ATELIER_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 # The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_REAL_IP).
