@@ -38,6 +38,7 @@ from rest_framework.request import Request
 
 from images.models import Image
 from images.processing import EXTENSIONS, MEDIA_TYPES
+from images.storage_errors import STORAGE_ERRORS
 from project.errors import NotFound, Unavailable
 
 # The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
@@ -167,7 +168,7 @@ def _stream(key: str, media_type: str) -> HttpResponseBase:
         handle = default_storage.open(key, "rb")
     except FileNotFoundError as exc:
         raise NotFound("The file of this image is not available.") from exc
-    except OSError as exc:
+    except STORAGE_ERRORS as exc:
         raise Unavailable("The file could not be read; try again.") from exc
     return FileResponse(handle, content_type=media_type)
 
@@ -196,7 +197,7 @@ def _accel(key: str, media_type: str) -> HttpResponseBase:
     """
     try:
         present = default_storage.exists(key)
-    except OSError as exc:
+    except STORAGE_ERRORS as exc:
         raise Unavailable("The file could not be read; try again.") from exc
     if not present:
         raise NotFound("The file of this image is not available.")

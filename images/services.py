@@ -28,6 +28,7 @@ from images import audit, processing
 from images.models import Image
 from images.processing import ImageRejected, Rendition
 from images.selectors import image_storage_usage
+from images.storage_errors import STORAGE_ERRORS, storage_missing
 from project.errors import (
     ApplicationError,
     Conflict,
@@ -294,7 +295,9 @@ def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
         processed, thumbnail = _render(decoded, image.style)
     except ImageRejected as exc:
         return _render_fail(image_id=image_id, token=token, code=exc.code, detail=exc.message)
-    except FileNotFoundError:
+    except STORAGE_ERRORS as exc:
+        if not storage_missing(exc):
+            raise StorageFailed(str(exc)) from exc  # a passing fault: the job retries
         if not Image.objects.filter(pk=image_id, render_token=token).exists():
             return "skipped"  # deleted meanwhile; its files went with it
         # Not a passing fault to retry: the bytes are gone. Say so to the owner.
@@ -305,8 +308,6 @@ def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
             code="original_missing",
             detail="The original file of this image is missing from storage.",
         )
-    except OSError as exc:
-        raise StorageFailed(str(exc)) from exc
     written: list[str] = []
     try:
         with _written_files_removed_on_failure(written, image_id), transaction.atomic():
@@ -494,7 +495,7 @@ def _written_files_removed_on_failure(written: list[str], image_id: object) -> I
     """
     try:
         yield
-    except (OSError, DatabaseError) as exc:
+    except (*STORAGE_ERRORS, DatabaseError) as exc:
         _files_delete(written)
         logger.exception("Change to image %s failed; removed %d new files", image_id, len(written))
         raise StorageFailed(str(exc)) from exc
@@ -559,7 +560,7 @@ def _files_delete(keys: Iterable[str]) -> None:
     for key in keys:
         try:
             default_storage.delete(key)
-        except OSError:
+        except STORAGE_ERRORS:
             logger.exception("Could not delete stored file %s", key)
         parent = posixpath.dirname(key)
         while parent:
