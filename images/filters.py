@@ -143,15 +143,16 @@ class BoundedSearchFilter(SearchFilter):
         return parameters
 
 
-def cursor_position_valid(position: str | None) -> bool:
-    """Whether a cursor's position is a creation time the list could have written."""
-    if position is None:
-        return True
+def cursor_position_in_utc(position: str) -> str | None:
+    """A cursor's position as the UTC time it names, or ``None`` if it names none.
+
+    The position goes to the database as it is given, so it is handed on in UTC: a forged
+    one with an offset PostgreSQL cannot represent (``+21:44``) must not reach it.
+    """
     try:
         parsed = parse_datetime(position)
         if parsed is None or parsed.tzinfo is None:
-            return False
-        datetime_to_utc(parsed)
+            return None
+        return datetime_to_utc(parsed).isoformat()
     except ValueError:
-        return False
-    return True
+        return None

@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
-from images.filters import cursor_position_valid
+from images.filters import cursor_position_in_utc
 
 
 class ImageCursorPagination(CursorPagination):
@@ -25,9 +25,12 @@ class ImageCursorPagination(CursorPagination):
             cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
-        if cursor is not None and not cursor_position_valid(cursor.position):
+        if cursor is None or cursor.position is None:
+            return cursor
+        position = cursor_position_in_utc(cursor.position)
+        if position is None:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
-        return cursor
+        return cursor._replace(position=position)
 
     def get_page_size(self, request: Request) -> int:
         # DRF quietly falls back to the default for a page_size it cannot read; say so instead.

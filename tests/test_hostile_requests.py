@@ -352,3 +352,12 @@ def test_a_weak_if_none_match_gets_a_304(auth_client, upload):
     for header in (f"W/{etag}", f'"nope", W/{etag}', "*"):
         response = auth_client.get(url, HTTP_IF_NONE_MATCH=header)
         assert response.status_code == HTTPStatus.NOT_MODIFIED, header
+
+
+@pytest.mark.django_db
+def test_a_forged_cursor_with_an_offset_postgresql_cannot_store_is_answered(client_500, upload):
+    """Found by the fuzzer on PostgreSQL: the position went to the database as given."""
+    upload()
+    cursor = forged_cursor("0001-01-02 00:00:00+21:44")
+    response = client_500.get(reverse("image-list"), {"cursor": cursor})
+    assert response.status_code == HTTPStatus.OK, response.content
