@@ -138,8 +138,12 @@ def upload_child(photo: Path, var_dir: Path, database_url: str) -> dict[str, Any
     processed = None
     if status.startswith("201"):
         row = ImageRow.objects.exclude(original_filename="w.jpg").get()
-        with default_storage.open(row.processed_key) as stored, Image.open(stored) as image:
-            processed = image.size
+        # Renders are jobs: a file whose header passes can still fail in its render (it
+        # then keeps no rendition); the answer says which.
+        status = f"{status} ({row.status})"
+        if row.processed_key:
+            with default_storage.open(row.processed_key) as stored, Image.open(stored) as image:
+                processed = image.size
     return {
         "status": status,
         "growth": (peak - before) * 1024,
