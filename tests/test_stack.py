@@ -92,7 +92,7 @@ def stack(tmp_path):
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("the stack did not come up:\n" + "".join(output[-60:]))
     try:
-        yield f"http://127.0.0.1:{port}", media, process
+        yield f"http://127.0.0.1:{port}", media, process, env
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -100,7 +100,7 @@ def stack(tmp_path):
 
 
 def test_the_walkthrough_runs_against_the_stack_and_ctrl_c_stops_it(stack, tmp_path):
-    base_url, media, process = stack
+    base_url, media, process, env = stack
     work = tmp_path / "work"
     shutil.copytree(EXAMPLES, work / "examples", ignore=shutil.ignore_patterns("*.py"))
 
@@ -111,6 +111,22 @@ def test_the_walkthrough_runs_against_the_stack_and_ctrl_c_stops_it(stack, tmp_p
     assert (work / "original.jpg").read_bytes() == (EXAMPLES / "harbour.jpg").read_bytes()
     # Files live on S3: nothing was ever written under the local media root.
     assert [p for p in media.rglob("*")] == []
+    # And S3 holds exactly what the rows point to (the walk-through deleted its image).
+    stack_env = {**env}
+    for line in (ROOT / "deploy" / "stack.env").read_text().splitlines():
+        name, _, value = line.partition("=")
+        if value and not line.startswith("#"):
+            stack_env.setdefault(name.strip(), value.strip())
+    audit = subprocess.run(
+        [sys.executable, "manage.py", "storage_audit"],
+        cwd=ROOT,
+        env=stack_env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr
 
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) is not None
