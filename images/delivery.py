@@ -15,7 +15,6 @@ and nginx cannot read an S3 bucket's files from a folder.
 
 import hashlib
 from pathlib import PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -217,7 +216,7 @@ def download_filename(image: Image, rendition: str, key: str) -> str:
     return f"{stem}-{marker}{suffix}"
 
 
-__all__: list[Any] = [
+__all__ = [
     "FileContentNegotiation",
     "accepts",
     "delivery_mode",

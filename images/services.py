@@ -188,7 +188,7 @@ def _image_create(
     token = uuid.uuid4()
     written: list[str] = []
     with _written_files_removed_on_failure(written, image_id), transaction.atomic():
-        _quota_check(owner=owner, add_bytes=end, add_images=1)
+        _quota_check(locked_owner=_owner_lock(owner), add_bytes=end, add_images=1)
         original.seek(0)
         original_key = _store(
             f"{owner.pk}/{image_id}/original.{processing.EXTENSIONS[header.format]}",
@@ -244,12 +244,9 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
                     current.error_code or "failed",
                     "This image failed to render and keeps no original; upload it again.",
                 )
-            # A cheap early answer for a gallery already at its quota; the render job checks
-            # the exact sizes when it has them.
-            limits = user_quota_limits(user=locked_owner)
-            usage = image_storage_usage(owner=locked_owner)
-            if usage["bytes"] >= limits["bytes"]:
-                raise StorageQuotaExceeded("bytes", usage["bytes"], limits["bytes"], 1)
+            # A cheap early answer for a gallery already at its quota (one more byte would
+            # not fit); the render job checks the exact sizes when it has them.
+            _quota_check(locked_owner=locked_owner, add_bytes=1, add_images=0)
             current.style = style
             current.status = Image.Status.PENDING
             current.render_token = token
@@ -276,8 +273,7 @@ def image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
     Returns what happened: ``ready``, ``failed`` or ``skipped``.
     """
     started = time.monotonic()
-    style = Image.objects.filter(pk=image_id).values_list("style", flat=True).first() or ""
-    outcome = _image_render(image_id=image_id, token=token)
+    outcome, style = _image_render(image_id=image_id, token=token)
     seconds = time.monotonic() - started
     if outcome != "skipped":
         RENDERS.labels(style=style, outcome=outcome).observe(seconds)
@@ -285,10 +281,16 @@ def image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
     return outcome
 
 
-def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
+def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> tuple[str, str]:
+    """``image_render``'s work; returns what happened and the style it rendered in."""
     image = Image.objects.filter(pk=image_id, render_token=token).first()
     if image is None or image.status != Image.Status.PENDING:
-        return "skipped"  # deleted, superseded by a newer render, or already done
+        return "skipped", ""  # deleted, superseded by a newer render, or already done
+    return _image_render_pending(image=image, token=token), image.style
+
+
+def _image_render_pending(*, image: Image, token: uuid.UUID) -> str:
+    image_id = image.pk
     try:
         with default_storage.open(image.original_key, "rb") as original:
             decoded = _decode(original)
@@ -312,7 +314,7 @@ def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
     try:
         with _written_files_removed_on_failure(written, image_id), transaction.atomic():
             owner = User(pk=image.owner_id)  # only its id: the account may be gone meanwhile
-            _owner_lock(owner)
+            locked_owner = _owner_lock(owner)
             current = (
                 Image.objects.select_for_update()
                 .filter(pk=image_id, render_token=token, status=Image.Status.PENDING)
@@ -321,7 +323,11 @@ def _image_render(*, image_id: uuid.UUID, token: uuid.UUID) -> str:
             if current is None:
                 raise _Superseded()
             new_bytes = current.size + len(processed.data) + len(thumbnail.data)
-            _quota_check(owner=owner, add_bytes=new_bytes - current.stored_bytes, add_images=0)
+            _quota_check(
+                locked_owner=locked_owner,
+                add_bytes=new_bytes - current.stored_bytes,
+                add_images=0,
+            )
             obsolete = [key for key in (current.processed_key, current.thumbnail_key) if key]
             prefix = f"{current.owner_id}/{current.pk}"
             current.processed_key = _store_rendition(prefix, "processed", processed, written)
@@ -504,15 +510,15 @@ def _written_files_removed_on_failure(written: list[str], image_id: object) -> I
         raise
 
 
-def _quota_check(*, owner: User, add_bytes: int, add_images: int) -> None:
-    """Raises ``QuotaExceeded`` if the change would take ``owner`` over a quota.
+def _quota_check(*, locked_owner: User, add_bytes: int, add_images: int) -> None:
+    """Raises ``QuotaExceeded`` if the change would take the owner over a quota.
 
-    Locks the owner's row first, so that parallel uploads by one user queue here and each
-    sees the usage the previous one committed: they cannot overshoot together.
+    The caller holds the owner's row lock (``_owner_lock``), so parallel changes by one user
+    queue there and each sees the usage the previous one committed: they cannot overshoot
+    together.
     """
-    locked = _owner_lock(owner)
-    limits = user_quota_limits(user=locked)
-    usage = image_storage_usage(owner=locked)
+    limits = user_quota_limits(user=locked_owner)
+    usage = image_storage_usage(owner=locked_owner)
     if add_images and usage["images"] + add_images > limits["images"]:
         raise ImageQuotaExceeded("images", usage["images"], limits["images"], add_images)
     if add_bytes > 0 and usage["bytes"] + add_bytes > limits["bytes"]:
