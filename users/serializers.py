@@ -40,6 +40,14 @@ def canonical_length_check(value: str, *, limit: int) -> str:
     return value
 
 
+def email_available(value: str, *, account: User | None) -> str:
+    """An email no other account uses (in its canonical form), short enough once folded."""
+    canonical_length_check(value, limit=User._meta.get_field("email_canonical").max_length)
+    if user_email_taken(email=value, exclude=account):
+        raise serializers.ValidationError("A user with that email already exists.")
+    return value
+
+
 class UserSerializer(serializers.ModelSerializer):
     """An account as its owner sees it; never the password."""
 
@@ -49,11 +57,8 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "date_joined"]
 
     def validate_email(self, value: str) -> str:
-        canonical_length_check(value, limit=User._meta.get_field("email_canonical").max_length)
         account = self.instance if isinstance(self.instance, User) else None
-        if user_email_taken(email=value, exclude=account):
-            raise serializers.ValidationError("A user with that email already exists.")
-        return value
+        return email_available(value, account=account)
 
 
 class RegisterSerializer(StrictFieldsMixin, serializers.ModelSerializer):
@@ -76,10 +81,7 @@ class RegisterSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return value
 
     def validate_email(self, value: str) -> str:
-        canonical_length_check(value, limit=User._meta.get_field("email_canonical").max_length)
-        if user_email_taken(email=value):
-            raise serializers.ValidationError("A user with that email already exists.")
-        return value
+        return email_available(value, account=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(username=attrs["username"], email=attrs["email"])
