@@ -5,19 +5,19 @@ date, an empty date, an overlong search. A filter that quietly ignored a value w
 client a different list from the one it asked for.
 """
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
-from images.models import Image
+from images.models import Album, Image
 from images.serializers import STYLE_ERROR
 from images.styles import STYLE_CHOICES
 
@@ -78,14 +78,53 @@ class ImageFilter(django_filters.FilterSet):
     checksum = django_filters.CharFilter(
         method="filter_checksum", label="SHA-256 of the original, hex.", max_length=64
     )
+    is_favorite = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_is_favorite",
+        label="Only favourites (true) or only the others (false).",
+    )
+    album = django_filters.UUIDFilter(
+        method="filter_album", label="Only the images in this album of yours (its id)."
+    )
+    taken_after = StrictIsoDateTimeFilter(
+        field_name="taken_at", lookup_expr="gte", label="Taken at or after (ISO 8601)."
+    )
+    taken_before = StrictIsoDateTimeFilter(
+        field_name="taken_at", lookup_expr="lt", label="Taken before (ISO 8601)."
+    )
 
     class Meta:
         model = Image
-        fields = ["style", "status", "created_after", "created_before", "checksum"]
+        fields = [
+            "style",
+            "status",
+            "created_after",
+            "created_before",
+            "taken_after",
+            "taken_before",
+            "checksum",
+            "is_favorite",
+            "album",
+        ]
 
     def filter_checksum(self, queryset: QuerySet[Image], name: str, value: str) -> QuerySet[Image]:
         # Stored lower-case; an exact match keeps the (owner, checksum) index usable.
         return queryset.filter(checksum=value.strip().lower())
+
+    def filter_is_favorite(
+        self, queryset: QuerySet[Image], name: str, value: str
+    ) -> QuerySet[Image]:
+        return queryset.filter(is_favorite=value == "true")
+
+    def filter_album(
+        self, queryset: QuerySet[Image], name: str, value: uuid.UUID | None
+    ) -> QuerySet[Image]:
+        if value is None:
+            return queryset
+        # The caller's own album only: another account's is "no such album", like a missing one.
+        if not Album.objects.filter(pk=value, owner=self.request.user).exists():
+            raise ValidationError({"album": ["No such album."]}, code="album_not_found")
+        return queryset.filter(memberships__album_id=value)
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -141,18 +180,3 @@ class BoundedSearchFilter(SearchFilter):
                     f"at most {SEARCH_MAX_TERMS} words, {SEARCH_MAX_LENGTH} characters."
                 )
         return parameters
-
-
-def cursor_position_in_utc(position: str) -> str | None:
-    """A cursor's position as the UTC time it names, or ``None`` if it names none.
-
-    The position goes to the database as it is given, so it is handed on in UTC: a forged
-    one with an offset PostgreSQL cannot represent (``+21:44``) must not reach it.
-    """
-    try:
-        parsed = parse_datetime(position)
-        if parsed is None or parsed.tzinfo is None:
-            return None
-        return datetime_to_utc(parsed).isoformat()
-    except ValueError:
-        return None

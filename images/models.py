@@ -1,4 +1,9 @@
-"""An image in one account's private gallery, and where its three renditions are stored."""
+"""An account's private gallery: its images (and their renditions), albums and share links.
+
+Everything here belongs to exactly one owner. An album and a share link name images of their
+own owner only; the services check that on every write and the share's public side checks it
+again on every read, so a link can never reach beyond what it names.
+"""
 
 import uuid
 
@@ -48,6 +53,14 @@ class Image(models.Model):
     render_token = models.UUIDField(null=True, blank=True, editable=False)
     error_code = models.CharField(max_length=64, blank=True)
     error_detail = models.CharField(max_length=500, blank=True)
+    is_favorite = models.BooleanField(default=False)
+    # From the photo's EXIF when it is rendered: when it was taken (with the camera's offset,
+    # stored in UTC), and camera, exposure and GPS. Only the owner ever sees ``metadata``.
+    taken_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # Set while the image is in the trash: out of lists, albums and shares, files kept, still
+    # counted against the quota until purged.
+    trashed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,6 +68,9 @@ class Image(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "created_at", "id"], name="image_owner_created_idx"),
+            models.Index(fields=["owner", "taken_at", "id"], name="image_owner_taken_idx"),
+            # The purge job's question: what has been in the trash too long?
+            models.Index(fields=["trashed_at"], name="image_trashed_idx"),
             models.Index(fields=["owner", "checksum"], name="image_owner_checksum_idx"),
             # The sweep's question: what has been pending too long?
             models.Index(fields=["status", "updated_at"], name="image_status_updated_idx"),
@@ -67,3 +83,99 @@ class Image(models.Model):
     def storage_keys(self) -> list[str]:
         """Every storage name this image's files live under."""
         return [key for key in (self.original_key, self.processed_key, self.thumbnail_key) if key]
+
+
+class Album(models.Model):
+    """A named set of one owner's images; an image may be in many albums, or none."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="albums"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=2000, blank=True)
+    # Shown only while it is a live member of the album (see ``album_cover``).
+    cover = models.ForeignKey(
+        Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    images = models.ManyToManyField(Image, through="AlbumImage", related_name="albums")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "created_at", "id"], name="album_owner_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AlbumImage(models.Model):
+    """One image's membership of one album."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="memberships")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="memberships")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "image"], name="album_image_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} in {self.album_id}"
+
+
+class Share(models.Model):
+    """A link that shows an album, or a fixed list of images, to whoever holds its token.
+
+    The token is the link's only credential: 256 random bits, stored as given (it is looked
+    up, like a session key), never derived from anything. The password, if any, is stored
+    hashed by Django's password hashers and never returned. Deleting the share revokes it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares"
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    # The source: an album (the link follows it as it changes), or the images listed.
+    album = models.ForeignKey(
+        Album, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    images = models.ManyToManyField(Image, through="ShareImage", related_name="shares")
+    title = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    password = models.CharField(max_length=128, blank=True)
+    allow_original = models.BooleanField(default=False)
+    show_metadata = models.BooleanField(default=False)
+    view_count = models.PositiveBigIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "created_at", "id"], name="share_owner_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(self.id)
+
+
+class ShareImage(models.Model):
+    """One image named by a share made from a list of images."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="entries")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="share_entries")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["share", "image"], name="share_image_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} in {self.share_id}"

@@ -1,36 +1,124 @@
-"""The image list's pagination: an opaque cursor, newest first, and strict about its input."""
+"""Cursor pagination over a unique key: (the ordering field, then the id), nulls last.
 
+DRF's ``CursorPagination`` positions a cursor on the ordering field alone and steps over
+ties with an offset, which drifts when rows with the same value come and go, and cannot
+place a row whose value is null at all. Here the position is the whole key, ``(value, id)``,
+so every row has its own, no offset is ever needed, and a date taken that is unknown
+sorts after every known one in either direction ("images without a date last").
+"""
+
+import uuid
+from datetime import datetime
 from typing import Any
 
+from django.db.models import F, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
-from images.filters import cursor_position_in_utc
+from images.filters import datetime_to_utc
+
+_SEPARATOR = "|"
 
 
-class ImageCursorPagination(CursorPagination):
-    """Newest first, by an opaque cursor: stable while images are added, and no COUNT(*)."""
+class KeysetCursorPagination(CursorPagination):
+    """Newest first by default, by an opaque cursor: stable as rows come and go, no COUNT(*).
+
+    The view's ordering (from ``StrictOrderingFilter``) names one date-time field; the id
+    breaks ties in the same direction.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-created_at"
+    # Our own cursors never carry an offset; a forged one is bounded all the same.
+    offset_cutoff = 100
     invalid_cursor_message = "The cursor is not valid; start again from the first page."
 
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        field = self.ordering[0].lstrip("-")
+        descending = self.ordering[0].startswith("-")
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, position = self.cursor or (0, False, None)
+        # Walking backwards (a "previous" link) reads the same sequence in reverse.
+        forward_descending = descending != reverse
+        queryset = queryset.order_by(*_order_by(field, descending=descending, reverse=reverse))
+        if position is not None:
+            value, pk = _position_parse(position)
+            queryset = queryset.filter(
+                _after(field, value, pk, descending=forward_descending, nulls_after=not reverse)
+            )
+        results = list(queryset[offset : offset + self.page_size + 1])
+        self.page = results[: self.page_size]
+        following = (
+            self._get_position_from_instance(results[-1], self.ordering)
+            if len(results) > len(self.page)
+            else None
+        )
+        if reverse:
+            self.page.reverse()
+            self.has_next = position is not None or offset > 0
+            self.has_previous = following is not None
+            self.next_position = position
+            self.previous_position = following
+        else:
+            self.has_next = following is not None
+            self.has_previous = position is not None or offset > 0
+            self.next_position = following
+            self.previous_position = position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        # The next page starts after this page's last row (or, for an empty page reached
+        # backwards, at the position it was asked for).
+        position = (
+            self._get_position_from_instance(self.page[-1], self.ordering)
+            if self.page
+            else self.next_position
+        )
+        return self.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+
+    def get_previous_link(self) -> str | None:
+        if not self.has_previous:
+            return None
+        position = (
+            self._get_position_from_instance(self.page[0], self.ordering)
+            if self.page
+            else self.previous_position
+        )
+        return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
+
+    def _get_position_from_instance(self, instance: Any, ordering: tuple[str, ...]) -> str:
+        value = getattr(instance, ordering[0].lstrip("-"))
+        text = datetime_to_utc(value).isoformat() if value is not None else ""
+        return f"{text}{_SEPARATOR}{instance.pk.hex}"
+
     def decode_cursor(self, request: Request) -> Any:
-        # DRF checks a cursor's offset but hands its position to the database as it is; a
-        # forged position ("p=garbage") would fail there as a 500.
+        # DRF checks a cursor's offset but would hand its position to the database as it is;
+        # a forged position ("p=garbage") must be a 404 naming the cursor, never a 500.
         try:
             cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
         if cursor is None or cursor.position is None:
             return cursor
-        position = cursor_position_in_utc(cursor.position)
-        if position is None:
-            raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
-        return cursor._replace(position=position)
+        try:
+            _position_parse(cursor.position)
+        except ValueError as exc:
+            raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
+        return cursor
 
     def get_page_size(self, request: Request) -> int:
         # DRF quietly falls back to the default for a page_size it cannot read; say so instead.
@@ -51,7 +139,54 @@ class ImageCursorPagination(CursorPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["minimum"] = 1
                 parameter["description"] = (
-                    f"Images per page (default {self.page_size}); "
+                    f"Items per page (default {self.page_size}); "
                     f"more than {self.max_page_size} gives {self.max_page_size}."
                 )
         return parameters
+
+
+# The image list keeps its name in the views and the schema.
+ImageCursorPagination = KeysetCursorPagination
+
+
+def _order_by(field: str, *, descending: bool, reverse: bool) -> list[Any]:
+    """The ORDER BY for walking ``field`` (nulls last) then id, forwards or backwards."""
+    walk_descending = descending != reverse
+    if walk_descending:
+        # Backwards the nulls come first, so that they are still "after" in the sequence.
+        primary = F(field).desc(nulls_last=(not reverse) or None, nulls_first=reverse or None)
+        return [primary, F("pk").desc()]
+    primary = F(field).asc(nulls_last=(not reverse) or None, nulls_first=reverse or None)
+    return [primary, F("pk").asc()]
+
+
+def _after(
+    field: str, value: datetime | None, pk: uuid.UUID, *, descending: bool, nulls_after: bool
+) -> Q:
+    """Rows strictly after ``(value, pk)`` in a walk of ``field`` then id (nulls at the end
+    of the walk when ``nulls_after``, else at its start)."""
+    beyond = "lt" if descending else "gt"
+    is_null = Q(**{f"{field}__isnull": True})
+    if value is None:
+        tie = is_null & Q(**{f"pk__{beyond}": pk})
+        return tie if nulls_after else tie | ~is_null
+    after = Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"pk__{beyond}": pk})
+    return after | is_null if nulls_after else after
+
+
+def _position_parse(position: str) -> tuple[datetime | None, uuid.UUID]:
+    """``"<ISO date-time in UTC or empty>|<32 hex id>"`` → its parts; ``ValueError`` if not.
+
+    The value goes to the database in UTC: a forged offset PostgreSQL cannot represent
+    (``+21:44``) never reaches it.
+    """
+    text, separator, pk_hex = position.partition(_SEPARATOR)
+    if not separator or len(pk_hex) != 32 or pk_hex != pk_hex.lower():
+        raise ValueError("malformed position")
+    pk = uuid.UUID(hex=pk_hex)
+    if not text:
+        return None, pk
+    parsed = parse_datetime(text)
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError("malformed position")
+    return datetime_to_utc(parsed), pk

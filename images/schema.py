@@ -20,6 +20,7 @@ from images.serializers import (
     ImageCreateSerializer,
     ImageSerializer,
     ImageUpdateSerializer,
+    PermanentDeleteSerializer,
     StyleSerializer,
 )
 from project.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
@@ -69,13 +70,16 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
     list=extend_schema(
         operation_id="images_list",
         summary="List my images",
-        description="The caller's own images, newest first, one cursor page at a time.",
+        description="The caller's own images (not those in the trash), newest first, one "
+        "cursor page at a time.",
         parameters=[
             OpenApiParameter(
                 "ordering",
                 str,
-                enum=["-created_at", "created_at"],
-                description="Newest first (`-created_at`, the default) or oldest first.",
+                enum=["-created_at", "created_at", "-taken_at", "taken_at"],
+                description="Newest upload first (`-created_at`, the default) or oldest "
+                "first; or by the date the photo was taken (`-taken_at`: latest first), "
+                "where images without a date come last either way.",
             ),
             OpenApiParameter(
                 "checksum",
@@ -115,9 +119,10 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
     ),
     partial_update=extend_schema(
         operation_id="images_update",
-        summary="Retitle or restyle an image",
-        description="Changes the title; a new style re-renders the processed rendition and "
-        "the thumbnail from the original.",
+        summary="Retitle, restyle or favourite an image",
+        description="Changes the title or the favourite mark; a new style re-renders the "
+        "processed rendition and the thumbnail from the original (the image is `pending` "
+        "meanwhile and keeps serving its previous renditions).",
         parameters=[_ID_PARAMETER],
         request=ImageUpdateSerializer,
         responses={
@@ -131,11 +136,15 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
     ),
     destroy=extend_schema(
         operation_id="images_delete",
-        summary="Delete an image",
-        description="Deletes the image and every file of it.",
-        parameters=[_ID_PARAMETER],
+        summary="Move an image to the trash, or delete it",
+        description="Moves the image to the trash: it leaves the gallery, its albums and "
+        "its share links at once, and can be restored from `trash/` until it is purged "
+        "(after `ATELIER_TRASH_DAYS`, 30 by default). With `?permanent=true` the image and "
+        "every file of it are deleted at once instead.",
+        parameters=[_ID_PARAMETER, PermanentDeleteSerializer],
         responses={
-            204: OpenApiResponse(description="Deleted."),
+            204: OpenApiResponse(description="In the trash (or deleted, if permanent)."),
+            400: field_errors("`permanent` is neither true nor false."),
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
         },

@@ -27,6 +27,10 @@ LIST_FIELDS = (
     "thumbnail_key",
     "error_code",
     "error_detail",
+    "is_favorite",
+    "taken_at",
+    "metadata",
+    "trashed_at",
     "created_at",
     "updated_at",
 )
@@ -37,6 +41,16 @@ def image_fields_for_listing(queryset: QuerySet[Image]) -> QuerySet[Image]:
     return queryset.only(*LIST_FIELDS)
 
 
+def images_live(queryset: QuerySet[Image]) -> QuerySet[Image]:
+    """The images of ``queryset`` not in the trash: what lists, albums and shares show."""
+    return queryset.filter(trashed_at__isnull=True)
+
+
+def images_trashed(queryset: QuerySet[Image]) -> QuerySet[Image]:
+    """The images of ``queryset`` in the trash."""
+    return queryset.filter(trashed_at__isnull=False)
+
+
 def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | None:
     """An image reached through a signed URL, with its active owner's password hash.
 
@@ -44,7 +58,9 @@ def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | Non
     the owner's current credentials before serving anything.
     """
     return (
-        Image.objects.filter(owner_id=owner_id, pk=image_id, owner__is_active=True)
+        Image.objects.filter(
+            owner_id=owner_id, pk=image_id, owner__is_active=True, trashed_at__isnull=True
+        )
         .select_related("owner")
         .only(*LIST_FIELDS, "owner__password")
         .first()
@@ -64,6 +80,16 @@ def image_storage_usage(*, owner: User) -> dict[str, int]:
     return {"bytes": int(usage["bytes"]), "images": int(usage["images"])}
 
 
+def image_trash_usage(*, owner: User) -> dict[str, int]:
+    """What of ``owner``'s storage is in the trash (counted in ``image_storage_usage`` too)."""
+    usage = Image.objects.filter(owner=owner, trashed_at__isnull=False).aggregate(
+        bytes=Coalesce(Sum("stored_bytes"), 0),
+        images=Count("id", filter=~Q(status=Image.Status.FAILED)),
+    )
+    return {"trash_bytes": int(usage["bytes"]), "trash_images": int(usage["images"])}
+
+
 def image_storage_usage_for(user: User) -> dict[str, int]:
-    """``image_storage_usage`` as the accounts app's usage provider calls it."""
-    return image_storage_usage(owner=user)
+    """``image_storage_usage`` and ``image_trash_usage``, as the accounts app's usage
+    provider calls them."""
+    return {**image_storage_usage(owner=user), **image_trash_usage(owner=user)}

@@ -92,10 +92,42 @@ class ImageErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="A sentence for a person.")
 
 
+class PhotoMetadataSerializer(serializers.Serializer):
+    """What the camera recorded, read from the photo's EXIF; absent values are null.
+
+    Only the owner sees it (and a share's visitors where the owner let it show metadata).
+    """
+
+    camera_make = serializers.CharField(allow_null=True, required=False)
+    camera_model = serializers.CharField(allow_null=True, required=False)
+    lens = serializers.CharField(allow_null=True, required=False)
+    exposure_time = serializers.FloatField(
+        allow_null=True, required=False, help_text="Seconds."
+    )
+    f_number = serializers.FloatField(allow_null=True, required=False)
+    iso = serializers.IntegerField(allow_null=True, required=False)
+    focal_length = serializers.FloatField(allow_null=True, required=False, help_text="mm.")
+    latitude = serializers.FloatField(
+        allow_null=True, required=False, help_text="Decimal degrees, north positive."
+    )
+    longitude = serializers.FloatField(
+        allow_null=True, required=False, help_text="Decimal degrees, east positive."
+    )
+
+
 class ImageSerializer(serializers.ModelSerializer):
     """An image in the caller's gallery."""
 
     owner = serializers.UUIDField(source="owner_id", read_only=True)
+    taken_at = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text="When the photo was taken, from its EXIF (with the camera's offset); null "
+        "when the file does not say, or until it is rendered.",
+    )
+    metadata = PhotoMetadataSerializer(
+        read_only=True, help_text="Camera, exposure and GPS from the photo's EXIF."
+    )
     urls = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField(
         help_text="Why the last render failed: a `failed` image's reason, or a failed "
@@ -116,6 +148,9 @@ class ImageSerializer(serializers.ModelSerializer):
             "height",
             "size",
             "checksum",
+            "is_favorite",
+            "taken_at",
+            "metadata",
             "created_at",
             "updated_at",
             "error",
@@ -185,11 +220,27 @@ class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false``: JSON booleans, or those two words in a form; nothing else.
+
+    DRF's own field also takes ``"yes"``, ``"on"``, ``1`` and a dozen more, so a typo'd value
+    could mean the opposite of what was meant and still be accepted.
+    """
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
 class ImageUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """Changes to an image: a new title, and a new style that re-renders it."""
+    """Changes to an image: a new title, the favourite mark, a new style that re-renders it."""
 
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
     style = style_field(required=False)
+    is_favorite = StrictBooleanField(required=False)
 
 
 class StyleSerializer(serializers.Serializer):
@@ -198,3 +249,14 @@ class StyleSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     label = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
+
+
+class PermanentDeleteSerializer(serializers.Serializer):
+    """``DELETE images/{id}/``'s query: to the trash (the default), or gone for good."""
+
+    permanent = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="true deletes the image and its files at once instead of moving it to "
+        "the trash.",
+    )

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from images import audit, processing
@@ -54,7 +55,11 @@ __all__ = [
     "account_files_delete_on_commit",
     "image_create",
     "image_delete",
+    "image_restore",
+    "image_trash",
     "image_update",
+    "trash_empty",
+    "trash_purge_expired",
 ]
 
 
@@ -218,8 +223,15 @@ def _image_create(
     return created
 
 
-def image_update(*, owner: User, image: Image, title: str | None, style: str | None) -> Image:
-    """Changes the title and, for a new style, queues a render in it.
+def image_update(
+    *,
+    owner: User,
+    image: Image,
+    title: str | None,
+    style: str | None,
+    is_favorite: bool | None = None,
+) -> Image:
+    """Changes the title or the favourite mark and, for a new style, queues a render in it.
 
     A restyle sets ``pending`` and a new render token; the previous renditions keep being
     served until the render job replaces them (new storage names, the old files removed after
@@ -231,13 +243,20 @@ def image_update(*, owner: User, image: Image, title: str | None, style: str | N
         # Locks in the order every writer takes them (account, then image), so a restyle and
         # an account deletion queue instead of deadlocking.
         locked_owner = _owner_lock(owner)
-        current = Image.objects.select_for_update().filter(pk=image.pk, owner=owner).first()
+        current = (
+            Image.objects.select_for_update()
+            .filter(pk=image.pk, owner=owner, trashed_at__isnull=True)
+            .first()
+        )
         if current is None:
             raise ImageNotFound()
         fields = ["updated_at"]
         if title is not None:
             current.title = title
             fields.append("title")
+        if is_favorite is not None:
+            current.is_favorite = is_favorite
+            fields.append("is_favorite")
         if restyle:
             if not current.original_key:
                 raise ImageRejected(
@@ -415,19 +434,45 @@ def _render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
     image_render_dispatch(image_id=image_id, token=token)
 
 
-def image_delete(*, owner: User, image_id: uuid.UUID) -> None:
-    """Deletes one of ``owner``'s images; its files go once the deletion commits.
+def image_trash(*, owner: User, image_id: uuid.UUID) -> None:
+    """Moves one of ``owner``'s images to the trash.
 
-    The row is locked before its file names are read: a restyle that commits meanwhile
-    either finished first (and its new files are the ones read here) or waits and then finds
-    no image. Two parallel deletes of one image: exactly one removes the row, the other sees
-    nothing to delete and raises ``ImageNotFound``.
+    It leaves every list, album and share at once (they all read only untrashed images); its
+    rows and files stay, and keep counting against the quota, until it is restored or purged.
+    Trashing one already in the trash is ``ImageNotFound``, as for a missing image.
     """
+    moved = Image.objects.filter(pk=image_id, owner=owner, trashed_at__isnull=True).update(
+        trashed_at=timezone.now(), updated_at=timezone.now()
+    )
+    if not moved:
+        raise ImageNotFound()
+
+
+def image_restore(*, owner: User, image_id: uuid.UUID) -> Image:
+    """Takes one of ``owner``'s images out of the trash, back into its albums and shares."""
+    restored = Image.objects.filter(pk=image_id, owner=owner, trashed_at__isnull=False).update(
+        trashed_at=None, updated_at=timezone.now()
+    )
+    if not restored:
+        raise ImageNotFound()
+    return Image.objects.get(pk=image_id)
+
+
+def image_delete(*, owner: User, image_id: uuid.UUID, trashed_only: bool = False) -> None:
+    """Deletes one of ``owner``'s images for good; its files go once the deletion commits.
+
+    ``trashed_only`` limits it to an image in the trash (purging from the trash must not
+    reach a live image). The row is locked before its file names are read: a restyle that
+    commits meanwhile either finished first (and its new files are the ones read here) or
+    waits and then finds no image. Two parallel deletes of one image: exactly one removes
+    the row, the other sees nothing to delete and raises ``ImageNotFound``.
+    """
+    scope = Image.objects.filter(pk=image_id, owner=owner)
+    if trashed_only:
+        scope = scope.filter(trashed_at__isnull=False)
     with transaction.atomic():
         keys = list(
-            Image.objects.select_for_update()
-            .filter(pk=image_id, owner=owner)
-            .values_list("original_key", "processed_key", "thumbnail_key")
+            scope.select_for_update().values_list("original_key", "processed_key", "thumbnail_key")
         )
         if not keys:
             raise ImageNotFound()
@@ -436,6 +481,42 @@ def image_delete(*, owner: User, image_id: uuid.UUID) -> None:
             raise ImageNotFound()
         files = [key for row in keys for key in row if key]
         transaction.on_commit(lambda: _files_delete(files))
+
+
+def trash_empty(*, owner: User) -> int:
+    """Purges everything in ``owner``'s trash (rows now, files after commit); returns how many."""
+    return _images_purge(Image.objects.filter(owner=owner, trashed_at__isnull=False))
+
+
+def trash_purge_expired(*, older_than: timedelta) -> int:
+    """Purges, for every account, what has been in the trash longer than ``older_than``.
+
+    The periodic sweep's job (``ATELIER_TRASH_DAYS``). Purges in batches, each its own
+    transaction, so a large backlog never holds locks for long. Returns how many went.
+    """
+    cutoff = timezone.now() - older_than
+    purged = 0
+    while True:
+        batch = list(Image.objects.filter(trashed_at__lt=cutoff).values_list("pk", flat=True)[:500])
+        if not batch:
+            return purged
+        purged += _images_purge(Image.objects.filter(pk__in=batch, trashed_at__lt=cutoff))
+
+
+def _images_purge(queryset: QuerySet[Image]) -> int:
+    """Deletes the rows of ``queryset`` (locked first) and, after commit, their files."""
+    with transaction.atomic():
+        rows = list(
+            queryset.select_for_update().values_list(
+                "pk", "original_key", "processed_key", "thumbnail_key"
+            )
+        )
+        if not rows:
+            return 0
+        Image.objects.filter(pk__in=[row[0] for row in rows]).delete()
+        files = [key for row in rows for key in row[1:] if key]
+        transaction.on_commit(lambda: _files_delete(files))
+    return len(rows)
 
 
 def account_files_delete_on_commit(sender: type, instance: User, **kwargs: object) -> None:

@@ -9,6 +9,7 @@ fails, and safe to run twice (the service checks the image's render token).
 
 import logging
 import uuid
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -56,10 +57,14 @@ def image_render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
 
 @shared_task(name="images.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
-    """The periodic sweep (Celery beat): re-queues stale renders, removes old orphans."""
+    """The periodic sweep (Celery beat): re-queues stale renders, purges the trash past its
+    time, removes old orphans."""
     return {
         "requeued": services.image_render_sweep(
             older_than_seconds=settings.ATELIER_RENDER_STALE_SECONDS
+        ),
+        "trash_purged": services.trash_purge_expired(
+            older_than=timedelta(days=settings.ATELIER_TRASH_DAYS)
         ),
         "orphans_removed": services.storage_orphans_sweep(),
     }

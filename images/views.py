@@ -32,9 +32,11 @@ from images.serializers import (
     ImageCreateSerializer,
     ImageSerializer,
     ImageUpdateSerializer,
+    PermanentDeleteSerializer,
     StyleSerializer,
 )
 from images.styles import STYLES
+from project.idempotency import idempotent
 from project.ownership import OwnerScopedViewSet
 from project.throttling import UploadRateThrottle
 
@@ -65,11 +67,12 @@ class ImageViewSet(
     filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
     filterset_class = ImageFilter
     search_fields = ["title", "original_filename"]
-    ordering_fields = ["created_at"]
+    ordering_fields = ["created_at", "taken_at"]
     ordering = ["-created_at"]
 
     def safely_get_queryset(self, queryset: QuerySet[Image]) -> QuerySet[Image]:
-        return selectors.image_fields_for_listing(queryset)
+        # What is in the trash is out of the gallery: its own endpoints are under trash/.
+        return selectors.image_fields_for_listing(selectors.images_live(queryset))
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "create":
@@ -84,6 +87,7 @@ class ImageViewSet(
             return [UploadRateThrottle()]
         return super().get_throttles()
 
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -104,12 +108,18 @@ class ImageViewSet(
             image=image,
             title=serializer.validated_data.get("title"),
             style=serializer.validated_data.get("style"),
+            is_favorite=serializer.validated_data.get("is_favorite"),
         )
         return Response(self._representation(image))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = PermanentDeleteSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         image = self.get_object()
-        services.image_delete(owner=request.user, image_id=image.pk)
+        if params.validated_data["permanent"]:
+            services.image_delete(owner=request.user, image_id=image.pk)
+        else:
+            services.image_trash(owner=request.user, image_id=image.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @rendition_schema(

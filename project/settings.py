@@ -215,6 +215,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("ATELIER_QUEUE_VISIBILITY_TIMEOUT", default=600)
 }
+# Days an image stays in the trash before the sweep purges it (rows and files).
+ATELIER_TRASH_DAYS = env.int("ATELIER_TRASH_DAYS", default=30)
 # Images pending longer than this are queued again by the sweep.
 ATELIER_RENDER_STALE_SECONDS = env.int("ATELIER_RENDER_STALE_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {

@@ -173,6 +173,13 @@ class QuotaSerializer(serializers.Serializer):
     bytes_limit = serializers.IntegerField(read_only=True)
     images_used = serializers.IntegerField(read_only=True)
     images_limit = serializers.IntegerField(read_only=True)
+    trash_bytes = serializers.IntegerField(
+        read_only=True,
+        help_text="Of bytes_used, what is in the trash: freed when the trash is emptied.",
+    )
+    trash_images = serializers.IntegerField(
+        read_only=True, help_text="Of images_used, how many are in the trash."
+    )
 
 
 class MeSerializer(StrictFieldsMixin, UserSerializer):
@@ -192,4 +199,6 @@ class MeSerializer(StrictFieldsMixin, UserSerializer):
             "bytes_limit": limits["bytes"],
             "images_used": usage["images"],
             "images_limit": limits["images"],
+            "trash_bytes": usage.get("trash_bytes", 0),
+            "trash_images": usage.get("trash_images", 0),
         }

@@ -14,7 +14,9 @@ class TestEmptyFolders:
         keep = upload()
         gone = upload()
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("image-detail", kwargs={"pk": gone["id"]}))
+            response = auth_client.delete(
+                reverse("image-detail", kwargs={"pk": gone["id"]}) + "?permanent=true"
+            )
         assert response.status_code == HTTPStatus.NO_CONTENT
 
         folders = {p.name for p in media_root.rglob("*") if p.is_dir()}
@@ -33,7 +35,9 @@ class TestEmptyFolders:
     ):
         image = upload()
         with django_capture_on_commit_callbacks(execute=True):
-            auth_client.delete(reverse("image-detail", kwargs={"pk": image["id"]}))
+            auth_client.delete(
+                reverse("image-detail", kwargs={"pk": image["id"]}) + "?permanent=true"
+            )
 
         assert list(media_root.iterdir()) == []
         assert_storage_consistent()

@@ -79,7 +79,9 @@ class TestImageDeleteIsolation:
         self, auth_client, image, assert_storage_consistent, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("image-detail", kwargs={"pk": image["id"]}))
+            response = auth_client.delete(
+                reverse("image-detail", kwargs={"pk": image["id"]}) + "?permanent=true"
+            )
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert not Image.objects.filter(pk=image["id"]).exists()
         assert_storage_consistent()

@@ -87,7 +87,9 @@ class TestImageDelete:
         image = upload()
         keep = upload(image_bytes(color=(9, 9, 9)))
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("image-detail", kwargs={"pk": image["id"]}))
+            response = auth_client.delete(
+                reverse("image-detail", kwargs={"pk": image["id"]}) + "?permanent=true"
+            )
         assert response.status_code == HTTPStatus.NO_CONTENT
         files = {p.relative_to(media_root).as_posix() for p in media_root.rglob("*") if p.is_file()}
         assert files == set(Image.objects.get(pk=keep["id"]).storage_keys)

@@ -27,6 +27,8 @@ class TestQuotas:
             "bytes_limit": settings.ATELIER["QUOTA_BYTES"],
             "images_used": 1,
             "images_limit": settings.ATELIER["QUOTA_IMAGES"],
+            "trash_bytes": 0,
+            "trash_images": 0,
         }
         assert stored > Image.objects.get().size  # renditions count too
 
@@ -62,14 +64,16 @@ class TestQuotas:
         upload(image_bytes(color=(1, 1, 1)))
         assert _post(auth_client).status_code == HTTPStatus.FORBIDDEN
 
-    def test_deleting_frees_quota(
+    def test_deleting_for_good_frees_quota(
         self, auth_client, user, upload, django_capture_on_commit_callbacks
     ):
         user.quota_images = 1
         user.save()
         image = upload()
         with django_capture_on_commit_callbacks(execute=True):
-            auth_client.delete(reverse("image-detail", kwargs={"pk": image["id"]}))
+            auth_client.delete(
+                reverse("image-detail", kwargs={"pk": image["id"]}) + "?permanent=true"
+            )
         assert _post(auth_client).status_code == HTTPStatus.CREATED
 
 

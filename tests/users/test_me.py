@@ -79,6 +79,8 @@ class TestMeViewSetRetrieve:
             "bytes_limit": settings.ATELIER["QUOTA_BYTES"],
             "images_used": 0,
             "images_limit": settings.ATELIER["QUOTA_IMAGES"],
+            "trash_bytes": 0,
+            "trash_images": 0,
         }
 
     def test_each_caller_sees_only_their_own_account(self, auth_client, other_client, other_user):

@@ -1,5 +1,6 @@
 """``manage.py sweep``: the periodic sweep, for deployments without Celery beat."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,8 +11,9 @@ from images import services
 
 class Command(BaseCommand):
     help = (
-        "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS, and "
-        "removes stored objects no image points to once they are an hour old."
+        "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS, "
+        "purges what has been in the trash longer than ATELIER_TRASH_DAYS, and removes "
+        "stored objects no image points to once they are an hour old."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -27,5 +29,11 @@ class Command(BaseCommand):
         if seconds is None:
             seconds = settings.ATELIER_RENDER_STALE_SECONDS
         queued = services.image_render_sweep(older_than_seconds=seconds)
+        purged = services.trash_purge_expired(
+            older_than=timedelta(days=settings.ATELIER_TRASH_DAYS)
+        )
         removed = services.storage_orphans_sweep()
-        self.stdout.write(f"queued {queued} stale render(s) again; removed {removed} orphan(s)")
+        self.stdout.write(
+            f"queued {queued} stale render(s) again; purged {purged} image(s) from the trash; "
+            f"removed {removed} orphan(s)"
+        )
