@@ -38,6 +38,7 @@ from rest_framework.request import Request
 from images.models import Image
 from images.processing import EXTENSIONS, MEDIA_TYPES
 from images.storage_errors import STORAGE_ERRORS
+from images.strip import MetadataStripError, metadata_strip
 from project.errors import NotFound, Unavailable
 
 # The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
@@ -96,9 +97,19 @@ def accepts(request: HttpRequest | Request, media_type: str) -> bool:
 
 
 def rendition_response(
-    request: HttpRequest | Request, image: Image, rendition: str
+    request: HttpRequest | Request,
+    image: Image,
+    rendition: str,
+    *,
+    filename: str | None = None,
+    strip_metadata: bool = False,
 ) -> HttpResponseBase:
-    """The file of one rendition, with its ETag, or 304, or a JSON 406."""
+    """The file of one rendition, with its ETag, or 304, or a JSON 406.
+
+    ``filename`` replaces the download name made from the upload's (a share names none);
+    ``strip_metadata`` serves an original with its EXIF, XMP and text removed (pixels
+    untouched), read and streamed by this process, since the stored object still has them.
+    """
     media_type = rendition_media_type(image, rendition)
     if not accepts(request, media_type):
         raise NotAcceptable(
@@ -108,14 +119,21 @@ def rendition_response(
         )
     key = getattr(image, f"{rendition}_key")
     digest = image.checksum if rendition == "original" else hashlib.sha256(key.encode()).hexdigest()
+    if strip_metadata:
+        digest = hashlib.sha256(f"stripped:{digest}".encode()).hexdigest()
     etag = f'"{digest[:40]}"'
     # If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"; * matches any.
     offered = {
         tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
     }
-    filename = download_filename(image, rendition, key)
+    filename = filename or download_filename(image, rendition, key)
+    response: HttpResponseBase
     if etag in offered or "*" in offered:
-        response: HttpResponseBase = HttpResponseNotModified()
+        response = HttpResponseNotModified()
+    elif strip_metadata:
+        response = _stripped(key, image.format, media_type)
+        response["Content-Disposition"] = content_disposition_header(False, filename)
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     else:
         mode = delivery_mode(default_storage)
         if mode == "redirect":
@@ -170,6 +188,21 @@ def _stream(key: str, media_type: str) -> HttpResponseBase:
     except STORAGE_ERRORS as exc:
         raise Unavailable("The file could not be read; try again.") from exc
     return FileResponse(handle, content_type=media_type)
+
+
+def _stripped(key: str, image_format: str, media_type: str) -> HttpResponseBase:
+    """The stored file without its metadata, or a 503: never the file as it is."""
+    try:
+        with default_storage.open(key, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as exc:
+        raise NotFound("The file of this image is not available.") from exc
+    except STORAGE_ERRORS as exc:
+        raise Unavailable("The file could not be read; try again.") from exc
+    try:
+        return HttpResponse(metadata_strip(data=data, image_format=image_format), media_type)
+    except MetadataStripError as exc:
+        raise Unavailable("This file cannot be served without its metadata.") from exc
 
 
 def _redirect(key: str, media_type: str, filename: str) -> HttpResponseBase:

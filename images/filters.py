@@ -13,7 +13,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
@@ -121,9 +121,10 @@ class ImageFilter(django_filters.FilterSet):
     ) -> QuerySet[Image]:
         if value is None:
             return queryset
-        # The caller's own album only: another account's is "no such album", like a missing one.
+        # The caller's own album only: another account's is a 404, exactly like a missing one
+        # (as at albums/{id}/), never an empty list that would pass for "no images in it".
         if not Album.objects.filter(pk=value, owner=self.request.user).exists():
-            raise ValidationError({"album": ["No such album."]}, code="album_not_found")
+            raise NotFound("No album with this id.", code="not_found")
         return queryset.filter(memberships__album_id=value)
 
 

@@ -149,6 +149,16 @@ class KeysetCursorPagination(CursorPagination):
 ImageCursorPagination = KeysetCursorPagination
 
 
+class TrashCursorPagination(KeysetCursorPagination):
+    """The trash, most recently trashed first."""
+
+    ordering = "-trashed_at"
+
+
+class SharedCursorPagination(KeysetCursorPagination):
+    """A share's images, newest upload first (the order the owner sees them in)."""
+
+
 def _order_by(field: str, *, descending: bool, reverse: bool) -> list[Any]:
     """The ORDER BY for walking ``field`` (nulls last) then id, forwards or backwards."""
     walk_descending = descending != reverse

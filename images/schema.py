@@ -17,11 +17,24 @@ from drf_spectacular.utils import (
 
 from images.authentication import SIGNATURE_PARAM
 from images.serializers import (
+    AlbumCreateSerializer,
+    AlbumImagesResultSerializer,
+    AlbumSerializer,
+    AlbumUpdateSerializer,
     ImageCreateSerializer,
+    ImageIdsSerializer,
     ImageSerializer,
     ImageUpdateSerializer,
     PermanentDeleteSerializer,
+    ShareCreateSerializer,
+    SharedPageSerializer,
+    ShareGrantSerializer,
+    ShareSerializer,
+    ShareUnlockSerializer,
+    ShareUpdateSerializer,
     StyleSerializer,
+    TrashedImageSerializer,
+    TrashEmptiedSerializer,
 )
 from project.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
 
@@ -82,6 +95,12 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
                 "where images without a date come last either way.",
             ),
             OpenApiParameter(
+                "album",
+                OpenApiTypes.UUID,
+                description="Only the images in this album of yours (its id); another "
+                "account's album is a 404, like a missing one.",
+            ),
+            OpenApiParameter(
                 "checksum",
                 {"type": "string", "maxLength": 64, "pattern": "^[^\\u0000]*$"},
                 description="SHA-256 of the original, hex, any case: finds a duplicate.",
@@ -91,7 +110,7 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
             200: ImageSerializer(many=True),
             400: field_errors("A filter value is invalid."),
             401: UNAUTHENTICATED,
-            404: error("The cursor is invalid."),
+            404: error("The cursor is invalid, or the album is not one of yours."),
         },
     ),
     retrieve=extend_schema(
@@ -160,3 +179,256 @@ STYLE_LIST_SCHEMA = extend_schema(
     responses={200: StyleSerializer(many=True)},
     auth=[],
 )
+
+
+_PAGE_ERRORS = {
+    400: field_errors("`page_size` is not a whole number of 1 or more."),
+    401: UNAUTHENTICATED,
+    404: error("The cursor is invalid."),
+}
+
+
+def _not_found(what: str) -> OpenApiResponse:
+    return error(f"No such {what} of yours (another account's is the same 404).")
+
+
+TRASH_VIEWSET_SCHEMA = extend_schema_view(
+    list=extend_schema(
+        operation_id="trash_list",
+        summary="List the trash",
+        description="The caller's images in the trash, most recently trashed first, with "
+        "when each will be purged. They still count against the quota.",
+        responses={200: TrashedImageSerializer(many=True), **_PAGE_ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="trash_retrieve",
+        summary="Get one image in the trash",
+        parameters=[_ID_PARAMETER],
+        responses={200: TrashedImageSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    ),
+    destroy=extend_schema(
+        operation_id="trash_purge",
+        summary="Purge one image from the trash",
+        description="Deletes the image and its files for good.",
+        parameters=[_ID_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Deleted for good."),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    ),
+    restore=extend_schema(
+        operation_id="trash_restore",
+        summary="Restore an image from the trash",
+        description="Puts the image back in the gallery, its albums and their share links.",
+        parameters=[_ID_PARAMETER],
+        request=None,
+        responses={200: ImageSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    ),
+    empty=extend_schema(
+        operation_id="trash_empty",
+        summary="Empty the trash",
+        description="Deletes every image in the trash, and their files, for good.",
+        request=None,
+        responses={200: TrashEmptiedSerializer, 401: UNAUTHENTICATED},
+    ),
+)
+
+_IMAGE_IDS_RESPONSES = {
+    200: AlbumImagesResultSerializer,
+    400: field_errors("No ids, more than 500, or one that is not a UUID."),
+    401: UNAUTHENTICATED,
+    404: _not_found("album"),
+}
+
+ALBUM_VIEWSET_SCHEMA = extend_schema_view(
+    list=extend_schema(
+        operation_id="albums_list",
+        summary="List my albums",
+        description="The caller's albums, newest first, one cursor page at a time. An "
+        "album's images: `GET images/?album={id}`.",
+        responses={200: AlbumSerializer(many=True), **_PAGE_ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="albums_retrieve",
+        summary="Get one album",
+        parameters=[_ID_PARAMETER],
+        responses={200: AlbumSerializer, 401: UNAUTHENTICATED, 404: _not_found("album")},
+    ),
+    create=extend_schema(
+        operation_id="albums_create",
+        summary="Create an album",
+        request=AlbumCreateSerializer,
+        responses={201: AlbumSerializer, 400: field_errors(), 401: UNAUTHENTICATED},
+    ),
+    partial_update=extend_schema(
+        operation_id="albums_update",
+        summary="Change an album",
+        description="The title, the description, or the cover (an image in the album; null "
+        "for the image added last).",
+        parameters=[_ID_PARAMETER],
+        request=AlbumUpdateSerializer,
+        responses={
+            200: AlbumSerializer,
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+            404: _not_found("album"),
+        },
+    ),
+    destroy=extend_schema(
+        operation_id="albums_delete",
+        summary="Delete an album",
+        description="Deletes the album and revokes its share links; its images stay.",
+        parameters=[_ID_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            401: UNAUTHENTICATED,
+            404: _not_found("album"),
+        },
+    ),
+    images=extend_schema(
+        operation_id="albums_images_add",
+        methods=["PUT"],
+        summary="Add images to an album",
+        description="Adds up to 500 of your images; the answer says per id `added`, "
+        "`already_in_album` or `not_found`.",
+        parameters=[_ID_PARAMETER],
+        request=ImageIdsSerializer,
+        responses=_IMAGE_IDS_RESPONSES,
+    ),
+)
+ALBUM_IMAGES_REMOVE_SCHEMA = extend_schema(
+    operation_id="albums_images_remove",
+    methods=["DELETE"],
+    summary="Remove images from an album",
+    description="Removes up to 500 images from the album (they stay in the gallery); the "
+    "answer says per id `removed`, `not_in_album` or `not_found`.",
+    parameters=[_ID_PARAMETER],
+    request=ImageIdsSerializer,
+    responses=_IMAGE_IDS_RESPONSES,
+)
+
+SHARE_VIEWSET_SCHEMA = extend_schema_view(
+    list=extend_schema(
+        operation_id="shares_list",
+        summary="List my share links",
+        responses={200: ShareSerializer(many=True), **_PAGE_ERRORS},
+    ),
+    retrieve=extend_schema(
+        operation_id="shares_retrieve",
+        summary="Get one share link",
+        description="With how often it was opened (`view_count`, `last_viewed_at`).",
+        parameters=[_ID_PARAMETER],
+        responses={200: ShareSerializer, 401: UNAUTHENTICATED, 404: _not_found("share link")},
+    ),
+    create=extend_schema(
+        operation_id="shares_create",
+        summary="Share an album or some images",
+        description="Makes a link (its `token`: 256 random bits) to one of your albums, "
+        "which it follows as it changes, or to a list of your images. Anyone holding the "
+        "link sees its images' renditions, never your name; the original only with "
+        "`allow_original`, and the date taken, camera and GPS only with `show_metadata`. "
+        "With a `password`, nothing is shown until it is given to `unlock/`.",
+        request=ShareCreateSerializer,
+        responses={201: ShareSerializer, 400: field_errors(), 401: UNAUTHENTICATED},
+    ),
+    partial_update=extend_schema(
+        operation_id="shares_update",
+        summary="Change a share link",
+        description='A new password (or `""` to remove it) ends every unlock and rendition '
+        "URL handed out before.",
+        parameters=[_ID_PARAMETER],
+        request=ShareUpdateSerializer,
+        responses={
+            200: ShareSerializer,
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+            404: _not_found("share link"),
+        },
+    ),
+    destroy=extend_schema(
+        operation_id="shares_revoke",
+        summary="Revoke a share link",
+        description="The link, its grants and every URL it handed out stop working at once.",
+        parameters=[_ID_PARAMETER],
+        responses={
+            204: OpenApiResponse(description="Revoked."),
+            401: UNAUTHENTICATED,
+            404: _not_found("share link"),
+        },
+    ),
+)
+
+_TOKEN_PARAMETER = OpenApiParameter(
+    "token", str, OpenApiParameter.PATH, description="The share link's token."
+)
+_GRANT_PARAMETER = OpenApiParameter(
+    "X-Share-Grant",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="For a link with a password: the grant `unlock/` returned.",
+)
+_SHARE_GONE = error("No such link: unknown, expired and revoked links are the same 404.")
+_SHARE_LOCKED = error(
+    "The link has a password and no valid grant was sent (code `share_password_required`)."
+)
+
+SHARED_DETAIL_SCHEMA = extend_schema(
+    operation_id="shared_retrieve",
+    summary="Open a share link",
+    description="The link's title and its images, one cursor page at a time: each with its "
+    "size and signed URLs of its renditions. No account needed.",
+    tags=["shared"],
+    auth=[],
+    parameters=[_TOKEN_PARAMETER, _GRANT_PARAMETER],
+    responses={
+        200: SharedPageSerializer,
+        400: field_errors("`page_size` is not a whole number of 1 or more."),
+        401: _SHARE_LOCKED,
+        404: error(
+            "No such link (unknown, expired and revoked are the same 404), or the cursor "
+            "is invalid."
+        ),
+    },
+)
+SHARED_UNLOCK_SCHEMA = extend_schema(
+    operation_id="shared_unlock",
+    summary="Unlock a share link with its password",
+    description="Returns a grant to send in the `X-Share-Grant` header with every request "
+    "to the link, for 24 hours. Tries are limited per link and per address.",
+    tags=["shared"],
+    auth=[],
+    parameters=[_TOKEN_PARAMETER],
+    request=ShareUnlockSerializer,
+    responses={
+        200: ShareGrantSerializer,
+        400: field_errors(),
+        401: error("Wrong password (code `share_password_invalid`)."),
+        404: _SHARE_GONE,
+        429: THROTTLED,
+    },
+)
+
+
+def shared_rendition_schema(rendition: str) -> Any:
+    return extend_schema(
+        operation_id=f"shared_{rendition}_download",
+        summary=f"Download the {rendition} rendition through a share link",
+        description="By the signed URL in the link's page. The original only where the link "
+        "allows it, with its metadata removed (pixels untouched) unless the link shows "
+        "metadata.",
+        tags=["shared"],
+        auth=[],
+        parameters=[
+            _TOKEN_PARAMETER,
+            OpenApiParameter("image_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
+            OpenApiParameter(SIGNATURE_PARAM, str, description="From the link's page."),
+        ],
+        responses={
+            **_file_responses(("image/jpeg", "image/png", "image/webp", "image/gif")),
+            401: _SHARE_LOCKED,
+            404: _SHARE_GONE,
+            409: error("The image has no such rendition yet."),
+        },
+    )

@@ -1,16 +1,19 @@
 """Request and response shapes for images."""
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from images import shares
 from images.authentication import SIGNATURE_PARAM, SIGNED_RENDITIONS
-from images.models import Image
+from images.models import Album, Image, Share
 from images.signing import credential_digest, rendition_signature
 from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
 from project.serializers import StrictFieldsMixin
@@ -101,9 +104,7 @@ class PhotoMetadataSerializer(serializers.Serializer):
     camera_make = serializers.CharField(allow_null=True, required=False)
     camera_model = serializers.CharField(allow_null=True, required=False)
     lens = serializers.CharField(allow_null=True, required=False)
-    exposure_time = serializers.FloatField(
-        allow_null=True, required=False, help_text="Seconds."
-    )
+    exposure_time = serializers.FloatField(allow_null=True, required=False, help_text="Seconds.")
     f_number = serializers.FloatField(allow_null=True, required=False)
     iso = serializers.IntegerField(allow_null=True, required=False)
     focal_length = serializers.FloatField(allow_null=True, required=False, help_text="mm.")
@@ -112,6 +113,9 @@ class PhotoMetadataSerializer(serializers.Serializer):
     )
     longitude = serializers.FloatField(
         allow_null=True, required=False, help_text="Decimal degrees, east positive."
+    )
+    altitude = serializers.FloatField(
+        allow_null=True, required=False, help_text="Metres, negative below sea level."
     )
 
 
@@ -257,6 +261,341 @@ class PermanentDeleteSerializer(serializers.Serializer):
     permanent = StrictBooleanField(
         required=False,
         default=False,
-        help_text="true deletes the image and its files at once instead of moving it to "
-        "the trash.",
+        help_text="true deletes the image and its files at once instead of moving it to the trash.",
     )
+
+
+class TrashedImageSerializer(serializers.ModelSerializer):
+    """An image in the trash: what it is, when it went there and when it will be purged.
+
+    No rendition URLs: nothing of a trashed image is served until it is restored.
+    """
+
+    purge_at = serializers.SerializerMethodField(
+        help_text="When the sweep deletes it for good, with its files."
+    )
+
+    class Meta:
+        model = Image
+        fields = [
+            "id",
+            "title",
+            "style",
+            "status",
+            "original_filename",
+            "format",
+            "width",
+            "height",
+            "size",
+            "is_favorite",
+            "taken_at",
+            "created_at",
+            "trashed_at",
+            "purge_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_purge_at(self, image: Image) -> str:
+        purge_at = image.trashed_at + timedelta(days=settings.ATELIER_TRASH_DAYS)
+        return _DATETIME.to_representation(purge_at)
+
+
+class TrashEmptiedSerializer(serializers.Serializer):
+    """What emptying the trash did."""
+
+    purged = serializers.IntegerField(help_text="How many images were deleted for good.")
+
+
+class ImageIdsSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Images to add to or remove from an album."""
+
+    image_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=500,
+        help_text="Ids of your images, at most 500 per call.",
+    )
+
+
+class AlbumImageResultSerializer(serializers.Serializer):
+    """What happened to one of the ids sent."""
+
+    image_id = serializers.UUIDField()
+    result = serializers.ChoiceField(
+        choices=["added", "already_in_album", "removed", "not_in_album", "not_found"],
+        help_text="What happened to this id. Another account's image, a missing one and one "
+        "in the trash are all `not_found`.",
+    )
+
+
+class AlbumImagesResultSerializer(serializers.Serializer):
+    """One result per distinct id sent, in the order sent."""
+
+    results = AlbumImageResultSerializer(many=True)
+
+
+class AlbumSerializer(serializers.ModelSerializer):
+    """One of the caller's albums."""
+
+    image_count = serializers.IntegerField(
+        read_only=True, help_text="Images in the album, not counting any in the trash."
+    )
+    cover_image = serializers.SerializerMethodField(
+        help_text="The chosen cover while it is in the album, else the image added last."
+    )
+    cover_thumbnail = serializers.SerializerMethodField(
+        help_text="A signed URL of the cover's thumbnail, or null."
+    )
+
+    class Meta:
+        model = Album
+        fields = [
+            "id",
+            "title",
+            "description",
+            "image_count",
+            "cover_image",
+            "cover_thumbnail",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_cover_image(self, album: Album) -> str | None:
+        image_id = _cover_id(album)
+        return str(image_id) if image_id else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_cover_thumbnail(self, album: Album) -> str | None:
+        image_id = _cover_id(album)
+        if image_id is None or not getattr(album, "cover_thumbnail_key", ""):
+            return None
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or user.pk != album.owner_id:
+            return None
+        token, _expires = rendition_signature(
+            image_id=image_id,
+            rendition="thumbnail",
+            owner_id=album.owner_id,
+            credential=credential_digest(user.password),
+            ttl=settings.ATELIER["SIGNED_URL_TTL"],
+        )
+        url = f"{reverse('image-thumbnail', kwargs={'pk': image_id})}?{SIGNATURE_PARAM}={token}"
+        return request.build_absolute_uri(url)
+
+
+def _cover_id(album: Album) -> uuid.UUID | None:
+    """The cover ``albums_with_summary`` found: a UUID on PostgreSQL, hex text on SQLite."""
+    value = getattr(album, "cover_effective_id", None)
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+class AlbumCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A new, empty album."""
+
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class AlbumUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Changes to an album; the fields not sent stay as they are."""
+
+    title = StrictCharField(max_length=200, required=False)
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    cover_image = serializers.UUIDField(
+        required=False, allow_null=True, help_text="An image in the album, or null for automatic."
+    )
+
+
+class ShareSerializer(serializers.ModelSerializer):
+    """One of the caller's share links, as its owner sees it (never its password)."""
+
+    url = serializers.SerializerMethodField(help_text="The link's public address in the API.")
+    album = serializers.UUIDField(source="album_id", read_only=True, allow_null=True)
+    image_ids = serializers.SerializerMethodField(
+        help_text="The images a link made from a list names; null for an album's link."
+    )
+    has_password = serializers.SerializerMethodField()
+    is_expired = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Share
+        fields = [
+            "id",
+            "token",
+            "url",
+            "title",
+            "album",
+            "image_ids",
+            "expires_at",
+            "is_expired",
+            "has_password",
+            "allow_original",
+            "show_metadata",
+            "view_count",
+            "last_viewed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, share: Share) -> str:
+        path = reverse("shared-detail", kwargs={"token": share.token})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField(), allow_null=True))
+    def get_image_ids(self, share: Share) -> list[str] | None:
+        if share.album_id is not None:
+            return None
+        return [str(entry.image_id) for entry in share.entries.all()]
+
+    def get_has_password(self, share: Share) -> bool:
+        return bool(share.password)
+
+    def get_is_expired(self, share: Share) -> bool:
+        return share.expires_at is not None and share.expires_at <= timezone.now()
+
+
+class ShareCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A new link: to an album (it follows the album as it changes) or to a list of images."""
+
+    album = serializers.UUIDField(required=False, help_text="One of your albums.")
+    image_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        min_length=1,
+        max_length=500,
+        help_text="Your images, at most 500; give this or `album`.",
+    )
+    title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="In the future; null: never."
+    )
+    password = StrictCharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        default="",
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="Visitors must give it before seeing anything; stored hashed, never shown.",
+    )
+    allow_original = StrictBooleanField(required=False, default=False)
+    show_metadata = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Show the date taken and the camera's metadata (GPS included), and serve "
+        "the original with its EXIF. False: the original's metadata is removed.",
+    )
+
+
+class ShareUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Changes to a link; what it shows from (album or images) is fixed when it is made."""
+
+    title = StrictCharField(max_length=200, required=False, allow_blank=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    password = StrictCharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="A new password; an empty string removes it. Ends every earlier unlock.",
+    )
+    allow_original = StrictBooleanField(required=False)
+    show_metadata = StrictBooleanField(required=False)
+
+
+class ShareUnlockSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The link's password."""
+
+    password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+
+class ShareGrantSerializer(serializers.Serializer):
+    """Proof that the link's password was given: send it with every request to the link."""
+
+    grant = serializers.CharField(help_text="Send it in the X-Share-Grant header.")
+    expires_at = serializers.DateTimeField()
+
+
+class SharedImageUrlsSerializer(serializers.Serializer):
+    """Signed URLs of an image's renditions through this link; they name the link, and stop
+    working when it is revoked, expires or gets a new password."""
+
+    processed = serializers.URLField()
+    thumbnail = serializers.URLField()
+    original = serializers.URLField(
+        required=False, help_text="Only where the link allows the original."
+    )
+    expires_at = serializers.DateTimeField()
+
+
+class SharedImageSerializer(serializers.Serializer):
+    """An image as a share's visitor sees it: no owner, no file name, no metadata unless
+    the link shows it."""
+
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="Bytes of the original.")
+    taken_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Only where the link shows metadata."
+    )
+    metadata = PhotoMetadataSerializer(
+        required=False, help_text="Only where the link shows metadata."
+    )
+    urls = SharedImageUrlsSerializer()
+
+    def to_representation(self, image: Image) -> dict[str, Any]:
+        share: Share = self.context["share"]
+        request = self.context.get("request")
+        renditions = ["processed", "thumbnail"] + (["original"] if share.allow_original else [])
+        urls: dict[str, str] = {}
+        expires = 0
+        for rendition in renditions:
+            if rendition != "original" and not getattr(image, f"{rendition}_key"):
+                continue
+            token, expires = shares.share_rendition_signature(
+                share=share, image_id=image.pk, rendition=rendition
+            )
+            path = reverse(
+                f"shared-{rendition}", kwargs={"token": share.token, "image_id": image.pk}
+            )
+            url = f"{path}?{SIGNATURE_PARAM}={token}"
+            urls[rendition] = request.build_absolute_uri(url) if request else url
+        urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
+        body: dict[str, Any] = {
+            "id": str(image.pk),
+            "title": image.title,
+            "width": image.width,
+            "height": image.height,
+            "size": image.size,
+        }
+        if share.show_metadata:
+            body["taken_at"] = (
+                _DATETIME.to_representation(image.taken_at) if image.taken_at else None
+            )
+            body["metadata"] = image.metadata
+        body["urls"] = urls
+        return body
+
+
+class SharedPageSerializer(serializers.Serializer):
+    """Describes a share's public page for the schema (built in the view)."""
+
+    title = serializers.CharField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SharedImageSerializer(many=True)
+
+
+class EmptySerializer(StrictFieldsMixin, serializers.Serializer):
+    """No fields: what an action that takes no body shows the browsable API and OPTIONS."""

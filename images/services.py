@@ -25,7 +25,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from images import audit, processing
+from images import audit, exif, processing
 from images.models import Image
 from images.processing import ImageRejected, Rendition
 from images.selectors import image_storage_usage
@@ -312,7 +312,12 @@ def _image_render_pending(*, image: Image, token: uuid.UUID) -> str:
     image_id = image.pk
     try:
         with default_storage.open(image.original_key, "rb") as original:
-            decoded = _decode(original)
+            # Read whole (at most ATELIER_MAX_UPLOAD_BYTES): WebP and PNG may keep their EXIF
+            # after the pixels, and an object store is better read once than twice.
+            data = original.read()
+        decoded = _decode(ContentFile(data))
+        photo = exif.exif_read(data=data)
+        del data
         processed, thumbnail = _render(decoded, image.style)
     except ImageRejected as exc:
         return _render_fail(image_id=image_id, token=token, code=exc.code, detail=exc.message)
@@ -354,6 +359,7 @@ def _image_render_pending(*, image: Image, token: uuid.UUID) -> str:
             current.rendered_style = current.style
             current.stored_bytes = new_bytes
             current.width, current.height = decoded.width, decoded.height
+            current.taken_at, current.metadata = photo.taken_at, photo.metadata
             current.status = Image.Status.READY
             current.error_code = current.error_detail = ""
             current.save()

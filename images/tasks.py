@@ -15,6 +15,7 @@ from celery import shared_task
 from django.conf import settings
 
 from images import services
+from project.idempotency import KEY_TTL, idempotency_keys_purge
 
 logger = logging.getLogger(__name__)
 
@@ -67,4 +68,5 @@ def sweep() -> dict[str, int]:
             older_than=timedelta(days=settings.ATELIER_TRASH_DAYS)
         ),
         "orphans_removed": services.storage_orphans_sweep(),
+        "idempotency_keys_purged": idempotency_keys_purge(older_than=KEY_TTL),
     }

@@ -1,14 +1,41 @@
-"""URLs for galleries, mounted under /api/v1/."""
+"""URLs for galleries, albums, the trash and share links, mounted under /api/v1/."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from images.views import ImageViewSet, StyleListView
+from images.views import (
+    AlbumViewSet,
+    ImageViewSet,
+    SharedDetailView,
+    SharedOriginalView,
+    SharedProcessedView,
+    SharedThumbnailView,
+    SharedUnlockView,
+    ShareViewSet,
+    StyleListView,
+    TrashViewSet,
+)
 
 router = SimpleRouter()
 router.register("images", ImageViewSet, basename="image")
+router.register("albums", AlbumViewSet, basename="album")
+router.register("trash", TrashViewSet, basename="trash")
+router.register("shares", ShareViewSet, basename="share")
+
+# A share link's token: ``secrets.token_urlsafe(32)``, 43 URL-safe characters.
+_SHARE = "<str:token>"
 
 urlpatterns = [
     path("styles/", StyleListView.as_view(), name="style-list"),
+    path(f"shared/{_SHARE}/", SharedDetailView.as_view(), name="shared-detail"),
+    path(f"shared/{_SHARE}/unlock/", SharedUnlockView.as_view(), name="shared-unlock"),
+    *(
+        path(
+            f"shared/{_SHARE}/images/<uuid:image_id>/{view.rendition}/",
+            view.as_view(),
+            name=f"shared-{view.rendition}",
+        )
+        for view in (SharedProcessedView, SharedThumbnailView, SharedOriginalView)
+    ),
     *router.urls,
 ]

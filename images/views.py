@@ -6,6 +6,9 @@ result. Scoping to the caller (``project.ownership``), signed access
 schema live in modules of their own.
 """
 
+import uuid
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,19 +24,49 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from images import delivery, selectors, services
-from images.authentication import SignedRenditionAuthentication
+from images import albums, delivery, selectors, services, shares
+from images.authentication import SIGNATURE_PARAM, SignedRenditionAuthentication
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
-from images.models import Image
-from images.pagination import ImageCursorPagination
+from images.models import Album, Image, Share
+from images.pagination import (
+    ImageCursorPagination,
+    KeysetCursorPagination,
+    SharedCursorPagination,
+    TrashCursorPagination,
+)
 from images.permissions import IsOwner
-from images.schema import IMAGE_VIEWSET_SCHEMA, STYLE_LIST_SCHEMA, rendition_schema
+from images.schema import (
+    ALBUM_IMAGES_REMOVE_SCHEMA,
+    ALBUM_VIEWSET_SCHEMA,
+    IMAGE_VIEWSET_SCHEMA,
+    SHARE_VIEWSET_SCHEMA,
+    SHARED_DETAIL_SCHEMA,
+    SHARED_UNLOCK_SCHEMA,
+    STYLE_LIST_SCHEMA,
+    TRASH_VIEWSET_SCHEMA,
+    rendition_schema,
+    shared_rendition_schema,
+)
 from images.serializers import (
+    AlbumCreateSerializer,
+    AlbumImagesResultSerializer,
+    AlbumSerializer,
+    AlbumUpdateSerializer,
+    EmptySerializer,
     ImageCreateSerializer,
+    ImageIdsSerializer,
     ImageSerializer,
     ImageUpdateSerializer,
     PermanentDeleteSerializer,
+    ShareCreateSerializer,
+    SharedImageSerializer,
+    ShareGrantSerializer,
+    ShareSerializer,
+    ShareUnlockSerializer,
+    ShareUpdateSerializer,
     StyleSerializer,
+    TrashedImageSerializer,
+    TrashEmptiedSerializer,
 )
 from images.styles import STYLES
 from project.idempotency import idempotent
@@ -174,3 +207,289 @@ class StyleListView(APIView):
             for s in STYLES.values()
         ]
         return Response(StyleSerializer(styles, many=True).data)
+
+
+@TRASH_VIEWSET_SCHEMA
+class TrashViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnerScopedViewSet):
+    """The caller's trash: restore an image, purge one, or empty it all."""
+
+    model = Image
+    permission_classes = [IsAuthenticated, IsOwner]
+    serializer_class = TrashedImageSerializer
+    pagination_class = TrashCursorPagination
+    filter_backends: list = []
+
+    def safely_get_queryset(self, queryset: QuerySet[Image]) -> QuerySet[Image]:
+        return selectors.image_fields_for_listing(selectors.images_trashed(queryset))
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action in ("restore", "empty"):
+            return EmptySerializer  # they take no body
+        return TrashedImageSerializer
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        image = self.get_object()
+        services.image_delete(owner=request.user, image_id=image.pk, trashed_only=True)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        image = self.get_object()
+        restored = services.image_restore(owner=request.user, image_id=image.pk)
+        return Response(ImageSerializer(restored, context=self.get_serializer_context()).data)
+
+    @action(detail=False, methods=["post"])
+    def empty(self, request: Request) -> Response:
+        purged = services.trash_empty(owner=request.user)
+        return Response(TrashEmptiedSerializer({"purged": purged}).data)
+
+
+@ALBUM_VIEWSET_SCHEMA
+class AlbumViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OwnerScopedViewSet,
+):
+    """The caller's albums, and which of their images each holds."""
+
+    model = Album
+    permission_classes = [IsAuthenticated, IsOwner]
+    serializer_class = AlbumSerializer
+    pagination_class = KeysetCursorPagination
+    filter_backends: list = []
+
+    def safely_get_queryset(self, queryset: QuerySet[Album]) -> QuerySet[Album]:
+        return albums.albums_with_summary(queryset)
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action == "create":
+            return AlbumCreateSerializer
+        if self.action == "partial_update":
+            return AlbumUpdateSerializer
+        if self.action == "images":
+            return ImageIdsSerializer
+        return AlbumSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        album = albums.album_create(owner=request.user, **serializer.validated_data)
+        album = albums.album_get(owner=request.user, album_id=album.pk)
+        location = request.build_absolute_uri(reverse("album-detail", kwargs={"pk": album.pk}))
+        return Response(
+            self._representation(album),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        album = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        changes: dict[str, Any] = {
+            "title": data.get("title"),
+            "description": data.get("description"),
+        }
+        if "cover_image" in data:
+            changes["cover_image_id"] = data["cover_image"]
+        album = albums.album_update(owner=request.user, album=album, **changes)
+        return Response(self._representation(album))
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        album = self.get_object()
+        albums.album_delete(owner=request.user, album_id=album.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @ALBUM_IMAGES_REMOVE_SCHEMA
+    @action(detail=True, methods=["put", "delete"], url_path="images", url_name="images")
+    def images(self, request: Request, pk: str | None = None) -> Response:
+        album = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = albums.album_images_add if request.method == "PUT" else albums.album_images_remove
+        results = change(
+            owner=request.user, album=album, image_ids=serializer.validated_data["image_ids"]
+        )
+        return Response(AlbumImagesResultSerializer({"results": results}).data)
+
+    def _representation(self, album: Album) -> dict[str, Any]:
+        return AlbumSerializer(album, context=self.get_serializer_context()).data
+
+
+@SHARE_VIEWSET_SCHEMA
+class ShareViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    OwnerScopedViewSet,
+):
+    """The caller's share links: make, change and revoke them, and see how often they are
+    opened."""
+
+    model = Share
+    permission_classes = [IsAuthenticated, IsOwner]
+    serializer_class = ShareSerializer
+    pagination_class = KeysetCursorPagination
+    filter_backends: list = []
+
+    def safely_get_queryset(self, queryset: QuerySet[Share]) -> QuerySet[Share]:
+        return shares.shares_for_listing(queryset)
+
+    def get_serializer_class(self) -> type[BaseSerializer]:
+        if self.action == "create":
+            return ShareCreateSerializer
+        if self.action == "partial_update":
+            return ShareUpdateSerializer
+        return ShareSerializer
+
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        share = shares.share_create(
+            owner=request.user,
+            album_id=data.get("album"),
+            image_ids=data.get("image_ids"),
+            title=data["title"],
+            expires_at=data["expires_at"],
+            password=data["password"],
+            allow_original=data["allow_original"],
+            show_metadata=data["show_metadata"],
+        )
+        location = request.build_absolute_uri(reverse("share-detail", kwargs={"pk": share.pk}))
+        return Response(
+            self._representation(share),
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        share = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        share = shares.share_update(owner=request.user, share=share, **serializer.validated_data)
+        return Response(self._representation(share))
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        share = self.get_object()
+        shares.share_delete(owner=request.user, share_id=share.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _representation(self, share: Share) -> dict[str, Any]:
+        return ShareSerializer(share, context=self.get_serializer_context()).data
+
+
+# --- a share's public side: whoever holds the token, and nobody's account -----------------------
+
+GRANT_HEADER = "X-Share-Grant"
+
+
+class _SharedView(APIView):
+    """Base of the public share endpoints: no account credentials are read at all.
+
+    A bearer token or session sent along is ignored: a share is not the owner's account,
+    and a visitor's own account (if any) must not change what a link shows.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def _share(self, token: str) -> Share:
+        return shares.share_open(token=token)
+
+    def _grant(self, request: Request) -> str | None:
+        return request.headers.get(GRANT_HEADER)
+
+
+class SharedDetailView(_SharedView):
+    """The images a share link shows, one cursor page at a time."""
+
+    @SHARED_DETAIL_SCHEMA
+    def get(self, request: Request, token: str) -> Response:
+        share = self._share(token)
+        shares.share_access_check(share=share, grant=self._grant(request))
+        paginator = SharedCursorPagination()
+        page = paginator.paginate_queryset(shares.share_images(share=share), request, view=self)
+        if paginator.cursor is None:
+            shares.share_viewed(share=share)  # a visit, not each page of it
+        context = {"request": request, "share": share}
+        return Response(
+            {
+                "title": share.title,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": SharedImageSerializer(page, many=True, context=context).data,
+            }
+        )
+
+
+class SharedUnlockView(_SharedView):
+    """Trades a link's password for a grant to send with every request to it."""
+
+    @SHARED_UNLOCK_SCHEMA
+    def post(self, request: Request, token: str) -> Response:
+        share = self._share(token)
+        serializer = ShareUnlockSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant, expires = shares.share_unlock(
+            share=share, password=serializer.validated_data["password"], request=request
+        )
+        body = {"grant": grant, "expires_at": datetime.fromtimestamp(expires, tz=UTC)}
+        return Response(ShareGrantSerializer(body).data)
+
+
+class SharedRenditionView(_SharedView):
+    """One rendition of one image of a share, by the signed URL the share's page gave."""
+
+    rendition = ""
+    content_negotiation_class = delivery.FileContentNegotiation
+
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        share = self._share(token)
+        signature = request.query_params.get(SIGNATURE_PARAM, "")
+        if not shares.share_rendition_signature_valid(
+            share=share, image_id=image_id, rendition=self.rendition, token=signature
+        ):
+            # A link with a password tells a visitor without its grant what to do; anything
+            # else (a forged, expired or moved URL) is the same 404 as a missing image.
+            shares.share_access_check(share=share, grant=self._grant(request))
+            raise shares.ShareNotFound()
+        if self.rendition == "original" and not share.allow_original:
+            raise shares.ShareNotFound()
+        image = shares.share_image_get(share=share, image_id=image_id)
+        if not getattr(image, f"{self.rendition}_key"):
+            raise services.RenditionNotReady(image=image, rendition=self.rendition)
+        extension = PurePosixPath(getattr(image, f"{self.rendition}_key")).suffix
+        return delivery.rendition_response(
+            request,
+            image,
+            self.rendition,
+            # The upload's file name may say more than the owner meant to share.
+            filename=f"{image.pk}-{self.rendition}{extension}",
+            strip_metadata=self.rendition == "original" and not share.show_metadata,
+        )
+
+
+class SharedProcessedView(SharedRenditionView):
+    rendition = "processed"
+
+    @shared_rendition_schema("processed")
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        return super().get(request, token, image_id)
+
+
+class SharedThumbnailView(SharedRenditionView):
+    rendition = "thumbnail"
+
+    @shared_rendition_schema("thumbnail")
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        return super().get(request, token, image_id)
+
+
+class SharedOriginalView(SharedRenditionView):
+    rendition = "original"
+
+    @shared_rendition_schema("original")
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        return super().get(request, token, image_id)

@@ -65,6 +65,12 @@ class Conflict(ApplicationError):
         self.retry_after = retry_after
 
 
+class Unprocessable(ApplicationError):
+    """The request is well formed but cannot be carried out as sent (a 422)."""
+
+    default_code = "unprocessable"
+
+
 class Unauthenticated(ApplicationError):
     """The credentials presented cannot be used (a 401)."""
 

@@ -26,6 +26,7 @@ from project.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
+    Unprocessable,
 )
 
 
@@ -82,6 +83,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (NotFound, status.HTTP_404_NOT_FOUND),
     (Unauthenticated, status.HTTP_401_UNAUTHORIZED),
     (Conflict, status.HTTP_409_CONFLICT),
+    (Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
     (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
 )
 

@@ -1,10 +1,13 @@
 """Grants: narrow access that a credential other than an account's own login carries.
 
-A signed rendition URL (and, next, a share link) authenticates as a *grant*: it names the
+A signed rendition URL authenticates as a *grant*: it names the
 owner whose object it opens, the one object, the actions it allows and when it ends. The
 authentication class puts it in ``request.auth``; the owned viewset's queryset narrows to the
 object, and the object permission checks the action. So every kind of caller goes through the
 same ``get_object`` path, and no request gets through because a parameter is merely present.
+
+A share link is not a grant of this kind: it opens no account's endpoints at all. Its public
+side (``images.shares``) is a separate door that reads only what the link names.
 """
 
 import uuid

@@ -97,7 +97,7 @@ def _field_errors_body(exc: ValidationError) -> dict[str, Any]:
     if not isinstance(detail, dict):
         detail = {"non_field_errors": detail}
         codes = {"non_field_errors": codes}
-    fields: dict[str, Any] = {name: messages for name, messages in detail.items()}
+    fields: dict[str, Any] = {name: _flat(messages) for name, messages in detail.items()}
     first_field, first_messages = next(iter(fields.items()), ("", ["Invalid input."]))
     first_message = _first_text(first_messages)
     first_code = _first_text(codes.get(first_field, "invalid")) if isinstance(codes, dict) else ""
@@ -109,6 +109,28 @@ def _field_errors_body(exc: ValidationError) -> dict[str, Any]:
         "code": first_code or "invalid",
         **fields,
     }
+
+
+def _flat(messages: Any, where: str = "") -> list[str]:
+    """A field's messages as one list of sentences, however DRF nested them.
+
+    A list field's errors come keyed by position (``{0: ["Must be a valid UUID."]}``); the
+    one error shape is a list of strings per field, so each says where it applies instead:
+    ``"Item 0: Must be a valid UUID."``.
+    """
+    if isinstance(messages, dict):
+        return [
+            text
+            for key, value in messages.items()
+            for text in _flat(value, f"{where}{_place(key)}: ")
+        ]
+    if isinstance(messages, list):
+        return [text for value in messages for text in _flat(value, where)]
+    return [f"{where}{messages}"]
+
+
+def _place(key: Any) -> str:
+    return f"Item {key}" if isinstance(key, int) else str(key)
 
 
 def _first_text(value: Any) -> str:

@@ -1,6 +1,6 @@
 """The one base for viewsets over owned objects: scoping to the caller is not optional.
 
-Every viewset over something a user owns (images now; albums and shares next) derives from
+Every viewset over something a user owns (images, the trash, albums, share links) derives from
 ``OwnerScopedViewSet``. Its ``get_queryset`` is the only way such a viewset reads: it starts
 from the model's rows *of the caller* (the owner a request's credentials name, narrowed
 further by whatever grant they carry, e.g. one image for a signed URL) and only then lets the

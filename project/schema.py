@@ -80,10 +80,18 @@ def document_query_rejection(result: dict, **kwargs: object) -> dict:
 
 
 def forbid_unknown_request_fields(result: dict, **kwargs: object) -> dict:
-    """Every request body refuses fields it does not name (``StrictFieldsMixin``): say so."""
+    """Every request body refuses fields it does not name (``StrictFieldsMixin``): say so.
+
+    And its text fields refuse NUL characters (DRF's ``CharField`` does, for every database's
+    sake): say that too, so a generated client or a fuzzer knows before the server does.
+    """
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
+            for field in component.get("properties", {}).values():
+                plain = not ({"format", "enum", "pattern", "$ref", "allOf"} & set(field))
+                if field.get("type") == "string" and plain:
+                    field["pattern"] = "^[^\\u0000]*$"
     return result
 
 
@@ -91,9 +99,16 @@ def forbid_unknown_request_fields(result: dict, **kwargs: object) -> dict:
 # VALUE_0 in a generated client).
 _ORDERING_ENUM = {
     "type": "string",
-    "enum": ["-created_at", "created_at"],
-    "x-enum-varnames": ["NEWEST_FIRST", "OLDEST_FIRST"],
-    "description": "* `-created_at` - newest first (the default)\n* `created_at` - oldest first",
+    "enum": ["-created_at", "created_at", "-taken_at", "taken_at"],
+    "x-enum-varnames": [
+        "NEWEST_FIRST",
+        "OLDEST_FIRST",
+        "LATEST_TAKEN_FIRST",
+        "EARLIEST_TAKEN_FIRST",
+    ],
+    "description": "* `-created_at` - newest first (the default)\n* `created_at` - oldest first"
+    "\n* `-taken_at` - latest taken first, undated last\n* `taken_at` - earliest taken first, "
+    "undated last",
 }
 # Query parameters that take the values of an enum component: one type in every client.
 _PARAMETER_ENUMS = {"style": "StyleEnum", "status": "ImageStatusEnum", "ordering": "OrderingEnum"}

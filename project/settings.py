@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -314,7 +315,15 @@ SPECTACULAR_SETTINGS = {
 # --- CORS: off unless origins are named ------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Location", "ETag", "Retry-After", "Content-Disposition"]
+CORS_EXPOSE_HEADERS = [
+    "Location",
+    "ETag",
+    "Retry-After",
+    "Content-Disposition",
+    "Idempotent-Replayed",
+]
+# Browsers may send what the API reads beyond the defaults: a retry's key, a share's grant.
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key", "x-share-grant")
 
 # --- Security headers and production hardening -------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

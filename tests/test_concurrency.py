@@ -50,12 +50,25 @@ def test_two_parallel_deletes_of_one_image(media_root, assert_storage_consistent
     UserFactory(username="racer")
     client, _ = _login("racer")
     image_id = _upload(client, 1).json()["id"]
-    url = reverse("image-detail", kwargs={"pk": image_id})
+    url = reverse("image-detail", kwargs={"pk": image_id}) + "?permanent=true"
 
     statuses = in_parallel_n(2, lambda i: client.delete(url).status_code)
 
     assert sorted(statuses) == [HTTPStatus.NO_CONTENT, HTTPStatus.NOT_FOUND]
     assert not Image.objects.exists()
+    assert_storage_consistent()
+
+
+def test_two_parallel_moves_of_one_image_to_the_trash(media_root, assert_storage_consistent):
+    UserFactory(username="racer")
+    client, _ = _login("racer")
+    image_id = _upload(client, 1).json()["id"]
+    url = reverse("image-detail", kwargs={"pk": image_id})
+
+    statuses = in_parallel_n(2, lambda i: client.delete(url).status_code)
+
+    assert sorted(statuses) == [HTTPStatus.NO_CONTENT, HTTPStatus.NOT_FOUND]
+    assert Image.objects.get().trashed_at is not None
     assert_storage_consistent()
 
 

@@ -7,13 +7,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from images import services
+from project.idempotency import KEY_TTL, idempotency_keys_purge
 
 
 class Command(BaseCommand):
     help = (
         "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS, "
-        "purges what has been in the trash longer than ATELIER_TRASH_DAYS, and removes "
-        "stored objects no image points to once they are an hour old."
+        "purges what has been in the trash longer than ATELIER_TRASH_DAYS, removes "
+        "stored objects no image points to once they are an hour old, and forgets "
+        "Idempotency-Keys older than a day."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -33,7 +35,8 @@ class Command(BaseCommand):
             older_than=timedelta(days=settings.ATELIER_TRASH_DAYS)
         )
         removed = services.storage_orphans_sweep()
+        keys = idempotency_keys_purge(older_than=KEY_TTL)
         self.stdout.write(
             f"queued {queued} stale render(s) again; purged {purged} image(s) from the trash; "
-            f"removed {removed} orphan(s)"
+            f"removed {removed} orphan(s); purged {keys} expired idempotency key(s)"
         )

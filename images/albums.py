@@ -1,0 +1,181 @@
+"""Albums: services and selectors. An album names images of its own owner, and only live ones.
+
+Membership rows stay while an image is in the trash (restoring it puts it back), but every
+read here and on a share's public side counts only images out of the trash. Another account's
+image, a missing one and one in the trash are all "not found", in the same words.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from images.models import Album, AlbumImage, Image
+from project.errors import InvalidInput, NotFound
+from users.models import User
+
+# At most this many ids per add or remove call: one request, one bounded transaction.
+MAX_IDS_PER_CALL = 500
+
+_UNSET: Any = object()
+
+
+class AlbumNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("No album with this id.", code="not_found")
+
+
+def album_create(*, owner: User, title: str, description: str = "") -> Album:
+    """A new, empty album of ``owner``'s."""
+    return Album.objects.create(owner=owner, title=title, description=description)
+
+
+def album_update(
+    *,
+    owner: User,
+    album: Album,
+    title: str | None = None,
+    description: str | None = None,
+    cover_image_id: uuid.UUID | None = _UNSET,
+) -> Album:
+    """Changes the title, the description or the cover (an image in the album, or null)."""
+    with transaction.atomic():
+        current = Album.objects.select_for_update().filter(pk=album.pk, owner=owner).first()
+        if current is None:
+            raise AlbumNotFound()
+        fields = ["updated_at"]
+        if title is not None:
+            current.title = title
+            fields.append("title")
+        if description is not None:
+            current.description = description
+            fields.append("description")
+        if cover_image_id is not _UNSET:
+            if (
+                cover_image_id is not None
+                and not _live_members(current).filter(image_id=cover_image_id).exists()
+            ):
+                raise InvalidInput("Not an image in this album.", field="cover_image")
+            current.cover_id = cover_image_id
+            fields.append("cover")
+        current.save(update_fields=fields)
+    return album_get(owner=owner, album_id=current.pk)
+
+
+def album_delete(*, owner: User, album_id: uuid.UUID) -> None:
+    """Deletes the album (its images stay) and, with it, every share link made from it."""
+    deleted, _ = Album.objects.filter(pk=album_id, owner=owner).delete()
+    if not deleted:
+        raise AlbumNotFound()
+
+
+def album_images_add(
+    *, owner: User, album: Album, image_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Adds images to the album; says per id ``added``, ``already_in_album`` or ``not_found``.
+
+    The album and the images are locked first, so an image deleted or an album deleted
+    meanwhile cannot leave a membership pointing at nothing.
+    """
+    ids = list(dict.fromkeys(image_ids))
+    with transaction.atomic():
+        if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
+            raise AlbumNotFound()
+        found = set(
+            Image.objects.select_for_update()
+            .filter(owner=owner, pk__in=ids, trashed_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        present = set(
+            AlbumImage.objects.filter(album=album, image_id__in=found).values_list(
+                "image_id", flat=True
+            )
+        )
+        new = [pk for pk in ids if pk in found and pk not in present]
+        AlbumImage.objects.bulk_create(
+            [AlbumImage(album_id=album.pk, image_id=pk) for pk in new], ignore_conflicts=True
+        )
+        if new:
+            Album.objects.filter(pk=album.pk).update(updated_at=timezone.now())
+    return [
+        {
+            "image_id": pk,
+            "result": "not_found"
+            if pk not in found
+            else "already_in_album"
+            if pk in present
+            else "added",
+        }
+        for pk in ids
+    ]
+
+
+def album_images_remove(
+    *, owner: User, album: Album, image_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """Removes images from the album; says per id ``removed``, ``not_in_album`` or
+    ``not_found`` (the images themselves stay in the gallery)."""
+    ids = list(dict.fromkeys(image_ids))
+    with transaction.atomic():
+        if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
+            raise AlbumNotFound()
+        found = set(
+            Image.objects.filter(owner=owner, pk__in=ids, trashed_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        present = set(
+            AlbumImage.objects.filter(album=album, image_id__in=found).values_list(
+                "image_id", flat=True
+            )
+        )
+        AlbumImage.objects.filter(album=album, image_id__in=present).delete()
+        if present:
+            Album.objects.filter(pk=album.pk).update(updated_at=timezone.now())
+    return [
+        {
+            "image_id": pk,
+            "result": "not_found"
+            if pk not in found
+            else "removed"
+            if pk in present
+            else "not_in_album",
+        }
+        for pk in ids
+    ]
+
+
+def albums_with_summary(queryset: QuerySet[Album]) -> QuerySet[Album]:
+    """Albums with ``image_count``, ``cover_effective_id`` and ``cover_thumbnail_key``.
+
+    The cover is the one chosen while it is a live member of the album, else the image added
+    last; one query per page, however many albums it holds.
+    """
+    live = AlbumImage.objects.filter(album=OuterRef("pk"), image__trashed_at__isnull=True)
+    count = live.order_by().values("album").annotate(n=Count("pk")).values("n")[:1]
+    chosen = live.filter(image_id=OuterRef("cover_id")).values("image_id")[:1]
+    latest = live.order_by("-added_at", "-pk").values("image_id")[:1]
+    queryset = queryset.annotate(
+        image_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+        cover_effective_id=Coalesce(Subquery(chosen), Subquery(latest)),
+    )
+    return queryset.annotate(
+        cover_thumbnail_key=Subquery(
+            Image.objects.filter(pk=OuterRef("cover_effective_id")).values("thumbnail_key")[:1]
+        )
+    )
+
+
+def album_get(*, owner: User, album_id: uuid.UUID) -> Album:
+    album = albums_with_summary(Album.objects.filter(owner=owner, pk=album_id)).first()
+    if album is None:
+        raise AlbumNotFound()
+    return album
+
+
+def _live_members(album: Album) -> QuerySet[AlbumImage]:
+    return AlbumImage.objects.filter(album=album, image__trashed_at__isnull=True)

@@ -1,0 +1,315 @@
+"""Share links: the one deliberate hole in the wall, and nothing more.
+
+The owner's side (create, change, revoke) works like every other owned object. The public
+side answers to whoever holds a link's token, and checks the link on *every* request: that
+it exists (deleting it revokes it), has not expired, its owner is active, and, for a link
+with a password, that the caller holds a grant from ``unlock`` (or a rendition URL signed
+after one). What a link shows is computed from its source at that moment: an image trashed
+or taken out of the album, or an album deleted, is gone from the link at once.
+
+What a link never shows: its owner (no name, no id), any image it does not name, the
+original unless ``allow_original``, and the date taken, the camera and the GPS position
+unless ``show_metadata`` (then the original is served with its EXIF/XMP removed, pixels
+untouched). Unknown, expired and revoked tokens are one and the same 404.
+"""
+
+import hashlib
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from images.albums import AlbumNotFound
+from images.models import Album, Image, Share, ShareImage
+from images.signing import credential_digest
+from project.errors import InvalidInput, NotFound, Unauthenticated
+from project.throttling import login_attempt
+from users.models import User
+
+# How long an unlock lasts, and a share's rendition URL.
+GRANT_TTL_SECONDS = 24 * 3600
+RENDITION_TTL_SECONDS = 3600
+MAX_IMAGES_PER_SHARE = 500
+_GRANT_SALT = "atelier.images.share-grant"
+_RENDITION_SALT = "atelier.images.share-rendition"
+_STEP_SECONDS = 600
+_TOKEN = re.compile(r"(?P<expires>[1-9][0-9]{0,11})\.(?P<mac>[0-9a-f]{40})")
+_UNSET: Any = object()
+
+
+class ShareNotFound(NotFound):
+    """Unknown, expired or revoked: the same answer for each, so none can be told apart."""
+
+    def __init__(self) -> None:
+        super().__init__("Not found.", code="not_found")
+
+
+class SharePasswordRequired(Unauthenticated):
+    def __init__(self) -> None:
+        super().__init__(
+            "This link is protected by a password: POST it to the link's unlock/ endpoint "
+            "and send the grant it returns in the X-Share-Grant header.",
+            code="share_password_required",
+        )
+
+
+class SharePasswordInvalid(Unauthenticated):
+    def __init__(self) -> None:
+        super().__init__("The password is not this link's.", code="share_password_invalid")
+
+
+# --- the owner's side -------------------------------------------------------------------------
+
+
+def share_create(
+    *,
+    owner: User,
+    album_id: uuid.UUID | None = None,
+    image_ids: Sequence[uuid.UUID] | None = None,
+    title: str = "",
+    expires_at: datetime | None = None,
+    password: str | None = None,
+    allow_original: bool = False,
+    show_metadata: bool = False,
+) -> Share:
+    """A new link to one of ``owner``'s albums, or to a list of their images."""
+    if (album_id is None) == (image_ids is None):
+        raise InvalidInput("Share either an album or a list of image_ids, not both or neither.")
+    _expiry_check(expires_at)
+    with transaction.atomic():
+        album = None
+        ids: list[uuid.UUID] = []
+        if album_id is not None:
+            album = Album.objects.select_for_update().filter(pk=album_id, owner=owner).first()
+            if album is None:
+                raise InvalidInput("No such album.", field="album", code="not_found")
+        else:
+            ids = list(dict.fromkeys(image_ids or []))
+            if not ids:
+                raise InvalidInput("Name at least one image.", field="image_ids")
+            found = set(
+                Image.objects.select_for_update()
+                .filter(owner=owner, pk__in=ids, trashed_at__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            missing = [str(pk) for pk in ids if pk not in found]
+            if missing:
+                raise InvalidInput(
+                    f"Not found: {', '.join(missing[:20])}.", field="image_ids", code="not_found"
+                )
+        share = Share.objects.create(
+            owner=owner,
+            token=secrets.token_urlsafe(32),  # 256 bits from the OS's CSPRNG
+            album=album,
+            title=title,
+            expires_at=expires_at,
+            password=make_password(password) if password else "",
+            allow_original=allow_original,
+            show_metadata=show_metadata,
+        )
+        ShareImage.objects.bulk_create([ShareImage(share=share, image_id=pk) for pk in ids])
+    return share_get(owner=owner, share_id=share.pk)
+
+
+def share_update(
+    *,
+    owner: User,
+    share: Share,
+    title: str | None = None,
+    expires_at: datetime | None = _UNSET,
+    password: str | None = _UNSET,
+    allow_original: bool | None = None,
+    show_metadata: bool | None = None,
+) -> Share:
+    """Changes a link; a new (or removed) password ends every grant and URL made before."""
+    with transaction.atomic():
+        current = Share.objects.select_for_update().filter(pk=share.pk, owner=owner).first()
+        if current is None:
+            raise ShareNotFound()
+        if title is not None:
+            current.title = title
+        if expires_at is not _UNSET:
+            _expiry_check(expires_at)
+            current.expires_at = expires_at
+        if password is not _UNSET:
+            current.password = make_password(password) if password else ""
+        if allow_original is not None:
+            current.allow_original = allow_original
+        if show_metadata is not None:
+            current.show_metadata = show_metadata
+        current.save()
+    return share_get(owner=owner, share_id=current.pk)
+
+
+def share_delete(*, owner: User, share_id: uuid.UUID) -> None:
+    """Revokes a link at once: its token, grants and rendition URLs all stop working."""
+    deleted, _ = Share.objects.filter(pk=share_id, owner=owner).delete()
+    if not deleted:
+        raise ShareNotFound()
+
+
+def share_get(*, owner: User, share_id: uuid.UUID) -> Share:
+    share = shares_for_listing(Share.objects.filter(owner=owner, pk=share_id)).first()
+    if share is None:
+        raise ShareNotFound()
+    return share
+
+
+def shares_for_listing(queryset: QuerySet[Share]) -> QuerySet[Share]:
+    """Shares with the ids of the images they list (one more query per page, not per row)."""
+    return queryset.prefetch_related("entries")
+
+
+def _expiry_check(expires_at: datetime | None) -> None:
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput("The expiry must be in the future.", field="expires_at")
+
+
+# --- the public side --------------------------------------------------------------------------
+
+
+def share_open(*, token: str) -> Share:
+    """The live share a token names, with its owner's password hash; else ``ShareNotFound``."""
+    share = (
+        Share.objects.filter(token=token, owner__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .select_related("owner")
+        .only(
+            "id",
+            "token",
+            "album_id",
+            "title",
+            "expires_at",
+            "password",
+            "allow_original",
+            "show_metadata",
+            "owner_id",
+            "owner__password",
+        )
+        .first()
+    )
+    if share is None:
+        raise ShareNotFound()
+    return share
+
+
+def share_access_check(*, share: Share, grant: str | None) -> None:
+    """``SharePasswordRequired`` unless the link has no password or ``grant`` is valid."""
+    if not share.password:
+        return
+    if grant is None or not _token_valid(
+        token=grant, salt=_GRANT_SALT, message=_grant_message(share)
+    ):
+        raise SharePasswordRequired()
+
+
+def share_unlock(*, share: Share, password: str, request: Any) -> tuple[str, int]:
+    """Checks the link's password; returns a grant and when it expires (Unix time).
+
+    Attempts are limited per link and per client address, by the same sliding-window
+    counters as logins (``project.throttling.login_attempt``): a refused try raises
+    ``LoginLocked`` (429 with Retry-After) before the password is even checked.
+    """
+    if share.password:
+        with login_attempt(request, f"share:{share.pk.hex}") as attempt:
+            if not check_password(password, share.password):
+                raise SharePasswordInvalid()
+            attempt.succeeded = True
+    return _token_make(salt=_GRANT_SALT, message=_grant_message(share), ttl=GRANT_TTL_SECONDS)
+
+
+def share_images(*, share: Share) -> QuerySet[Image]:
+    """The images the link shows now: named by it, of its owner, out of the trash, rendered."""
+    images = Image.objects.filter(owner_id=share.owner_id, trashed_at__isnull=True).exclude(
+        processed_key=""
+    )
+    if share.album_id is not None:
+        return images.filter(memberships__album_id=share.album_id)
+    return images.filter(share_entries__share_id=share.pk)
+
+
+def share_image_get(*, share: Share, image_id: uuid.UUID) -> Image:
+    image = share_images(share=share).filter(pk=image_id).first()
+    if image is None:
+        raise ShareNotFound()
+    return image
+
+
+def share_viewed(*, share: Share) -> None:
+    """Counts one view of the link (its first page), atomically."""
+    Share.objects.filter(pk=share.pk).update(
+        view_count=F("view_count") + 1, last_viewed_at=timezone.now()
+    )
+
+
+def share_rendition_signature(
+    *, share: Share, image_id: uuid.UUID, rendition: str
+) -> tuple[str, int]:
+    """A token for one rendition of one image through one share, and when it expires."""
+    return _token_make(
+        salt=_RENDITION_SALT,
+        message=_rendition_message(share, image_id, rendition),
+        ttl=RENDITION_TTL_SECONDS,
+    )
+
+
+def share_rendition_signature_valid(
+    *, share: Share, image_id: uuid.UUID, rendition: str, token: str
+) -> bool:
+    return _token_valid(
+        token=token, salt=_RENDITION_SALT, message=_rendition_message(share, image_id, rendition)
+    )
+
+
+def _credentials(share: Share) -> str:
+    # A new link password, or a new owner password, ends every grant and URL made before.
+    return hashlib.sha256(
+        f"{share.password}:{credential_digest(share.owner.password)}".encode()
+    ).hexdigest()
+
+
+def _grant_message(share: Share) -> str:
+    return f"{share.pk.hex}:{_credentials(share)}"
+
+
+def _rendition_message(share: Share, image_id: uuid.UUID, rendition: str) -> str:
+    return f"{share.pk.hex}:{image_id.hex}:{rendition}:{_credentials(share)}"
+
+
+def _token_make(*, salt: str, message: str, ttl: int) -> tuple[str, int]:
+    # Rounded up, so a page listed twice within a few minutes has the same URLs (cacheable).
+    expires = -(-int(time.time() + ttl) // _STEP_SECONDS) * _STEP_SECONDS
+    mac = salted_hmac(salt, f"{message}:{expires}", algorithm="sha256").hexdigest()[:40]
+    return f"{expires}.{mac}", expires
+
+
+def _token_valid(*, token: str, salt: str, message: str) -> bool:
+    match = _TOKEN.fullmatch(token)
+    if match is None or int(match["expires"]) < time.time():
+        return False
+    expected = salted_hmac(salt, f"{message}:{match['expires']}", algorithm="sha256").hexdigest()[
+        :40
+    ]
+    return constant_time_compare(match["mac"], expected)
+
+
+__all__ = [
+    "AlbumNotFound",
+    "ShareNotFound",
+    "SharePasswordInvalid",
+    "SharePasswordRequired",
+    "share_create",
+    "share_delete",
+    "share_open",
+    "share_unlock",
+    "share_update",
+]

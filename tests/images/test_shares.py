@@ -1,0 +1,286 @@
+"""Share links through HTTP: what a link shows, to whom, and when it stops."""
+
+import io
+from datetime import timedelta
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image as PILImage
+from rest_framework.test import APIClient
+
+from images.models import Share
+from tests.factories import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _share(client, **body) -> dict:
+    response = client.post(reverse("share-list"), body, format="json")
+    assert response.status_code == HTTPStatus.CREATED, response.content
+    return response.json()
+
+
+def _album_with(client, *images) -> dict:
+    album = client.post(reverse("album-list"), {"title": "Trip"}, format="json").json()
+    client.put(
+        reverse("album-images", kwargs={"pk": album["id"]}),
+        {"image_ids": [i["id"] for i in images]},
+        format="json",
+    )
+    return album
+
+
+@pytest.fixture
+def visitor() -> APIClient:
+    return APIClient()
+
+
+def _exif_jpeg() -> bytes:
+    exif = PILImage.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "EOS R5"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (51.0, 30.0, 0.0)
+    gps[3], gps[4] = "W", (0.0, 7.0, 30.0)
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (200, 40, 40)).save(buffer, "JPEG", exif=exif, quality=90)
+    return buffer.getvalue()
+
+
+class TestPublicSide:
+    def test_an_album_link_shows_its_images_and_no_owner(self, auth_client, upload, visitor):
+        image = upload(title="Harbour")
+        album = _album_with(auth_client, image)
+        share = _share(auth_client, album=album["id"], title="For Gran")
+
+        response = visitor.get(_path(share["url"]))
+        assert response.status_code == HTTPStatus.OK
+        body = response.json()
+        assert body["title"] == "For Gran"
+        [item] = body["results"]
+        assert item["id"] == image["id"] and item["title"] == "Harbour"
+        assert set(item) == {"id", "title", "width", "height", "size", "urls"}
+        assert set(item["urls"]) == {"processed", "thumbnail", "expires_at"}
+        assert "alice" not in response.content.decode()
+        thumb = visitor.get(_path(item["urls"]["thumbnail"]))
+        assert thumb.status_code == HTTPStatus.OK
+        assert thumb["Content-Type"] == "image/jpeg"
+        assert "alice" not in thumb["Content-Disposition"]
+
+    def test_views_are_counted_for_the_owner(self, auth_client, upload, visitor):
+        share = _share(auth_client, image_ids=[upload()["id"]])
+        visitor.get(_path(share["url"]))
+        visitor.get(_path(share["url"]))
+        seen = auth_client.get(reverse("share-detail", kwargs={"pk": share["id"]})).json()
+        assert seen["view_count"] == 2 and seen["last_viewed_at"] is not None
+
+    def test_unknown_expired_and_revoked_are_the_same_404(self, auth_client, upload, visitor):
+        image = upload()
+        expired = _share(auth_client, image_ids=[image["id"]])
+        Share.objects.filter(pk=expired["id"]).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        revoked = _share(auth_client, image_ids=[image["id"]])
+        thumb = visitor.get(_path(revoked["url"])).json()["results"][0]["urls"]["thumbnail"]
+        auth_client.delete(reverse("share-detail", kwargs={"pk": revoked["id"]}))
+        unknown = reverse("shared-detail", kwargs={"token": "x" * 43})
+
+        bodies = []
+        for url in (_path(expired["url"]), _path(revoked["url"]), unknown, _path(thumb)):
+            response = visitor.get(url)
+            assert response.status_code == HTTPStatus.NOT_FOUND, url
+            bodies.append(response.json())
+        assert all(body == bodies[0] for body in bodies)
+
+    def test_trashed_or_removed_images_leave_the_link_at_once(self, auth_client, upload, visitor):
+        kept, trashed, removed = (upload(image_bytes(color=(i, i, i))) for i in (1, 2, 3))
+        album = _album_with(auth_client, kept, trashed, removed)
+        share = _share(auth_client, album=album["id"])
+        page = visitor.get(_path(share["url"])).json()["results"]
+        urls = {item["id"]: item["urls"]["thumbnail"] for item in page}
+
+        auth_client.delete(reverse("image-detail", kwargs={"pk": trashed["id"]}))
+        auth_client.delete(
+            reverse("album-images", kwargs={"pk": album["id"]}),
+            {"image_ids": [removed["id"]]},
+            format="json",
+        )
+
+        page = visitor.get(_path(share["url"])).json()["results"]
+        assert [item["id"] for item in page] == [kept["id"]]
+        for gone in (trashed, removed):
+            assert visitor.get(_path(urls[gone["id"]])).status_code == HTTPStatus.NOT_FOUND
+        assert visitor.get(_path(urls[kept["id"]])).status_code == HTTPStatus.OK
+
+    def test_deleting_the_album_revokes_its_links(self, auth_client, upload, visitor):
+        album = _album_with(auth_client, upload())
+        share = _share(auth_client, album=album["id"])
+        auth_client.delete(reverse("album-detail", kwargs={"pk": album["id"]}))
+        assert visitor.get(_path(share["url"])).status_code == HTTPStatus.NOT_FOUND
+        assert not Share.objects.exists()
+
+    def test_a_bearer_token_sent_along_changes_nothing(self, auth_client, other_client, upload):
+        share = _share(auth_client, image_ids=[upload()["id"]], password="open sesame")
+        # Another account's (or the owner's own) credentials are not a share's grant.
+        for client in (other_client, auth_client):
+            response = client.get(_path(share["url"]))
+            assert response.status_code == HTTPStatus.UNAUTHORIZED
+            assert response.json()["code"] == "share_password_required"
+
+
+class TestPassword:
+    def test_every_endpoint_needs_the_grant(self, auth_client, upload, visitor):
+        share = _share(
+            auth_client, image_ids=[upload()["id"]], password="open sesame", allow_original=True
+        )
+        assert "password" not in share and share["has_password"] is True
+        url = _path(share["url"])
+        response = visitor.get(url)
+        assert response.status_code == HTTPStatus.UNAUTHORIZED
+        assert response.json()["code"] == "share_password_required"
+        # The renditions too, with or without a made-up signature (Immich #29599).
+        image_id = Share.objects.get().images.get().pk
+        for rendition in ("thumbnail", "processed", "original"):
+            path = reverse(
+                f"shared-{rendition}", kwargs={"token": share["token"], "image_id": image_id}
+            )
+            for suffix in ("", "?sig=1.abc", f"?sig=9999999999.{'0' * 40}"):
+                response = visitor.get(path + suffix)
+                assert response.status_code == HTTPStatus.UNAUTHORIZED, (rendition, suffix)
+
+        wrong = visitor.post(_path(share["url"]) + "unlock/", {"password": "nope"}, format="json")
+        assert wrong.status_code == HTTPStatus.UNAUTHORIZED
+        assert wrong.json()["code"] == "share_password_invalid"
+        unlocked = visitor.post(
+            _path(share["url"]) + "unlock/", {"password": "open sesame"}, format="json"
+        )
+        assert unlocked.status_code == HTTPStatus.OK
+        grant = unlocked.json()["grant"]
+        page = visitor.get(url, HTTP_X_SHARE_GRANT=grant)
+        assert page.status_code == HTTPStatus.OK
+        item = page.json()["results"][0]
+        for rendition in ("thumbnail", "processed", "original"):
+            assert visitor.get(_path(item["urls"][rendition])).status_code == HTTPStatus.OK
+
+        # A new password ends the grant and every URL handed out under the old one.
+        auth_client.patch(
+            reverse("share-detail", kwargs={"pk": share["id"]}),
+            {"password": "another"},
+            format="json",
+        )
+        assert visitor.get(url, HTTP_X_SHARE_GRANT=grant).status_code == 401
+        assert visitor.get(_path(item["urls"]["thumbnail"])).status_code == 401
+
+    def test_unlock_attempts_are_limited(self, auth_client, upload, visitor, settings):
+        share = _share(auth_client, image_ids=[upload()["id"]], password="open sesame")
+        url = _path(share["url"]) + "unlock/"
+        codes = [
+            visitor.post(url, {"password": f"guess {n}"}, format="json").status_code
+            for n in range(12)
+        ]
+        assert codes[:10] == [HTTPStatus.UNAUTHORIZED] * 10
+        assert codes[10:] == [HTTPStatus.TOO_MANY_REQUESTS] * 2
+        refused = visitor.post(url, {"password": "open sesame"}, format="json")
+        assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert "Retry-After" in refused
+
+
+class TestWhatALinkShows:
+    def test_original_only_when_allowed(self, auth_client, upload, visitor):
+        image = upload()
+        closed = _share(auth_client, image_ids=[image["id"]])
+        item = visitor.get(_path(closed["url"])).json()["results"][0]
+        assert "original" not in item["urls"]
+        path = reverse(
+            "shared-original", kwargs={"token": closed["token"], "image_id": image["id"]}
+        )
+        # Even with a signature made for the processed rendition, moved to the original.
+        sig = urlsplit(item["urls"]["processed"]).query
+        assert visitor.get(f"{path}?{sig}").status_code == HTTPStatus.NOT_FOUND
+
+    def test_metadata_hidden_and_stripped_from_the_original(self, auth_client, upload, visitor):
+        image = upload(_exif_jpeg())
+        share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        item = visitor.get(_path(share["url"])).json()["results"][0]
+        assert "metadata" not in item and "taken_at" not in item
+        original = visitor.get(_path(item["urls"]["original"]))
+        assert original.status_code == HTTPStatus.OK
+        data = b"".join(original.streaming_content) if original.streaming else original.content
+        assert b"Canon" not in data and b"Exif\x00\x00" not in data
+        stored = PILImage.open(io.BytesIO(_exif_jpeg()))
+        served = PILImage.open(io.BytesIO(data))
+        assert served.tobytes() == stored.tobytes()  # the pixels, untouched
+
+    def test_metadata_shown_when_the_link_says_so(self, auth_client, upload, visitor):
+        image = upload(_exif_jpeg())
+        share = _share(
+            auth_client, image_ids=[image["id"]], allow_original=True, show_metadata=True
+        )
+        item = visitor.get(_path(share["url"])).json()["results"][0]
+        assert "taken_at" in item and "metadata" in item
+        original = visitor.get(_path(item["urls"]["original"]))
+        data = b"".join(original.streaming_content) if original.streaming else original.content
+        assert b"Canon" in data
+
+
+class TestOwnerSide:
+    def test_only_my_album_or_images(self, auth_client, other_client, upload):
+        theirs = upload(client=other_client)
+        response = auth_client.post(
+            reverse("share-list"), {"image_ids": [theirs["id"]]}, format="json"
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "image_ids" in response.json()
+        their_album = other_client.post(reverse("album-list"), {"title": "x"}, format="json").json()
+        response = auth_client.post(
+            reverse("share-list"), {"album": their_album["id"]}, format="json"
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "album" in response.json()
+
+    def test_album_or_images_not_both(self, auth_client, upload):
+        image = upload()
+        album = _album_with(auth_client, image)
+        for body in ({}, {"album": album["id"], "image_ids": [image["id"]]}):
+            response = auth_client.post(reverse("share-list"), body, format="json")
+            assert response.status_code == HTTPStatus.BAD_REQUEST
+
+    def test_expiry_in_the_past_is_refused(self, auth_client, upload):
+        response = auth_client.post(
+            reverse("share-list"),
+            {"image_ids": [upload()["id"]], "expires_at": "2001-01-01T00:00:00Z"},
+            format="json",
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "expires_at" in response.json()
+
+    def test_another_account_cannot_see_or_change_my_shares(
+        self, auth_client, other_client, api_client, upload
+    ):
+        share = _share(auth_client, image_ids=[upload()["id"]])
+        detail = reverse("share-detail", kwargs={"pk": share["id"]})
+        assert other_client.get(reverse("share-list")).json()["results"] == []
+        assert other_client.get(detail).status_code == HTTPStatus.NOT_FOUND
+        assert other_client.patch(detail, {"title": "x"}, format="json").status_code == 404
+        assert other_client.delete(detail).status_code == HTTPStatus.NOT_FOUND
+        assert api_client.get(detail).status_code == HTTPStatus.UNAUTHORIZED
+        assert Share.objects.filter(pk=share["id"]).exists()
+
+    def test_token_is_long_and_random(self, auth_client, upload):
+        image = upload()
+        tokens = {_share(auth_client, image_ids=[image["id"]])["token"] for _ in range(5)}
+        assert len(tokens) == 5
+        assert all(len(token) >= 43 for token in tokens)  # 256 bits, URL-safe base64
+
+    def test_password_is_stored_hashed(self, auth_client, upload):
+        _share(auth_client, image_ids=[upload()["id"]], password="open sesame")
+        stored = Share.objects.get().password
+        assert stored and "open sesame" not in stored
