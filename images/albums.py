@@ -1,5 +1,10 @@
 """Albums: services and selectors. An album names images of its own owner, and only live ones.
 
+Locks are always taken account first (as by every writer, so an account deletion cannot
+miss a row added meanwhile), then album, then image (here, and in ``images.services`` when an
+image is deleted, since that clears any album cover pointing at it), so an album change and
+an image deletion queue rather than deadlock.
+
 Membership rows stay while an image is in the trash (restoring it puts it back), but every
 read here and on a share's public side counts only images out of the trash. Another account's
 image, a missing one and one in the trash are all "not found", in the same words.
@@ -15,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from images.models import Album, AlbumImage, Image
+from images.services import owner_lock
 from project.errors import InvalidInput, NotFound
 from users.models import User
 
@@ -30,8 +36,10 @@ class AlbumNotFound(NotFound):
 
 
 def album_create(*, owner: User, title: str, description: str = "") -> Album:
-    """A new, empty album of ``owner``'s."""
-    return Album.objects.create(owner=owner, title=title, description=description)
+    """A new, empty album of ``owner``'s (``AccountGone`` if the account was just deleted)."""
+    with transaction.atomic():
+        owner_lock(owner)
+        return Album.objects.create(owner=owner, title=title, description=description)
 
 
 def album_update(
@@ -44,6 +52,7 @@ def album_update(
 ) -> Album:
     """Changes the title, the description or the cover (an image in the album, or null)."""
     with transaction.atomic():
+        owner_lock(owner)
         current = Album.objects.select_for_update().filter(pk=album.pk, owner=owner).first()
         if current is None:
             raise AlbumNotFound()
@@ -55,9 +64,13 @@ def album_update(
             current.description = description
             fields.append("description")
         if cover_image_id is not _UNSET:
-            if (
-                cover_image_id is not None
-                and not _live_members(current).filter(image_id=cover_image_id).exists()
+            # Locked (album, then image: the order every writer takes them), so the image
+            # cannot be deleted between this check and the commit.
+            if cover_image_id is not None and not (
+                Image.objects.select_for_update()
+                .filter(pk=cover_image_id, owner=owner, trashed_at__isnull=True)
+                .exists()
+                and _live_members(current).filter(image_id=cover_image_id).exists()
             ):
                 raise InvalidInput("Not an image in this album.", field="cover_image")
             current.cover_id = cover_image_id
@@ -67,10 +80,17 @@ def album_update(
 
 
 def album_delete(*, owner: User, album_id: uuid.UUID) -> None:
-    """Deletes the album (its images stay) and, with it, every share link made from it."""
-    deleted, _ = Album.objects.filter(pk=album_id, owner=owner).delete()
-    if not deleted:
-        raise AlbumNotFound()
+    """Deletes the album (its images stay) and, with it, every share link made from it.
+
+    The album's row is locked first, as every writer to an album locks it: an add or a
+    share of it that is committing meanwhile finishes first (and goes with the album), or
+    waits and then finds no album.
+    """
+    with transaction.atomic():
+        owner_lock(owner)
+        if not Album.objects.select_for_update().filter(pk=album_id, owner=owner).exists():
+            raise AlbumNotFound()
+        Album.objects.filter(pk=album_id, owner=owner).delete()
 
 
 def album_images_add(
@@ -83,6 +103,7 @@ def album_images_add(
     """
     ids = list(dict.fromkeys(image_ids))
     with transaction.atomic():
+        owner_lock(owner)
         if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
             raise AlbumNotFound()
         found = set(
@@ -121,6 +142,7 @@ def album_images_remove(
     ``not_found`` (the images themselves stay in the gallery)."""
     ids = list(dict.fromkeys(image_ids))
     with transaction.atomic():
+        owner_lock(owner)
         if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
             raise AlbumNotFound()
         found = set(

@@ -140,6 +140,11 @@ class StrictOrderingFilter(OrderingFilter):
         if params:
             fields = [param.strip() for param in params.split(",")]
             valid = {name for name, _label in self.get_valid_fields(queryset, view, {})}
+            if len(fields) > 1:
+                # The cursor pages on one field (then the id); a second one would be ignored.
+                raise ValidationError(
+                    {self.ordering_param: ["One ordering at a time, e.g. -taken_at."]}
+                )
             unknown = [f for f in fields if f.lstrip("-") not in valid]
             if unknown:
                 allowed = ", ".join(sorted(f"{p}{name}" for name in valid for p in ("", "-")))

@@ -381,7 +381,16 @@ SHARED_DETAIL_SCHEMA = extend_schema(
     "size and signed URLs of its renditions. No account needed.",
     tags=["shared"],
     auth=[],
-    parameters=[_TOKEN_PARAMETER, _GRANT_PARAMETER],
+    parameters=[
+        _TOKEN_PARAMETER,
+        _GRANT_PARAMETER,
+        OpenApiParameter("cursor", str, description="The page: from `next` or `previous`."),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1},
+            description="Images per page (default 20); more than 100 gives 100.",
+        ),
+    ],
     responses={
         200: SharedPageSerializer,
         400: field_errors("`page_size` is not a whole number of 1 or more."),

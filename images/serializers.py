@@ -583,7 +583,7 @@ class SharedImageSerializer(serializers.Serializer):
             body["taken_at"] = (
                 _DATETIME.to_representation(image.taken_at) if image.taken_at else None
             )
-            body["metadata"] = image.metadata
+            body["metadata"] = PhotoMetadataSerializer(image.metadata).data
         body["urls"] = urls
         return body
 

@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from images import audit, exif, processing
-from images.models import Image
+from images.models import Album, Image
 from images.processing import ImageRejected, Rendition
 from images.selectors import image_storage_usage
 from images.storage_errors import STORAGE_ERRORS, storage_missing
@@ -193,7 +193,7 @@ def _image_create(
     token = uuid.uuid4()
     written: list[str] = []
     with _written_files_removed_on_failure(written, image_id), transaction.atomic():
-        _quota_check(locked_owner=_owner_lock(owner), add_bytes=end, add_images=1)
+        _quota_check(locked_owner=owner_lock(owner), add_bytes=end, add_images=1)
         original.seek(0)
         original_key = _store(
             f"{owner.pk}/{image_id}/original.{processing.EXTENSIONS[header.format]}",
@@ -242,7 +242,7 @@ def image_update(
     with _written_files_removed_on_failure([], image.pk), transaction.atomic():
         # Locks in the order every writer takes them (account, then image), so a restyle and
         # an account deletion queue instead of deadlocking.
-        locked_owner = _owner_lock(owner)
+        locked_owner = owner_lock(owner)
         current = (
             Image.objects.select_for_update()
             .filter(pk=image.pk, owner=owner, trashed_at__isnull=True)
@@ -338,7 +338,7 @@ def _image_render_pending(*, image: Image, token: uuid.UUID) -> str:
     try:
         with _written_files_removed_on_failure(written, image_id), transaction.atomic():
             owner = User(pk=image.owner_id)  # only its id: the account may be gone meanwhile
-            locked_owner = _owner_lock(owner)
+            locked_owner = owner_lock(owner)
             current = (
                 Image.objects.select_for_update()
                 .filter(pk=image_id, render_token=token, status=Image.Status.PENDING)
@@ -477,6 +477,7 @@ def image_delete(*, owner: User, image_id: uuid.UUID, trashed_only: bool = False
     if trashed_only:
         scope = scope.filter(trashed_at__isnull=False)
     with transaction.atomic():
+        _covers_lock([image_id])
         keys = list(
             scope.select_for_update().values_list("original_key", "processed_key", "thumbnail_key")
         )
@@ -512,6 +513,7 @@ def trash_purge_expired(*, older_than: timedelta) -> int:
 def _images_purge(queryset: QuerySet[Image]) -> int:
     """Deletes the rows of ``queryset`` (locked first) and, after commit, their files."""
     with transaction.atomic():
+        _covers_lock(queryset.values_list("pk", flat=True))
         rows = list(
             queryset.select_for_update().values_list(
                 "pk", "original_key", "processed_key", "thumbnail_key"
@@ -600,7 +602,7 @@ def _written_files_removed_on_failure(written: list[str], image_id: object) -> I
 def _quota_check(*, locked_owner: User, add_bytes: int, add_images: int) -> None:
     """Raises ``QuotaExceeded`` if the change would take the owner over a quota.
 
-    The caller holds the owner's row lock (``_owner_lock``), so parallel changes by one user
+    The caller holds the owner's row lock (``owner_lock``), so parallel changes by one user
     queue there and each sees the usage the previous one committed: they cannot overshoot
     together.
     """
@@ -612,7 +614,22 @@ def _quota_check(*, locked_owner: User, add_bytes: int, add_images: int) -> None
         raise StorageQuotaExceeded("bytes", usage["bytes"], limits["bytes"], add_bytes)
 
 
-def _owner_lock(owner: User) -> User:
+def _covers_lock(image_ids: Iterable[uuid.UUID]) -> None:
+    """Locks the albums whose cover is one of these images, before the images themselves.
+
+    Deleting an image clears the covers that point at it, which writes those albums' rows;
+    album writers lock the album first and the image second, so a deletion must too, or the
+    two would wait on each other.
+    """
+    list(
+        Album.objects.select_for_update()
+        .filter(cover_id__in=list(image_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def owner_lock(owner: User) -> User:
     """Locks the owner's row for the rest of the transaction; ``AccountGone`` if deleted.
 
     Every change to an owner's images takes this lock first, and account deletion takes it

@@ -30,6 +30,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from images.albums import AlbumNotFound
 from images.models import Album, Image, Share, ShareImage
+from images.services import owner_lock
 from images.signing import credential_digest
 from project.errors import InvalidInput, NotFound, Unauthenticated
 from project.throttling import login_attempt
@@ -86,6 +87,7 @@ def share_create(
         raise InvalidInput("Share either an album or a list of image_ids, not both or neither.")
     _expiry_check(expires_at)
     with transaction.atomic():
+        owner_lock(owner)
         album = None
         ids: list[uuid.UUID] = []
         if album_id is not None:
