@@ -15,7 +15,9 @@ import json
 import os
 import platform
 import secrets
+import shlex
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -478,30 +480,24 @@ def gunicorn(
     log_dir: Path,
     name: str,
     app: str = "project.wsgi:application",
+    config: Path | None = None,
 ) -> Iterator[Server]:
-    """Serves the project with gunicorn (sync workers) on a free loopback port."""
+    """Serves the project with gunicorn on a free loopback port.
+
+    Sync workers by default; with ``config`` (``deploy/gunicorn.conf.py``), that file's
+    settings instead, with only the port and the number of workers set here.
+    """
     port = free_port()
     log = log_dir / f"gunicorn-{name}.log"
-    command = [
-        PYTHON,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--timeout",
-        "180",
-        "--graceful-timeout",
-        "20",
-        "--chdir",
-        str(ROOT),
-        "--error-logfile",
-        str(log),
-        app,
-    ]
+    if config is None:
+        options = ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+        options += ["--worker-class", "sync", "--timeout", "180", "--graceful-timeout", "20"]
+    else:
+        # The config file reads its bind address and worker count from the environment.
+        options = ["--config", str(config)]
+        env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_WORKERS": str(workers)}
+    command = [PYTHON, "-m", "gunicorn", *options, "--chdir", str(ROOT)]
+    command += ["--error-logfile", str(log), app]
     with log.open("ab") as log_file:
         process = subprocess.Popen(
             command,
@@ -536,3 +532,110 @@ def _wait_ready(server: Server, process: subprocess.Popen, timeout: float = 60.0
                 return
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not become ready; see {server.log}")
+
+
+# --- the production-shaped stack (``make stack``) -----------------------------------------------
+
+STACK_ENV_FILE = ROOT / "deploy" / "stack.env"
+# Celery's default queue, where the stack's web workers send renders (on its broker, Redis DB 2).
+STACK_QUEUE = "celery"
+# SeaweedFS's S3 port in deploy/supervisord.conf: fixed, so one stack per machine.
+STACK_S3_PORT = 18333
+# A stack started here raises the same throttles as every bench server (``django_env``).
+BENCH_THROTTLES = {
+    "ATELIER_THROTTLE_UPLOAD": "100000/m",
+    "ATELIER_THROTTLE_REGISTER": "100000/h",
+}
+
+
+def stack_env() -> dict[str, str]:
+    """``deploy/stack.env`` as the stack's processes see it (variables already set win)."""
+    values: dict[str, str] = {}
+    for line in STACK_ENV_FILE.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.partition("=")
+        name = name.strip()
+        values[name] = os.environ.get(name, shlex.split(value)[0] if value else "")
+    return values
+
+
+def stack_port() -> int:
+    """The port the stack's gunicorn serves on (``PORT``, as ``deploy/gunicorn.conf.py``)."""
+    return int(os.environ.get("PORT", "8000"))
+
+
+def _serves_api(port: int) -> bool:
+    try:
+        return request(port, "GET", "/api/v1/styles/", timeout=5).status == 200
+    except OSError:
+        return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextlib.contextmanager
+def stack_up(port: int, log_dir: Path, timeout: float = 180.0) -> Iterator[str]:
+    """The stack serving on ``port``: the one already running, or one started and stopped here.
+
+    Started as ``make stack`` starts it (``deploy/stack.py``, all settings from
+    ``deploy/stack.env``) but with ``BENCH_THROTTLES``; yields ``"running"`` or ``"started"``.
+    A stack already running keeps its own throttles: start it with the same two variables, or
+    a burst of uploads meets 429s.
+    """
+    if _serves_api(port):
+        yield "running"
+        return
+    if not _port_free(STACK_S3_PORT):
+        raise RuntimeError(
+            f"nothing serves the API on port {port}, but SeaweedFS's port {STACK_S3_PORT} is "
+            "taken: another stack (or its test) is running on this machine"
+        )
+    # The stack's own settings, not a bench Django's: nothing DJANGO_* or DATABASE_* of this
+    # process is handed on.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
+    env.update(BENCH_THROTTLES, PORT=str(port))
+    log = log_dir / "stack.log"
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            [PYTHON, "deploy/stack.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not _serves_api(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the stack did not come up; see {log}")
+            time.sleep(0.5)
+        print(f"stack: started for this run (log {log})", flush=True)
+        yield "started"
+    finally:
+        # deploy/stack.py stops supervisord, and it every process of the stack, on SIGTERM.
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def stack_storage_audit(env: dict[str, str]) -> tuple[int, str]:
+    """``manage.py storage_audit`` on the stack (its S3 bucket against its rows): exit, output."""
+    completed = subprocess.run(
+        [PYTHON, "manage.py", "storage_audit"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = (completed.stdout + completed.stderr).strip()
+    return completed.returncode, output

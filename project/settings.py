@@ -210,6 +210,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
+# Workers log through Django's LOGGING (JSON lines with the request id, like the web nodes),
+# not through a root handler of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ACCEPT_CONTENT = ["json"]
 # Longer than any render may take (the task's own hard limit is 150 s), so Redis does not
 # hand a job still in progress to a second worker.
