@@ -266,6 +266,10 @@ ATELIER_ADMIN_URL = ATELIER_ADMIN_URL.lstrip("/")
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Who may read /metrics (Prometheus's scraper): client addresses, loopback by default.
 ATELIER_METRICS_ALLOWED_IPS = env.list("ATELIER_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# A render worker on a machine of its own serves its metrics (render time by style, from every
+# pool process: PROMETHEUS_MULTIPROC_DIR is required) on this port; 0 serves none.
+ATELIER_WORKER_METRICS_PORT = env.int("ATELIER_WORKER_METRICS_PORT", default=0)
+ATELIER_WORKER_METRICS_ADDR = env.str("ATELIER_WORKER_METRICS_ADDR", default="127.0.0.1")
 # The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_REAL_IP).
 # Unset: the socket's REMOTE_ADDR is the client, and X-Forwarded-For is ignored.
 ATELIER_CLIENT_IP_HEADER = env.str("ATELIER_CLIENT_IP_HEADER", default="")
