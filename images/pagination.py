@@ -35,6 +35,9 @@ class KeysetCursorPagination(CursorPagination):
     ordering = "-created_at"
     # Our own cursors never carry an offset; a forged one is bounded all the same.
     offset_cutoff = 100
+    # An opaque position names only the row (its id); its value is looked up again. For pages
+    # shown to people who must not learn the value (when a shared image was uploaded).
+    opaque_position = False
     invalid_cursor_message = "The cursor is not valid; start again from the first page."
 
     def paginate_queryset(
@@ -53,6 +56,8 @@ class KeysetCursorPagination(CursorPagination):
         queryset = queryset.order_by(*_order_by(field, descending=descending, reverse=reverse))
         if position is not None:
             value, pk = _position_parse(position)
+            if self.opaque_position:
+                value = self._value_of(queryset, field, pk)
             queryset = queryset.filter(
                 _after(field, value, pk, descending=forward_descending, nulls_after=not reverse)
             )
@@ -100,7 +105,16 @@ class KeysetCursorPagination(CursorPagination):
         )
         return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
 
+    def _value_of(self, queryset: QuerySet, field: str, pk: uuid.UUID) -> datetime | None:
+        """The value an opaque position's row has now; an invalid cursor if it is gone."""
+        found = list(queryset.filter(pk=pk).values_list(field, flat=True)[:1])
+        if not found:
+            raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
+        return found[0]
+
     def _get_position_from_instance(self, instance: Any, ordering: tuple[str, ...]) -> str:
+        if self.opaque_position:
+            return f"{_SEPARATOR}{instance.pk.hex}"
         value = getattr(instance, ordering[0].lstrip("-"))
         text = datetime_to_utc(value).isoformat() if value is not None else ""
         return f"{text}{_SEPARATOR}{instance.pk.hex}"
@@ -156,7 +170,13 @@ class TrashCursorPagination(KeysetCursorPagination):
 
 
 class SharedCursorPagination(KeysetCursorPagination):
-    """A share's images, newest upload first (the order the owner sees them in)."""
+    """A share's images, newest upload first (the order the owner sees them in).
+
+    Its cursors name an image, never when it was uploaded: that is not the visitor's to know.
+    An image that left the link meanwhile makes its cursor invalid (start again).
+    """
+
+    opaque_position = True
 
 
 def _order_by(field: str, *, descending: bool, reverse: bool) -> list[Any]:

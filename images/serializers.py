@@ -65,6 +65,15 @@ def _path_templates() -> dict[str, str]:
     }
 
 
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID given as text; DRF's own field also takes an integer (``1`` → ``…0001``)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class StrictCharField(serializers.CharField):
     """A text field that refuses numbers and booleans instead of quietly turning them to text."""
 
@@ -311,7 +320,7 @@ class ImageIdsSerializer(StrictFieldsMixin, serializers.Serializer):
     """Images to add to or remove from an album."""
 
     image_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         min_length=1,
         max_length=500,
         help_text="Ids of your images, at most 500 per call.",
@@ -407,7 +416,7 @@ class AlbumUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     title = StrictCharField(max_length=200, required=False)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
-    cover_image = serializers.UUIDField(
+    cover_image = StrictUUIDField(
         required=False, allow_null=True, help_text="An image in the album, or null for automatic."
     )
 
@@ -449,7 +458,7 @@ class ShareSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
-    @extend_schema_field(serializers.ListField(child=serializers.UUIDField(), allow_null=True))
+    @extend_schema_field(serializers.ListField(child=StrictUUIDField(), allow_null=True))
     def get_image_ids(self, share: Share) -> list[str] | None:
         if share.album_id is not None:
             return None
@@ -465,9 +474,9 @@ class ShareSerializer(serializers.ModelSerializer):
 class ShareCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """A new link: to an album (it follows the album as it changes) or to a list of images."""
 
-    album = serializers.UUIDField(required=False, help_text="One of your albums.")
+    album = StrictUUIDField(required=False, help_text="One of your albums.")
     image_ids = serializers.ListField(
-        child=serializers.UUIDField(),
+        child=StrictUUIDField(),
         required=False,
         min_length=1,
         max_length=500,
@@ -481,6 +490,7 @@ class ShareCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=128,
         required=False,
         allow_blank=True,
+        trim_whitespace=False,  # a password is exactly what its owner typed
         default="",
         write_only=True,
         style={"input_type": "password"},
@@ -504,6 +514,7 @@ class ShareUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
         max_length=128,
         required=False,
         allow_blank=True,
+        trim_whitespace=False,  # a password is exactly what its owner typed
         write_only=True,
         style={"input_type": "password"},
         help_text="A new password; an empty string removes it. Ends every earlier unlock.",
@@ -515,7 +526,12 @@ class ShareUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 class ShareUnlockSerializer(StrictFieldsMixin, serializers.Serializer):
     """The link's password."""
 
-    password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})
+    password = StrictCharField(
+        max_length=128,
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+    )
 
 
 class ShareGrantSerializer(serializers.Serializer):

@@ -411,8 +411,8 @@ class SharedDetailView(_SharedView):
         shares.share_access_check(share=share, grant=self._grant(request))
         paginator = SharedCursorPagination()
         page = paginator.paginate_queryset(shares.share_images(share=share), request, view=self)
-        if paginator.cursor is None:
-            shares.share_viewed(share=share)  # a visit, not each page of it
+        if paginator.cursor is None and request.method == "GET":
+            shares.share_viewed(share=share)  # a visit: not each page of it, not a HEAD
         context = {"request": request, "share": share}
         return Response(
             {

@@ -5,6 +5,11 @@ odd JSON), the answer is never a 5xx, and every error is JSON that says what was
 operations come from the committed ``schema.yml``, so a new parameter or body is fuzzed the
 day it is documented. Requests go through Django's test client with exceptions answered as a
 server would (``raise_request_exception=False``), so a 500 is seen as the caller would see it.
+
+Every path parameter is filled with a real object of the right kind (an album's id under
+``albums/``, a share's under ``shares/``, a trashed image's under ``trash/``, a live share's
+token and one of its images under ``shared/``), so a fuzzed value reaches the code that reads
+it instead of stopping at a 404; the share links' path parameters are fuzzed too.
 """
 
 import base64
@@ -13,10 +18,12 @@ import os
 from datetime import UTC, datetime, timedelta, timezone
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import urlencode
+from types import SimpleNamespace
+from urllib.parse import quote, urlencode
 
 import pytest
 import yaml
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
@@ -39,6 +46,12 @@ FUZZ = settings(
 )
 
 
+# The operations that page, by ``cursor`` and ``page_size``: fuzzed with both even where the
+# schema forgot them, and ``test_every_paging_parameter_is_documented`` fails until it says so.
+PAGING = ["cursor", "page_size"]
+PAGED = ("albums_list", "images_list", "shares_list", "shared_retrieve", "trash_list")
+
+
 def operations(method: str, *, query: bool = False, json_body: bool = False) -> list[tuple]:
     found = []
     for path, item in SCHEMA["paths"].items():
@@ -46,6 +59,8 @@ def operations(method: str, *, query: bool = False, json_body: bool = False) -> 
         if operation is None or operation["operationId"] in SKIP:
             continue
         names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        if operation["operationId"] in PAGED:
+            names = list(dict.fromkeys(names + PAGING))
         body = operation.get("requestBody", {}).get("content", {}).get("application/json")
         if (query and names) or (json_body and body) or (not query and not json_body):
             fields = []
@@ -57,8 +72,11 @@ def operations(method: str, *, query: bool = False, json_body: bool = False) -> 
 
 
 GET_WITH_QUERY = operations("get", query=True)
+DELETE_WITH_QUERY = operations("delete", query=True)
 JSON_BODIES = [
-    (method, *op) for method in ("post", "patch") for op in operations(method, json_body=True)
+    (method, *op)
+    for method in ("post", "patch", "put", "delete")
+    for op in operations(method, json_body=True)
 ]
 
 offsets = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
@@ -125,15 +143,76 @@ def image_id(upload) -> str:
     return upload(image_bytes("PNG"))["id"]
 
 
+@pytest.fixture
+def objects(fuzz_client, image_id, upload) -> SimpleNamespace:
+    """One object of each kind a path names: the image, an album and a share holding it, a
+    trashed image, and a live share link (not the one the fuzz may change) showing it."""
+    album = fuzz_client.post(reverse("album-list"), {"title": "Fuzz"}, format="json").json()
+    fuzz_client.put(
+        reverse("album-images", kwargs={"pk": album["id"]}),
+        {"image_ids": [image_id]},
+        format="json",
+    )
+    share = fuzz_client.post(
+        reverse("share-list"), {"album": album["id"], "password": "fuzz"}, format="json"
+    ).json()
+    link = fuzz_client.post(
+        reverse("share-list"),
+        {"image_ids": [image_id], "allow_original": True},
+        format="json",
+    ).json()
+    trashed = upload(image_bytes("PNG", color=(1, 2, 3)))["id"]
+    fuzz_client.delete(reverse("image-detail", kwargs={"pk": trashed}))
+    return SimpleNamespace(
+        image=image_id, album=album["id"], share=share["id"], trashed=trashed, link=link["token"]
+    )
+
+
+def url_for(path: str, objects: SimpleNamespace) -> str:
+    """The schema's path with each parameter filled by a real object of its kind."""
+    kind = {"albums": objects.album, "shares": objects.share, "trash": objects.trashed}
+    pk = kind.get(path.split("/")[3], objects.image)
+    return (
+        path.replace("{id}", pk)
+        .replace("{token}", objects.link)
+        .replace("{image_id}", objects.image)
+    )
+
+
 QUERY_PARAMETERS = [
     (path, name) for _, path, names, _ in GET_WITH_QUERY for name in [*names, "unknown"]
 ]
 
 
+def test_every_path_parameter_is_filled():
+    for path in SCHEMA["paths"]:
+        filled = url_for(
+            path,
+            SimpleNamespace(**dict.fromkeys(["image", "album", "share", "trashed", "link"], "x")),
+        )
+        assert "{" not in filled, path
+
+
+def test_every_paging_parameter_is_documented():
+    """An operation that pages documents ``cursor`` and ``page_size``, or clients (and a fuzz
+    driven by the schema) cannot know of them; shared/{token}/ documented neither at first."""
+    undocumented = {}
+    for path, item in SCHEMA["paths"].items():
+        operation = item.get("get", {})
+        if operation.get("operationId") not in PAGED:
+            continue
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        if missing := set(PAGING) - names:
+            undocumented[path] = sorted(missing)
+    assert undocumented == {}
+    documented = {item.get("get", {}).get("operationId") for item in SCHEMA["paths"].values()}
+    assert set(PAGED) <= documented
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("path", "name"), QUERY_PARAMETERS)
-def test_every_query_parameter_of_every_get(fuzz_client, image_id, path, name):
-    url = path.replace("{id}", image_id)
+def test_every_query_parameter_of_every_get(fuzz_client, objects, path, name):
+    url = url_for(path, objects)
 
     @FUZZ
     @given(value=query_values)
@@ -145,8 +224,8 @@ def test_every_query_parameter_of_every_get(fuzz_client, image_id, path, name):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("operation_id", "path", "names", "fields"), GET_WITH_QUERY)
-def test_query_parameters_together(fuzz_client, image_id, operation_id, path, names, fields):
-    url = path.replace("{id}", image_id)
+def test_query_parameters_together(fuzz_client, objects, operation_id, path, names, fields):
+    url = url_for(path, objects)
 
     @FUZZ
     @given(params=st.dictionaries(st.sampled_from(names), query_values, max_size=len(names)))
@@ -157,9 +236,62 @@ def test_query_parameters_together(fuzz_client, image_id, operation_id, path, na
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("operation_id", "path", "names", "fields"), DELETE_WITH_QUERY)
+def test_every_query_parameter_of_every_delete(
+    fuzz_client, objects, upload, operation_id, path, names, fields
+):
+    current = {"image": objects.image}
+
+    @FUZZ
+    @given(params=st.dictionaries(st.sampled_from(names), query_values, max_size=len(names)))
+    def run(params: dict[str, str]) -> None:
+        url = url_for(path, SimpleNamespace(**{**vars(objects), **current}))
+        response = fuzz_client.delete(f"{url}?{urlencode(params)}")
+        assert_answered_well(response)
+        if response.status_code == HTTPStatus.NO_CONTENT:  # it went: fuzz on with another
+            current["image"] = upload(image_bytes("PNG"))["id"]
+
+    run()
+
+
+# Path parameters of the share links, which anyone may send: tokens of any length and script,
+# NUL, slashes and dots, encoded or not, and image ids that are almost UUIDs.
+path_tokens = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet="abcdefABCDEF0123456789-_=.%/\\ ", max_size=120),
+    st.sampled_from(["..", "../..", "%00", "%2e%2e", "%2F", "\x00", "\u202e", " ", "*"]),
+)
+almost_uuids = st.one_of(
+    st.uuids().map(str),
+    st.uuids().map(lambda u: u.hex),
+    st.uuids().map(lambda u: str(u).upper()),
+    st.text(alphabet="0123456789abcdef-", min_size=30, max_size=40),
+)
+SHARED_PATHS = [path for path in SCHEMA["paths"] if path.startswith("/api/v1/shared/")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", SHARED_PATHS)
+def test_every_share_link_path_parameter(fuzz_client, objects, path):
+    @FUZZ
+    @given(token=st.one_of(path_tokens, st.just(objects.link)), image=almost_uuids)
+    def run(token: str, image: str) -> None:
+        url = path.replace("{token}", quote(token, safe="")).replace("{image_id}", image)
+        for method in ("GET", "POST", "OPTIONS"):
+            assert_answered_well(fuzz_client.generic(method, url))
+        head = fuzz_client.head(url)  # no body to read, but the same status and type
+        assert head.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+        assert head.status_code < HTTPStatus.BAD_REQUEST or head["Content-Type"].startswith(
+            "application/json"
+        )
+
+    run()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("method", "operation_id", "path", "names", "fields"), JSON_BODIES)
-def test_every_json_body(fuzz_client, image_id, method, operation_id, path, names, fields):
-    url = path.replace("{id}", image_id)
+def test_every_json_body(fuzz_client, objects, method, operation_id, path, names, fields):
+    url = url_for(path, objects)
     documented = st.fixed_dictionaries({}, optional=dict.fromkeys(fields, json_values))
 
     @FUZZ

@@ -101,7 +101,9 @@ def test_a_delete_while_s3_is_down_still_deletes_and_the_audit_finds_what_is_lef
     image = _upload(auth_client).json()
     up = s3_down()
     with django_capture_on_commit_callbacks(execute=True):
-        response = auth_client.delete(reverse("image-detail", kwargs={"pk": image["id"]}))
+        response = auth_client.delete(
+            reverse("image-detail", kwargs={"pk": image["id"]}) + "?permanent=true"
+        )
     assert response.status_code == HTTPStatus.NO_CONTENT
     up()
     out = io.StringIO()
