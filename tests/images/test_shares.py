@@ -284,3 +284,29 @@ class TestOwnerSide:
         _share(auth_client, image_ids=[upload()["id"]], password="open sesame")
         stored = Share.objects.get().password
         assert stored and "open sesame" not in stored
+
+
+class TestSafeRetries:
+    def test_a_retried_share_creates_one_link(self, auth_client, upload):
+        image = upload()
+        body = {"image_ids": [image["id"]], "password": "open sesame"}
+        first = auth_client.post(
+            reverse("share-list"), body, format="json", HTTP_IDEMPOTENCY_KEY="share-1"
+        )
+        again = auth_client.post(
+            reverse("share-list"), body, format="json", HTTP_IDEMPOTENCY_KEY="share-1"
+        )
+        assert first.status_code == again.status_code == HTTPStatus.CREATED
+        assert again.content == first.content
+        assert again["Idempotent-Replayed"] == "true"
+        assert Share.objects.count() == 1
+        # The password is part of the request: another one under the same key is refused.
+        other = auth_client.post(
+            reverse("share-list"),
+            {**body, "password": "another"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="share-1",
+        )
+        assert other.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+        assert other.json()["code"] == "idempotency_key_reused"
+        assert Share.objects.count() == 1
