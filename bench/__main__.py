@@ -28,6 +28,7 @@ APP_SCRIPTS = [
     ("api", ["bench.api_bench"]),
     ("memory", ["bench.memory_bench"]),
     ("throughput", ["bench.throughput_bench"]),
+    ("web", ["bench.web_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
 

@@ -5,7 +5,7 @@ import uuid
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from images.models import Image
+from images.models import Album, Image
 from users.models import User
 
 # What a list or detail response reads: every column but ``stored_bytes``, which no response
@@ -93,3 +93,36 @@ def image_storage_usage_for(user: User) -> dict[str, int]:
     """``image_storage_usage`` and ``image_trash_usage``, as the accounts app's usage
     provider calls them."""
     return {**image_storage_usage(owner=user), **image_trash_usage(owner=user)}
+
+
+def image_albums(*, owner: User, image_id: uuid.UUID) -> list[Album]:
+    """``owner``'s albums that hold the image, by title."""
+    return list(
+        Album.objects.filter(owner=owner, memberships__image_id=image_id)
+        .only("id", "title")
+        .order_by("title", "id")
+    )
+
+
+def image_neighbours(
+    *, owner: User, image_id: uuid.UUID
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The ids of the images before and after this one in the gallery's default order
+    (newest upload first, the id breaking ties): ``(newer, older)``."""
+    live = images_live(Image.objects.filter(owner=owner))
+    at = live.filter(pk=image_id).values_list("created_at", flat=True).first()
+    if at is None:
+        return None, None
+    pk = image_id
+    live = live.values_list("pk", flat=True)
+    newer = (
+        live.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+        .order_by("created_at", "pk")
+        .first()
+    )
+    older = (
+        live.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return newer, older

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "users",
     "images",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_REDIRECT_URL = "/api/v1/images/"
+# The web app's login page, where its private pages send an anonymous visitor.
+LOGIN_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -338,6 +341,24 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The web app's pages (web/): nothing inline, everything from this server. Pictures may come
+# from the S3 endpoint too where the file endpoints redirect to presigned URLs.
+_WEB_IMG_SOURCES = ["'self'"]
+if ATELIER_S3_BUCKET and ATELIER_FILE_DELIVERY == "redirect":
+    _s3_endpoint = env.str("ATELIER_S3_ENDPOINT_URL", default="") or (
+        f"https://s3.{env.str('ATELIER_S3_REGION', default='us-east-1')}.amazonaws.com"
+    )
+    _WEB_IMG_SOURCES.append(_s3_endpoint.rstrip("/"))
+ATELIER_WEB_CSP = [
+    ("default-src", ["'self'"]),
+    ("script-src", ["'self'"]),
+    ("style-src", ["'self'"]),
+    ("img-src", _WEB_IMG_SOURCES),
+    ("object-src", ["'none'"]),
+    ("base-uri", ["'none'"]),
+    ("frame-ancestors", ["'none'"]),
+    ("form-action", ["'self'"]),
+]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -1,9 +1,8 @@
-"""Top-level routing: the versioned API, its schema and docs, the admin and browser login."""
+"""Top-level routing: the web app at /, the versioned API, its schema and docs, the admin."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -37,8 +36,6 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    # Until a web app lives at /, a person who opens the server lands on the docs.
-    path("", RedirectView.as_view(pattern_name="swagger-ui"), name="home"),
     path("api/v1/", include(api_v1)),
     path("metrics", metrics_view, name="metrics"),
     path("healthz", healthz, name="healthz"),
@@ -46,7 +43,13 @@ urlpatterns = [
     # Ahead of DRF's own login page, which has no failed-login limit.
     path("api-auth/login/", BrowserLoginView.as_view(), name="browser-login"),
     path("api-auth/", include("rest_framework.urls")),
+    # Last: the web app's pages for people (the gallery is "home").
+    path("", include("web.urls")),
 ]
+
+# Pages outside the API answer with the web app's own pages (the API's are JSON regardless).
+handler404 = "web.views.not_found"
+handler500 = "web.views.server_error"
 
 # The admin is mounted only where it is wanted (ATELIER_ADMIN_URL); its login form shares the
 # failed-login limits with every other.

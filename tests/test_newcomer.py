@@ -130,10 +130,14 @@ class TestFrontDoor:
         assert body["docs"] == "http://testserver" + reverse("swagger-ui")
         assert body["schema"] == "http://testserver" + reverse("schema")
 
-    def test_the_server_root_leads_a_person_to_the_docs(self):
+    def test_the_server_root_leads_a_person_to_the_web_app(self):
         response = APIClient().get("/")
         assert response.status_code == HTTPStatus.FOUND
-        assert response["Location"] == reverse("swagger-ui")
+        assert response["Location"] == reverse("login") + "?next=/"
+        login = APIClient().get(response["Location"])
+        assert login.status_code == HTTPStatus.OK
+        # A developer finds the API from there too.
+        assert reverse("swagger-ui").encode() in login.content
 
 
 def test_upload_helper_makes_real_images():

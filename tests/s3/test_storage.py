@@ -31,7 +31,9 @@ class TestObjectsFollowRows:
         kept, gone = upload(), upload()
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("image-detail", kwargs={"pk": gone["id"]}))
+            response = auth_client.delete(
+                reverse("image-detail", kwargs={"pk": gone["id"]}) + "?permanent=true"
+            )
 
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert seaweed.object_keys() == image_keys(kept["id"])

@@ -1,0 +1,521 @@
+"""The web app's pages through Django's test client: privacy, forms, limits and the CSP.
+
+No browser here (``test_browser*.py`` drive Chromium): every page is fetched as its owner,
+as another account and anonymously, and its HTML is parsed to hold it to the strict policy.
+"""
+
+from datetime import timedelta
+from html.parser import HTMLParser
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from images.models import Image, Share
+from images.styles import STYLES
+from tests.factories import DEFAULT_PASSWORD, image_bytes
+from users.models import User
+
+STRICT_CSP = {
+    "default-src": {"'self'"},
+    "script-src": {"'self'"},
+    "style-src": {"'self'"},
+    "img-src": {"'self'"},
+    "object-src": {"'none'"},
+    "base-uri": {"'none'"},
+    "frame-ancestors": {"'none'"},
+    "form-action": {"'self'"},
+}
+PRIVATE_PAGES = ["home", "upload", "albums", "trash", "shares", "account"]
+SHARE_PASSWORD = "tea at five"
+
+
+class PageParser(HTMLParser):
+    """What the policy cares about in a page: scripts, styles, handlers, images, labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inline: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self._in_script = False
+        self._in_label = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "style":
+            self.inline.append("<style> element")
+        if tag == "script":
+            self._in_script = True
+            if not found.get("src"):
+                self.inline.append("<script> without src")
+        for name, value in attrs:
+            if name == "style":
+                self.inline.append(f"style= on <{tag}>")
+            if name.startswith("on"):
+                self.inline.append(f"{name}= on <{tag}>")
+            if value and value.strip().lower().startswith("javascript:"):
+                self.inline.append(f"javascript: URL on <{tag}>")
+        if tag == "img":
+            self.images.append(found)
+        if tag == "label":
+            self._in_label += 1
+            if found.get("for"):
+                self.label_for.add(found["for"])
+        if tag in ("input", "select", "textarea") and found.get("type") not in ("hidden",):
+            self.controls.append({**found, "_wrapped": "yes" if self._in_label else None})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+        if tag == "label":
+            self._in_label -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline.append("inline script text")
+
+
+def parse(response) -> PageParser:
+    parser = PageParser()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def main_of(response) -> str:
+    """The page's ``<main>``: what it says, without the per-request CSRF token in its head."""
+    body = response.content.decode()
+    return body[body.index("<main") : body.index("</main>")]
+
+
+def csp_of(response) -> dict[str, set[str]]:
+    policy = response["Content-Security-Policy"]
+    return {
+        directive.split()[0]: set(directive.split()[1:])
+        for directive in (part.strip() for part in policy.split(";"))
+        if directive
+    }
+
+
+def assert_strict_page(response) -> None:
+    """The strict CSP is sent, and nothing in the page would need it relaxed."""
+    assert csp_of(response) == STRICT_CSP
+    page = parse(response)
+    assert page.inline == []
+    for image in page.images:
+        assert image.get("alt") is not None, image
+    for control in page.controls:
+        named = (
+            control.get("_wrapped")
+            or control.get("aria-label")
+            or (control.get("id") and control["id"] in page.label_for)
+        )
+        assert named, f"a control without a label: {control}"
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner(user: User) -> Client:
+    return logged_in(user)
+
+
+@pytest.fixture
+def intruder(other_user: User) -> Client:
+    return logged_in(other_user)
+
+
+@pytest.fixture
+def gallery(user: User, auth_client, upload) -> dict:
+    """Alice's gallery: three pictures, one in an album, an album share, one in the trash."""
+    images = [
+        upload(image_bytes(size=(60 + 20 * i, 40)), name=f"p{i}.jpg", title=f"Picture {i}")
+        for i in range(3)
+    ]
+    trashed = upload(name="old.jpg", title="Old picture")
+    assert auth_client.delete(reverse("image-detail", kwargs={"pk": trashed["id"]})).status_code
+    album = auth_client.post(reverse("album-list"), {"title": "Summer"}, format="json").json()
+    auth_client.put(
+        reverse("album-images", kwargs={"pk": album["id"]}),
+        {"image_ids": [images[0]["id"]]},
+        format="json",
+    )
+    share = auth_client.post(
+        reverse("share-list"), {"album": album["id"], "password": SHARE_PASSWORD}, format="json"
+    ).json()
+    open_share = auth_client.post(
+        reverse("share-list"), {"image_ids": [images[1]["id"]]}, format="json"
+    ).json()
+    return {
+        "images": images,
+        "trashed": trashed,
+        "album": album,
+        "share": share,
+        "open_share": open_share,
+    }
+
+
+def object_pages(gallery: dict) -> list[tuple[str, dict]]:
+    return [
+        ("image", {"image_id": gallery["images"][0]["id"]}),
+        ("album", {"album_id": gallery["album"]["id"]}),
+    ]
+
+
+@pytest.mark.django_db
+class TestPrivacy:
+    def test_owner_sees_every_page(self, owner, gallery):
+        for name, kwargs in [(name, {}) for name in PRIVATE_PAGES] + object_pages(gallery):
+            response = owner.get(reverse(name, kwargs=kwargs))
+            assert response.status_code == HTTPStatus.OK, name
+
+    def test_anonymous_is_sent_to_log_in_from_every_private_page(self, gallery):
+        for name, kwargs in [(name, {}) for name in PRIVATE_PAGES] + object_pages(gallery):
+            url = reverse(name, kwargs=kwargs)
+            response = Client().get(url)
+            assert response.status_code == HTTPStatus.FOUND, name
+            assert response["Location"] == f"{reverse('login')}?next={url}"
+
+    def test_another_account_gets_404_for_my_image_and_album(self, intruder, gallery):
+        for name, kwargs in object_pages(gallery):
+            response = intruder.get(reverse(name, kwargs=kwargs))
+            assert response.status_code == HTTPStatus.NOT_FOUND, name
+            assert b"Nothing here" in response.content
+            assert gallery["images"][0]["title"].encode() not in response.content
+
+    def test_another_account_sees_none_of_my_pictures_albums_or_links(self, intruder, gallery):
+        pages = b"".join(
+            intruder.get(reverse(name)).content for name in ("home", "albums", "shares", "trash")
+        )
+        for image in [*gallery["images"], gallery["trashed"]]:
+            assert image["id"].encode() not in pages
+            assert image["title"].encode() not in pages
+        assert gallery["album"]["id"].encode() not in pages
+        assert gallery["share"]["token"].encode() not in pages
+
+    def test_gallery_filter_on_another_accounts_album_is_404(self, intruder, gallery):
+        response = intruder.get(reverse("home"), {"album": gallery["album"]["id"]})
+        assert response.status_code == HTTPStatus.NOT_FOUND
+
+    def test_trashed_image_page_is_404(self, owner, gallery):
+        url = reverse("image", kwargs={"image_id": gallery["trashed"]["id"]})
+        assert owner.get(url).status_code == HTTPStatus.NOT_FOUND
+
+    def test_unknown_page_is_the_web_404(self, owner):
+        response = owner.get("/no-such-page/")
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert_strict_page(response)
+
+
+@pytest.mark.django_db
+class TestGalleryPage:
+    def test_thumbnails_are_signed_sized_lazy_and_described(self, owner, gallery):
+        page = parse(owner.get(reverse("home")))
+        tiles = [img for img in page.images if "/thumbnail/" in (img.get("src") or "")]
+        assert len(tiles) == len(gallery["images"])
+        by_title = {image["title"]: image for image in gallery["images"]}
+        for tile in tiles:
+            image = by_title[tile["alt"]]
+            assert tile["src"] == image["urls"]["thumbnail"]
+            assert (tile["width"], tile["height"]) == (str(image["width"]), str(image["height"]))
+            assert tile["loading"] == "lazy"
+
+    def test_the_signed_thumbnail_urls_work_without_a_session(self, owner, gallery):
+        page = parse(owner.get(reverse("home")))
+        src = next(img["src"] for img in page.images if "/thumbnail/" in (img.get("src") or ""))
+        assert Client().get(src).status_code == HTTPStatus.OK
+
+    def test_filters_are_the_apis(self, owner, gallery, auth_client):
+        image = gallery["images"][2]
+        auth_client.patch(
+            reverse("image-detail", kwargs={"pk": image["id"]}), {"is_favorite": True}, "json"
+        )
+        response = owner.get(reverse("home"), {"is_favorite": "true", "style": ""})
+        assert response.content.count(b"/thumbnail/") == 1
+        assert image["id"].encode() in response.content
+        response = owner.get(reverse("home"), {"album": gallery["album"]["id"]})
+        assert response.content.count(b"/thumbnail/") == 1
+
+    def test_a_filter_the_api_refuses_is_shown_not_crashed(self, owner, gallery):
+        response = owner.get(reverse("home"), {"ordering": "size"})
+        assert response.status_code == HTTPStatus.OK
+        assert b'role="alert"' in response.content
+
+    def test_more_pages_link_to_the_next_cursor(self, owner, upload):
+        for index in range(31):
+            upload(name=f"p{index}.jpg")
+        page = owner.get(reverse("home")).content.decode()
+        assert page.count("/thumbnail/") == 30
+        assert 'data-more data-api="' + reverse("image-list") + '"' in page
+        assert "cursor=" in page
+
+    def test_a_gallery_of_100_pictures_stays_within_the_page_budget(self, owner, upload, settings):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {
+                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                "upload": "1000/m",
+            },
+        }
+        for index in range(100):
+            upload(image_bytes(size=(40, 30)), name=f"picture-{index:03}.jpg")
+        html = owner.get(reverse("home")).content
+        static = sum(
+            Path(finders.find(name)).stat().st_size
+            for name in ("web/app.css", "web/app.js", "web/gallery.js")
+        )
+        assert len(html) + static <= 60_000
+
+
+@pytest.mark.django_db
+class TestImagePage:
+    def test_shows_the_processed_rendition_and_neighbours(self, owner, gallery):
+        middle = gallery["images"][1]
+        response = owner.get(reverse("image", kwargs={"image_id": middle["id"]}))
+        body = response.content.decode()
+        assert middle["urls"]["processed"].replace("&", "&amp;") in body
+        newer = reverse("image", kwargs={"image_id": gallery["images"][2]["id"]})
+        older = reverse("image", kwargs={"image_id": gallery["images"][0]["id"]})
+        assert f'data-prev="{newer}"' in body
+        assert f'data-next="{older}"' in body
+        assert f'data-back="{reverse("home")}"' in body
+
+    def test_lists_the_albums_it_is_in(self, owner, gallery):
+        first = owner.get(reverse("image", kwargs={"image_id": gallery["images"][0]["id"]}))
+        assert f'aria-label="Remove from {gallery["album"]["title"]}"'.encode() in first.content
+        second = owner.get(reverse("image", kwargs={"image_id": gallery["images"][1]["id"]}))
+        assert b"In no album." in second.content
+
+
+@pytest.mark.django_db
+class TestSharePage:
+    def url(self, share: dict) -> str:
+        return reverse("share", kwargs={"token": share["token"]})
+
+    def test_asks_for_the_password_first(self, gallery):
+        response = Client().get(self.url(gallery["share"]))
+        assert response.status_code == HTTPStatus.OK
+        assert b'name="password"' in response.content
+        assert b"/thumbnail/" not in response.content
+        assert_strict_page(response)
+
+    def test_a_wrong_password_is_refused(self, gallery):
+        response = Client().post(self.url(gallery["share"]), {"password": "no"})
+        assert response.status_code == HTTPStatus.UNAUTHORIZED
+        assert b"not the password" in response.content
+
+    def test_the_right_password_shows_the_albums_pictures_only(self, gallery):
+        visitor = Client()
+        response = visitor.post(self.url(gallery["share"]), {"password": SHARE_PASSWORD})
+        assert response.status_code == HTTPStatus.FOUND
+        page = visitor.get(self.url(gallery["share"]))
+        assert page.status_code == HTTPStatus.OK
+        assert_strict_page(page)
+        shown = [img for img in parse(page).images if "/thumbnail/" in (img.get("src") or "")]
+        assert [img["alt"] for img in shown] == [gallery["images"][0]["title"]]
+        assert "/shared/" in shown[0]["src"]
+        assert Client().get(shown[0]["src"]).status_code == HTTPStatus.OK
+        # The grant is for this link: another visitor still gets the prompt.
+        assert b"/thumbnail/" not in Client().get(self.url(gallery["share"])).content
+
+    def test_the_share_page_counts_a_view(self, gallery):
+        Client().get(self.url(gallery["open_share"]))
+        assert Share.objects.get(pk=gallery["open_share"]["id"]).view_count == 1
+
+    def test_unknown_revoked_and_expired_links_are_one_404(self, gallery, auth_client):
+        auth_client.delete(reverse("share-detail", kwargs={"pk": gallery["open_share"]["id"]}))
+        Share.objects.filter(pk=gallery["share"]["id"]).update(
+            expires_at=timezone.now() - timedelta(minutes=1)
+        )
+        pages = [
+            Client().get(reverse("share", kwargs={"token": "x" * 43})),
+            Client().get(self.url(gallery["open_share"])),
+            Client().get(self.url(gallery["share"])),
+        ]
+        assert {page.status_code for page in pages} == {HTTPStatus.NOT_FOUND}
+        assert len({main_of(page) for page in pages}) == 1
+
+    def test_wrong_passwords_are_limited(self, gallery):
+        visitor = Client()
+        for _ in range(10):
+            visitor.post(self.url(gallery["share"]), {"password": "guess"})
+        response = visitor.post(self.url(gallery["share"]), {"password": SHARE_PASSWORD})
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+@pytest.mark.django_db
+class TestLogin:
+    def test_logs_in_with_a_session_and_lands_on_the_gallery(self, user):
+        client = Client()
+        response = client.post(
+            reverse("login"), {"username": user.username, "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"] == reverse("home")
+        assert client.get(reverse("home")).status_code == HTTPStatus.OK
+
+    def test_needs_the_csrf_token(self, user):
+        client = Client(enforce_csrf_checks=True)
+        data = {"username": user.username, "password": DEFAULT_PASSWORD}
+        assert client.post(reverse("login"), data).status_code == HTTPStatus.FORBIDDEN
+        client.get(reverse("login"))
+        token = client.cookies[settings.CSRF_COOKIE_NAME].value
+        response = client.post(reverse("login"), {**data, "csrfmiddlewaretoken": token})
+        assert response.status_code == HTTPStatus.FOUND
+
+    def test_failed_logins_are_limited_like_every_other_login(self, user, api_client):
+        client = Client()
+        for _ in range(10):
+            response = client.post(reverse("login"), {"username": user.username, "password": "x"})
+            assert response.status_code == HTTPStatus.OK
+        response = client.post(
+            reverse("login"), {"username": user.username, "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert b"Too many failed logins" in response.content
+        assert "_auth_user_id" not in client.session
+        # The same counters as the API's token endpoint.
+        token = api_client.post(
+            reverse("auth-token"), {"username": user.username, "password": DEFAULT_PASSWORD}
+        )
+        assert token.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+    def test_logout_is_a_post(self, owner):
+        assert owner.get(reverse("logout")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+        response = owner.post(reverse("logout"))
+        assert response["Location"] == reverse("login")
+        assert owner.get(reverse("home")).status_code == HTTPStatus.FOUND
+
+
+@pytest.mark.django_db
+class TestSignup:
+    def test_creates_the_account_and_logs_in(self):
+        client = Client()
+        response = client.post(
+            reverse("signup"),
+            {"username": "ada", "email": "ada@example.com", "password": "a-long-pass-phrase"},
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        assert User.objects.filter(username="ada").exists()
+        assert client.get(reverse("home")).status_code == HTTPStatus.OK
+
+    def test_refuses_what_the_api_refuses(self, user):
+        taken = Client().post(
+            reverse("signup"),
+            {"username": user.username.upper(), "email": "new@example.com", "password": "x" * 20},
+        )
+        assert taken.status_code == HTTPStatus.BAD_REQUEST
+        assert b"already exists" in taken.content
+        assert_strict_page(taken)
+        weak = Client().post(
+            reverse("signup"), {"username": "ada", "email": "ada@example.com", "password": "123"}
+        )
+        assert weak.status_code == HTTPStatus.BAD_REQUEST
+        assert b"too short" in weak.content
+        assert not User.objects.filter(username="ada").exists()
+
+    def test_registrations_are_limited_per_address(self, settings):
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {
+                **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                "register": "1/h",
+            },
+        }
+        Client().post(reverse("signup"), {"username": "a", "email": "a@example.com"})
+        response = Client().post(
+            reverse("signup"),
+            {"username": "ada", "email": "ada@example.com", "password": "a-long-pass-phrase"},
+        )
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert not User.objects.filter(username="ada").exists()
+
+
+@pytest.mark.django_db
+class TestAccountPage:
+    def test_shows_storage_against_the_quota_and_the_trash(self, owner, gallery, user):
+        response = owner.get(reverse("account"))
+        used = sum(Image.objects.filter(owner=user).values_list("stored_bytes", flat=True))
+        assert f'value="{used}"'.encode() in response.content
+        assert f'max="{settings.ATELIER["QUOTA_BYTES"]}"'.encode() in response.content
+        assert b"1 in the" in response.content
+
+    def test_changes_the_password_and_stays_logged_in(self, owner, gallery, user):
+        thumbnail = gallery["images"][0]["urls"]["thumbnail"]
+        response = owner.post(
+            reverse("account"),
+            {
+                "action": "password",
+                "old_password": DEFAULT_PASSWORD,
+                "new_password": "another-long-phrase",
+            },
+        )
+        assert response.status_code == HTTPStatus.FOUND
+        user.refresh_from_db()
+        assert user.check_password("another-long-phrase")
+        assert owner.get(reverse("home")).status_code == HTTPStatus.OK
+        assert Client().get(thumbnail).status_code == HTTPStatus.NOT_FOUND
+
+    def test_a_wrong_current_password_is_refused(self, owner, user):
+        response = owner.post(
+            reverse("account"),
+            {"action": "password", "old_password": "wrong", "new_password": "another-long-one"},
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        user.refresh_from_db()
+        assert user.check_password(DEFAULT_PASSWORD)
+
+    def test_deleting_needs_the_password_then_deletes_everything(self, owner, gallery, user):
+        response = owner.post(reverse("account"), {"action": "delete", "password": "wrong"})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert User.objects.filter(pk=user.pk).exists()
+        response = owner.post(
+            reverse("account"), {"action": "delete", "password": DEFAULT_PASSWORD}
+        )
+        assert response["Location"] == reverse("login")
+        assert not User.objects.filter(pk=user.pk).exists()
+        assert not Image.objects.filter(owner_id=user.pk).exists()
+
+    def test_forms_need_the_csrf_token(self, user):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        response = client.post(reverse("account"), {"action": "delete", "password": "x"})
+        assert response.status_code == HTTPStatus.FORBIDDEN
+        assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.django_db
+class TestContentSecurityPolicy:
+    def test_every_page_is_strict_and_has_nothing_inline(self, owner, gallery):
+        pages = [(owner, name, {}) for name in PRIVATE_PAGES]
+        pages += [(owner, name, kwargs) for name, kwargs in object_pages(gallery)]
+        pages += [(Client(), name, {}) for name in ("login", "signup")]
+        pages += [(Client(), "share", {"token": gallery["open_share"]["token"]})]
+        for client, name, kwargs in pages:
+            response = client.get(reverse(name, kwargs=kwargs))
+            assert response.status_code == HTTPStatus.OK, name
+            assert_strict_page(response)
+
+    def test_error_and_redirect_answers_carry_it_too(self, intruder, gallery):
+        url = reverse("image", kwargs={"image_id": gallery["images"][0]["id"]})
+        assert_strict_page(intruder.get(url))
+        assert csp_of(Client().get(reverse("home"))) == STRICT_CSP
+
+    def test_the_api_docs_keep_their_own_headers(self):
+        response = Client().get(reverse("swagger-ui"))
+        assert "Content-Security-Policy" not in response
+
+
+def test_every_style_has_a_preview():
+    folder = Path(finders.find("web/styles/none.jpg")).parent
+    assert {path.stem for path in folder.glob("*.jpg")} == set(STYLES)

@@ -1,0 +1,179 @@
+/* Atelier's pages, every one: writes go to the API (/api/v1/) with the session and its CSRF
+   token, exactly as any other client's. Forms marked data-api are sent as JSON:
+     data-api     the endpoint; data-method its method (POST by default)
+     data-path    a field whose value replaces the id placeholder in the endpoint
+     data-done    "reload" (default), "remove" (the enclosing [data-item]) or "go:<url>"
+                  (the placeholder in it becomes the new object's id)
+   Fields: data-type="bool" | "list" | "datetime", data-omit-empty. */
+"use strict";
+(() => {
+  const PLACEHOLDER = "00000000-0000-4000-8000-000000000000";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+  async function api(url, { method = "GET", body } = {}) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRFToken"] = csrf();
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(url, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    if (response.status !== 204) {
+      try {
+        data = await response.json();
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      const error = new Error(data?.detail || `The server answered ${response.status}.`);
+      error.status = response.status;
+      throw error;
+    }
+    return data;
+  }
+
+  let toastTimer;
+  function toast(text) {
+    const box = document.querySelector("[data-toast]");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
+  }
+
+  function formBody(form, skip) {
+    const body = {};
+    for (const field of form.elements) {
+      if (!field.name || field.disabled || skip.has(field.name)) continue;
+      if (field.name === "csrfmiddlewaretoken" || field.type === "submit") continue;
+      if (field.type === "radio" && !field.checked) continue;
+      const type = field.dataset.type;
+      let value = field.value;
+      if (type === "bool") value = field.type === "checkbox" ? field.checked : value === "true";
+      else if (type === "datetime") value = value ? new Date(value).toISOString() : null;
+      if (field.hasAttribute("data-omit-empty") && (value === "" || value === null)) continue;
+      if (type === "list") (body[field.name] ||= []).push(value);
+      else body[field.name] = value;
+    }
+    return body;
+  }
+
+  function showError(form, message) {
+    let box = form.querySelector(":scope > .form-error");
+    if (!message) {
+      box?.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "form-error";
+      box.setAttribute("role", "alert");
+      form.append(box);
+    }
+    box.textContent = message;
+  }
+
+  function finish(form, data) {
+    const done = form.dataset.done || "reload";
+    if (done === "remove") {
+      form.closest("[data-item]")?.remove();
+      document.getElementById("main")?.focus();
+      toast("Done.");
+    } else if (done.startsWith("go:")) {
+      location.assign(done.slice(3).replace(PLACEHOLDER, data?.id || ""));
+    } else {
+      location.reload();
+    }
+  }
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
+    event.preventDefault();
+    const skip = new Set();
+    let url = form.dataset.api;
+    if (form.dataset.path) {
+      url = url.replace(PLACEHOLDER, form.elements[form.dataset.path].value);
+      skip.add(form.dataset.path);
+    }
+    const body = formBody(form, skip);
+    const buttons = [...form.querySelectorAll("button")];
+    buttons.forEach((button) => { button.disabled = true; });
+    form.setAttribute("aria-busy", "true");
+    showError(form, "");
+    try {
+      const data = await api(url, {
+        method: (form.dataset.method || "POST").toUpperCase(),
+        body: Object.keys(body).length ? body : undefined,
+      });
+      finish(form, data);
+    } catch (error) {
+      showError(form, error.message);
+      buttons.forEach((button) => { button.disabled = false; });
+    } finally {
+      form.removeAttribute("aria-busy");
+    }
+  });
+
+  // Copy a share link: the clipboard API where the page may use it, else the selection.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-copy]");
+    if (!button) return;
+    const field = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(field.value);
+    } catch {
+      field.select();
+      document.execCommand("copy");
+    }
+    const label = button.textContent;
+    button.textContent = "Copied";
+    toast("Link copied.");
+    setTimeout(() => { button.textContent = label; }, 2000);
+  });
+
+  // An image's page: arrows step through the gallery, Escape goes back to it.
+  const keys = document.querySelector("[data-keys]");
+  if (keys) {
+    document.addEventListener("keydown", (event) => {
+      if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+      const target = {
+        ArrowLeft: keys.dataset.prev,
+        ArrowRight: keys.dataset.next,
+        Escape: keys.dataset.back,
+      }[event.key];
+      if (target) {
+        event.preventDefault();
+        location.assign(target);
+      }
+    });
+  }
+
+  // An image still rendering: ask the API until it is done, then show the result.
+  const stage = document.querySelector('[data-image][data-status="pending"]');
+  if (stage) {
+    let tries = 0;
+    const check = async () => {
+      tries += 1;
+      try {
+        const image = await api(stage.dataset.image);
+        if (image.status !== "pending") {
+          location.reload();
+          return;
+        }
+      } catch {
+        // A passing failure: ask again.
+      }
+      if (tries < 150) setTimeout(check, Math.min(1000 + tries * 500, 5000));
+    };
+    setTimeout(check, 1000);
+  }
+
+  window.Atelier = { api, toast, csrf, PLACEHOLDER };
+})();

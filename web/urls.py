@@ -1,0 +1,20 @@
+"""The web app's pages, mounted at / (the API lives under /api/v1/)."""
+
+from django.urls import path
+
+from web import views
+
+urlpatterns = [
+    path("", views.gallery, name="home"),
+    path("upload/", views.upload, name="upload"),
+    path("i/<uuid:image_id>/", views.image, name="image"),
+    path("albums/", views.albums, name="albums"),
+    path("albums/<uuid:album_id>/", views.album, name="album"),
+    path("trash/", views.trash, name="trash"),
+    path("shares/", views.share_list, name="shares"),
+    path("s/<str:token>", views.share, name="share"),
+    path("account/", views.account, name="account"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+]
