@@ -101,38 +101,15 @@ def album_images_add(
     The album and the images are locked first, so an image deleted or an album deleted
     meanwhile cannot leave a membership pointing at nothing.
     """
-    ids = list(dict.fromkeys(image_ids))
     with transaction.atomic():
-        owner_lock(owner)
-        if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
-            raise AlbumNotFound()
-        found = set(
-            Image.objects.select_for_update()
-            .filter(owner=owner, pk__in=ids, trashed_at__isnull=True)
-            .values_list("pk", flat=True)
-        )
-        present = set(
-            AlbumImage.objects.filter(album=album, image_id__in=found).values_list(
-                "image_id", flat=True
-            )
-        )
+        ids, found, present = _members_locked(owner=owner, album=album, image_ids=image_ids)
         new = [pk for pk in ids if pk in found and pk not in present]
         AlbumImage.objects.bulk_create(
             [AlbumImage(album_id=album.pk, image_id=pk) for pk in new], ignore_conflicts=True
         )
         if new:
             Album.objects.filter(pk=album.pk).update(updated_at=timezone.now())
-    return [
-        {
-            "image_id": pk,
-            "result": "not_found"
-            if pk not in found
-            else "already_in_album"
-            if pk in present
-            else "added",
-        }
-        for pk in ids
-    ]
+    return _results(ids, found, present, present_word="already_in_album", new_word="added")
 
 
 def album_images_remove(
@@ -140,32 +117,53 @@ def album_images_remove(
 ) -> list[dict[str, Any]]:
     """Removes images from the album; says per id ``removed``, ``not_in_album`` or
     ``not_found`` (the images themselves stay in the gallery)."""
-    ids = list(dict.fromkeys(image_ids))
     with transaction.atomic():
-        owner_lock(owner)
-        if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
-            raise AlbumNotFound()
-        found = set(
-            Image.objects.filter(owner=owner, pk__in=ids, trashed_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        )
-        present = set(
-            AlbumImage.objects.filter(album=album, image_id__in=found).values_list(
-                "image_id", flat=True
-            )
-        )
+        ids, found, present = _members_locked(owner=owner, album=album, image_ids=image_ids)
         AlbumImage.objects.filter(album=album, image_id__in=present).delete()
         if present:
             Album.objects.filter(pk=album.pk).update(updated_at=timezone.now())
+    return _results(ids, found, present, present_word="removed", new_word="not_in_album")
+
+
+def _members_locked(
+    *, owner: User, album: Album, image_ids: Sequence[uuid.UUID]
+) -> tuple[list[uuid.UUID], set[uuid.UUID], set[uuid.UUID]]:
+    """Locks account, album and the named images (in that order); returns the distinct ids
+    asked for, those that are the owner's live images, and those of them in the album."""
+    ids = list(dict.fromkeys(image_ids))
+    owner_lock(owner)
+    if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
+        raise AlbumNotFound()
+    found = set(
+        Image.objects.select_for_update()
+        .filter(owner=owner, pk__in=ids, trashed_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    present = set(
+        AlbumImage.objects.filter(album=album, image_id__in=found).values_list(
+            "image_id", flat=True
+        )
+    )
+    return ids, found, present
+
+
+def _results(
+    ids: list[uuid.UUID],
+    found: set[uuid.UUID],
+    present: set[uuid.UUID],
+    *,
+    present_word: str,
+    new_word: str,
+) -> list[dict[str, Any]]:
+    """Per id, in the order asked: ``not_found``, or what was done with it."""
     return [
         {
             "image_id": pk,
             "result": "not_found"
             if pk not in found
-            else "removed"
+            else present_word
             if pk in present
-            else "not_in_album",
+            else new_word,
         }
         for pk in ids
     ]

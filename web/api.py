@@ -29,6 +29,9 @@ SHARED_DETAIL = SharedDetailView.as_view()
 
 # The headers a share's API reads its grant from, as a WSGI environ key.
 _GRANT_META = "HTTP_X_SHARE_GRANT"
+# A page is read as its session's user, whatever ``Authorization`` a browser sends along (a
+# proxy's Basic credentials, a stray token): the API view must not see it.
+_AUTHORIZATION_META = "HTTP_AUTHORIZATION"
 
 
 class ApiRefused(Exception):
@@ -56,10 +59,12 @@ def api_read(
     """
     saved_get, saved_method, saved_user = request.GET, request.method, request.user
     saved_grant = request.META.get(_GRANT_META)
+    saved_authorization = request.META.pop(_AUTHORIZATION_META, None)
     query = QueryDict(mutable=True)
     for key, value in (params or {}).items():
         query[key] = value
-    request.GET, request.method = query, "GET"
+    # A HEAD stays a HEAD: the API counts a share's views on GET alone.
+    request.GET, request.method = query, "HEAD" if saved_method == "HEAD" else "GET"
     if grant is not None:
         request.META[_GRANT_META] = grant
     # ``request.headers`` is read from ``META`` once and cached: let it see the grant.
@@ -74,6 +79,8 @@ def api_read(
             request.META.pop(_GRANT_META, None)
         else:
             request.META[_GRANT_META] = saved_grant
+        if saved_authorization is not None:
+            request.META[_AUTHORIZATION_META] = saved_authorization
         request.__dict__.pop("headers", None)
     if response.status_code == 404:
         raise Http404()

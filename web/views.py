@@ -19,10 +19,10 @@ from django.contrib.auth import authenticate, login, logout, update_session_auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from images import shares
 from images.selectors import image_albums, image_neighbours
@@ -70,6 +70,12 @@ def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     return page(login_required(view))
 
 
+def read_only_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A private page that only shows: any other method is a 405 naming GET and HEAD (its
+    changes go to the API, from its forms)."""
+    return private_page(require_safe(view))
+
+
 def not_found_page(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "web/404.html", status=HTTPStatus.NOT_FOUND)
 
@@ -85,7 +91,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # --- the gallery -------------------------------------------------------------------------------
 
 
-@private_page
+@read_only_page
 def gallery(request: HttpRequest) -> HttpResponse:
     params = _params(request, GALLERY_PARAMS)
     params.setdefault("page_size", GALLERY_PAGE_SIZE)
@@ -108,7 +114,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
-@private_page
+@read_only_page
 def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -121,7 +127,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@private_page
+@read_only_page
 def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
     data = api.api_read(request, api.IMAGE_DETAIL, pk=str(image_id))
     member_of = {album.pk for album in image_albums(owner=request.user, image_id=image_id)}
@@ -152,13 +158,13 @@ def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
 # --- albums, trash, share links ------------------------------------------------------------------
 
 
-@private_page
+@read_only_page
 def albums(request: HttpRequest) -> HttpResponse:
     data = api.api_read(request, api.ALBUM_LIST, params={"page_size": "100"})
     return render(request, "web/albums.html", {"albums": [_album(a) for a in data["results"]]})
 
 
-@private_page
+@read_only_page
 def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
     data = api.api_read(request, api.ALBUM_DETAIL, pk=str(album_id))
     params = _params(request, ("cursor",))
@@ -171,7 +177,7 @@ def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@private_page
+@read_only_page
 def trash(request: HttpRequest) -> HttpResponse:
     data = api.api_read(request, api.TRASH_LIST, params=_params(request, ("cursor",)))
     items = [
@@ -186,7 +192,7 @@ def trash(request: HttpRequest) -> HttpResponse:
     return render(request, "web/trash.html", {"items": items, "next_url": _local(data["next"])})
 
 
-@private_page
+@read_only_page
 def share_list(request: HttpRequest) -> HttpResponse:
     data = api.api_read(request, api.SHARE_LIST, params=_params(request, ("cursor",)))
     albums = _albums(request)
@@ -244,13 +250,16 @@ def share(request: HttpRequest, token: str) -> HttpResponse:
             {"title": link.title, "error": error},
             status=status,
         )
-    data = api.api_read(
-        request,
-        api.SHARED_DETAIL,
-        params=_params(request, ("cursor",)),
-        grant=grant,
-        token=token,
-    )
+    params = _params(request, ("cursor",))
+    try:
+        data = api.api_read(request, api.SHARED_DETAIL, params=params, grant=grant, token=token)
+    except Http404:
+        if "cursor" not in params:
+            raise
+        # The link lives (share_open said so); its pictures changed under the visitor's
+        # "more" link (the picture it named left). Start again from the first page.
+        messages.info(request, "The pictures of this link changed; here they are from the start.")
+        return redirect("share", token=token)
     images = [
         {**item, "alt": _alt(item), "ratio": ratio_class(item["width"], item["height"])}
         for item in data["results"]
@@ -271,6 +280,14 @@ class LoginView(BrowserLoginView):
     template_name = "web/login.html"
     next_page = "home"
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        # Someone already logged in who follows a link back to this page (?next=/login/)
+        # goes to the gallery, not round in a loop (Django raises on that loop).
+        if url.split("?", 1)[0] == self.request.path:
+            return resolve_url(self.next_page)
+        return url
 
 
 login_view = page(LoginView.as_view())

@@ -16,6 +16,8 @@
   const PARALLEL = 1;
   // A 503 kept nothing and says to try again: up to this many times, with the same key.
   const RETRIES = 2;
+  // Over the upload rate (429) it waits as told, this many times at most per file.
+  const WAITS = 30;
   const queue = [];
   const tally = { done: 0, failed: 0 };
   let active = 0;
@@ -89,6 +91,13 @@
         }
         if ((xhr.status === 201 || xhr.status === 200) && data) {
           succeeded(item, bar, status, data);
+        } else if (xhr.status === 429 && attempt < WAITS) {
+          // Over the upload rate: nothing was kept; wait as long as the server says, then
+          // carry on with this file and the rest (they queue behind it).
+          const seconds = Number(xhr.getResponseHeader("Retry-After")) || data?.retry_after || 5;
+          status.textContent = `Uploading too fast for your account's limit; going on in ${seconds} s…`;
+          setTimeout(() => send(job, attempt + 1).then(resolve), 1000 * seconds);
+          return;
         } else if (xhr.status === 503 && attempt < RETRIES) {
           status.textContent = "The server is busy; trying again…";
           const wait = 1000 * (Number(xhr.getResponseHeader("Retry-After")) || 2);
