@@ -45,6 +45,8 @@ _RENDITION_SALT = "atelier.images.share-rendition"
 _STEP_SECONDS = 600
 _TOKEN = re.compile(r"(?P<expires>[1-9][0-9]{0,11})\.(?P<mac>[0-9a-f]{40})")
 _UNSET: Any = object()
+# What ``secrets.token_urlsafe`` makes: URL-safe base64, no padding.
+_SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ShareNotFound(NotFound):
@@ -181,6 +183,8 @@ def _expiry_check(expires_at: datetime | None) -> None:
 
 def share_open(*, token: str) -> Share:
     """The live share a token names, with its owner's password hash; else ``ShareNotFound``."""
+    if not _SHARE_TOKEN.fullmatch(token):
+        raise ShareNotFound()  # not a token we make (a NUL would reach PostgreSQL as one)
     share = (
         Share.objects.filter(token=token, owner__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))

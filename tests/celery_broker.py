@@ -3,15 +3,25 @@
 ``app.conf.update(broker_url=...)`` alone changes nothing once the app has published: its
 connection and producer pools keep the broker they were made for. So a test that "stopped the
 broker" would still publish to the live one.
+
+The S3 stack run (``ATELIER_TEST_STACK=s3``) keeps one real worker for the whole session on a
+Redis database of its own (``STACK_BROKER``), apart from the render-job tests' broker
+(``BROKER``). Tests on that broker run workers of their own, so they are not run beside it:
+stopping any in-process worker sets celery's global stop flags, which stop every one.
 """
 
 import socket
+import time
+from collections.abc import Iterator
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.worker import state as worker_state
 
 from project.celery import app
 
 BROKER = "redis://127.0.0.1:6379/7"
+STACK_BROKER = "redis://127.0.0.1:6379/8"
 # A port nothing listens on: a broker that is down.
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 
@@ -24,14 +34,19 @@ def redis_up() -> bool:
         return False
 
 
-def broker_use(settings, url: str) -> None:
-    """The project and the Celery app publish to and consume from ``url`` from now on."""
-    settings.CELERY_BROKER_URL = url
+def app_broker_use(url: str) -> None:
+    """The Celery app publishes to and consumes from ``url`` from now on."""
     app.conf.update(broker_url=url, broker_connection_timeout=1, task_ignore_result=True)
     # kombu keeps one pool per broker URL; dropping the app's references makes it take the
     # pool for the new URL (closing the old one would close it for good, for every user).
     app._pool = None
     app.amqp._producer_pool = None
+
+
+def broker_use(settings, url: str) -> None:
+    """The project and the Celery app publish to and consume from ``url`` from now on."""
+    settings.CELERY_BROKER_URL = url
+    app_broker_use(url)
 
 
 def queue_flush() -> None:
@@ -44,6 +59,42 @@ def queue_depth() -> int:
         return int(connection.default_channel.client.llen("celery"))
 
 
+def worker_stopped() -> bool:
+    """Whether an in-process worker was told to stop: the flags are global, for every worker."""
+    return worker_state.should_stop is not None or worker_state.should_terminate is not None
+
+
+def _worker_idle() -> bool:
+    """Nothing queued, nothing delivered and unacknowledged, nothing running in this process."""
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        waiting = client.llen("celery") + client.hlen("unacked")
+    return not (waiting or worker_state.active_requests or worker_state.reserved_requests)
+
+
+def renders_settle(*, purge: bool = False, timeout: float = 60) -> None:
+    """Waits until the in-process worker has finished every queued job (``purge``: drops them).
+
+    Idle twice in a row, a little apart: a job between the queue and the worker's books is in
+    neither for an instant.
+    """
+    if purge:
+        with app.connection_for_write() as connection:
+            connection.default_channel.client.delete("celery")
+    deadline = time.monotonic() + timeout
+    idle_before = False
+    while True:
+        idle = _worker_idle()
+        if idle and idle_before:
+            return
+        if worker_stopped():
+            raise AssertionError("the render worker has stopped")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the render worker was still busy after {timeout:.0f} s")
+        idle_before = idle
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def broker(settings):
     """A private Redis database as the broker, emptied before and after."""
@@ -53,4 +104,24 @@ def broker(settings):
     queue_flush()
     yield BROKER
     broker_use(settings, BROKER)
+    queue_flush()
+
+
+@pytest.fixture(scope="session")
+def stack_worker(django_db_setup) -> Iterator[str]:
+    """One real worker, in a thread of this process, on ``STACK_BROKER`` for the session.
+
+    It stops before the test database goes (``django_db_setup``), which it reads.
+    """
+    if not redis_up():
+        pytest.fail("the S3 stack run needs Redis on 127.0.0.1:6379")
+    app_broker_use(STACK_BROKER)
+    queue_flush()
+    # pytest captures logs through the root logger's handlers; a worker must leave them be.
+    app.conf.worker_hijack_root_logger = False
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30
+    ):
+        yield STACK_BROKER
+    app_broker_use(STACK_BROKER)
     queue_flush()

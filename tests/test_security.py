@@ -55,6 +55,7 @@ def test_unknown_api_url_is_json_404_even_in_debug(api_client, settings, db):
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
+@pytest.mark.filesystem
 def test_media_is_not_served_by_url(auth_client, upload, media_root):
     upload()
     key = next(p for p in media_root.rglob("*") if p.is_file()).relative_to(media_root)

@@ -202,6 +202,7 @@ class TestKnownDefects:
             )
             assert response.status_code == HTTPStatus.BAD_REQUEST, value
 
+    @pytest.mark.inprocess_render
     def test_signed_renditions_are_documented_as_needing_no_credentials(self, live_api):
         live_api.register("signer", DEFAULT_PASSWORD)
         gallery = Gallery(live_api, live_api.tokens("signer", DEFAULT_PASSWORD)["access"])

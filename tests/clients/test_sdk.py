@@ -182,6 +182,7 @@ def test_make_sdk_writes_a_typed_package():
     assert "touch var/sdk/atelier_client/py.typed" in recipe
 
 
+@pytest.mark.inprocess_render
 def test_sdk_walks_the_whole_gallery_flow(load, live_api):
     models, types = load("models"), load("types")
     me_retrieve = load("api.account.me_retrieve")
@@ -320,6 +321,7 @@ def test_sdk_parses_a_missing_image_as_an_error(load, live_api):
     assert answer.parsed.detail
 
 
+@pytest.mark.inprocess_render
 def test_quickstart_runs_against_the_live_server(sdk_dir, live_api, tmp_path):
     photo = tmp_path / "harbour.jpg"
     photo.write_bytes(image_bytes(size=(800, 600)))

@@ -124,6 +124,7 @@ class TestFavourites:
 
 
 class TestTrash:
+    @pytest.mark.filesystem  # looks at the files on disk
     def test_delete_trashes_then_restore(self, auth_client, upload, media_root):
         image = upload()
         album = _album(auth_client)

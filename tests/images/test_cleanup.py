@@ -2,12 +2,14 @@
 
 from http import HTTPStatus
 
+import pytest
 from django.urls import reverse
 
 from images.audit import empty_folders
 
 
 class TestEmptyFolders:
+    @pytest.mark.filesystem
     def test_deleting_an_image_removes_its_folder(
         self, auth_client, upload, media_root, django_capture_on_commit_callbacks
     ):
@@ -42,6 +44,7 @@ class TestEmptyFolders:
         assert list(media_root.iterdir()) == []
         assert_storage_consistent()
 
+    @pytest.mark.filesystem
     def test_deleting_the_account_removes_the_owner_folder(
         self, auth_client, upload, media_root, other_client, django_capture_on_commit_callbacks
     ):

@@ -54,6 +54,7 @@ def image_bytes_file():
     return SimpleUploadedFile("p.jpg", image_bytes(), content_type="image/jpeg")
 
 
+@pytest.mark.filesystem
 class TestStorageFailure:
     def test_disk_full_storing_the_original_is_503_with_no_row_and_no_file(
         self, auth_client, media_root, disk_full_after
@@ -136,6 +137,7 @@ class TestDatabaseFailure:
         assert [p for p in media_root.rglob("*") if p.is_file()] == []
 
 
+@pytest.mark.filesystem
 class TestDeleteRollback:
     def test_rolled_back_delete_keeps_row_and_files(
         self,
@@ -166,6 +168,7 @@ class TestDeleteRollback:
         assert_storage_consistent()
 
 
+@pytest.mark.filesystem
 class TestMissingOriginal:
     def test_restyle_with_its_original_gone_keeps_the_image_and_says_why(
         self, auth_client, upload, media_root
@@ -192,6 +195,7 @@ class TestMissingOriginal:
         assert "not available" in response.json()["detail"]
 
 
+@pytest.mark.filesystem
 class TestSweep:
     def test_the_sweep_removes_old_orphans_and_keeps_young_ones(
         self, upload, media_root, assert_storage_consistent

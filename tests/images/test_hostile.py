@@ -242,11 +242,13 @@ def _mpo_bytes() -> bytes:
 
 
 class TestTruncatedJpeg:
+    @pytest.mark.inprocess_render
     def test_scan_cut_short_then_ended_with_eoi_is_rejected(self, auth_client):
         cut = _jpeg_scan_cut(image_bytes("JPEG", size=(320, 240), quality=90), 0.3)
         response = _post(auth_client, cut, name="cut.jpg", content_type="image/jpeg")
         _refused(response, "truncated")
 
+    @pytest.mark.inprocess_render
     def test_scan_cut_short_with_restart_markers_is_rejected(self, auth_client):
         data = image_bytes("JPEG", size=(320, 240), restart_marker_blocks=4)
         response = _post(auth_client, _jpeg_scan_cut(data, 0.5), content_type="image/jpeg")
@@ -302,6 +304,7 @@ class TestEdges:
         response = _post(auth_client, image_bytes("PNG", size=(30_000, 1)))
         assert response.status_code == HTTPStatus.CREATED, response.content
 
+    @pytest.mark.inprocess_render
     def test_jpeg_claiming_7071_squared_with_no_scan_data_is_rejected(self, auth_client):
         data = _jpeg_declaring(7071, 7071)
         assert len(data) < 1000

@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -81,6 +82,7 @@ class TestImageRestyle:
 
 
 class TestImageDelete:
+    @pytest.mark.filesystem
     def test_delete_removes_row_and_every_file(
         self, auth_client, upload, media_root, django_capture_on_commit_callbacks
     ):

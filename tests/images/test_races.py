@@ -68,7 +68,7 @@ def test_a_restyle_racing_a_delete_of_the_image(media_root, assert_storage_consi
 
     restyled, deleted = in_parallel(
         lambda: client.patch(url, {"style": "cartoon"}),
-        delayed(0.01 * try_, lambda: client.delete(url)),
+        delayed(0.01 * try_, lambda: client.delete(url + "?permanent=true")),
     )
 
     assert deleted.status_code == HTTPStatus.NO_CONTENT

