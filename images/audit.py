@@ -138,9 +138,7 @@ def _references() -> dict[str, uuid.UUID]:
     from images.models import Image  # here, so the benchmark can import this before setup
 
     names: dict[str, uuid.UUID] = {}
-    for image_id, *keys in Image.objects.values_list(
-        "id", "original_key", "processed_key", "thumbnail_key"
-    ):
+    for image_id, *keys in Image.objects.values_list("id", *Image.FILE_KEY_FIELDS):
         names.update((key, image_id) for key in keys if key)
     return names
 

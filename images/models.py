@@ -45,18 +45,32 @@ class Image(models.Model):
     # Empty until the first render lands; a restyle keeps serving these until it replaces them.
     processed_key = models.CharField(max_length=255, blank=True)
     thumbnail_key = models.CharField(max_length=255, blank=True)
+    # A screen-sized rendition (long edge ATELIER_PREVIEW_EDGE) for a picture's page.
+    preview_key = models.CharField(max_length=255, blank=True)
+    # The original with its metadata stripped, made once the first time a share link serves
+    # it (never on every request); it goes with the image's other files.
+    stripped_key = models.CharField(max_length=255, blank=True)
     rendered_style = models.CharField(
         max_length=32, blank=True, help_text="The style the current renditions are in."
     )
     # The render job that may write this image's renditions: a newer upload or restyle
     # replaces it, so a job that runs late (or twice) finds itself superseded and writes nothing.
     render_token = models.UUIDField(null=True, blank=True, editable=False)
+    # Attempts at the current render token (a render that dies or times out counts one); past
+    # the limit the image is failed and the sweep leaves it alone.
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    # While a worker renders, it holds a lease it renews; a lease that runs out means the
+    # worker died, and the sweep hands the render to another worker.
+    render_lease_expires_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_detail = models.CharField(max_length=500, blank=True)
     is_favorite = models.BooleanField(default=False)
     # From the photo's EXIF when it is rendered: when it was taken (with the camera's offset,
     # stored in UTC), and camera, exposure and GPS. Only the owner ever sees ``metadata``.
     taken_at = models.DateTimeField(null=True, blank=True)
+    # The camera's offset from UTC in minutes when it was known (EXIF OffsetTimeOriginal):
+    # ``taken_at`` in this offset is the camera's local time. Null where it is unknown.
+    taken_at_offset = models.SmallIntegerField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     # Set while the image is in the trash: out of lists, albums and shares, files kept, still
     # counted against the quota until purged.
@@ -79,10 +93,20 @@ class Image(models.Model):
     def __str__(self) -> str:
         return self.title or self.original_filename or str(self.id)
 
+    # Every field that names a stored file of this image: deletion, purge and the storage
+    # audit read exactly these, so a new kind of file is added here once.
+    FILE_KEY_FIELDS = (
+        "original_key",
+        "processed_key",
+        "preview_key",
+        "thumbnail_key",
+        "stripped_key",
+    )
+
     @property
     def storage_keys(self) -> list[str]:
         """Every storage name this image's files live under."""
-        return [key for key in (self.original_key, self.processed_key, self.thumbnail_key) if key]
+        return [key for key in (getattr(self, f) for f in self.FILE_KEY_FIELDS) if key]
 
 
 class Album(models.Model):

@@ -478,9 +478,7 @@ def image_delete(*, owner: User, image_id: uuid.UUID, trashed_only: bool = False
         scope = scope.filter(trashed_at__isnull=False)
     with transaction.atomic():
         _covers_lock([image_id])
-        keys = list(
-            scope.select_for_update().values_list("original_key", "processed_key", "thumbnail_key")
-        )
+        keys = list(scope.select_for_update().values_list(*Image.FILE_KEY_FIELDS))
         if not keys:
             raise ImageNotFound()
         deleted, _ = Image.objects.filter(pk=image_id, owner=owner).delete()
@@ -514,11 +512,7 @@ def _images_purge(queryset: QuerySet[Image]) -> int:
     """Deletes the rows of ``queryset`` (locked first) and, after commit, their files."""
     with transaction.atomic():
         _covers_lock(queryset.values_list("pk", flat=True))
-        rows = list(
-            queryset.select_for_update().values_list(
-                "pk", "original_key", "processed_key", "thumbnail_key"
-            )
-        )
+        rows = list(queryset.select_for_update().values_list("pk", *Image.FILE_KEY_FIELDS))
         if not rows:
             return 0
         Image.objects.filter(pk__in=[row[0] for row in rows]).delete()
@@ -535,9 +529,7 @@ def account_files_delete_on_commit(sender: type, instance: User, **kwargs: objec
     deletion locks the account's row first, as every upload and restyle does, so no file can
     be added between this read and the deletion.
     """
-    rows = Image.objects.filter(owner=instance).values_list(
-        "original_key", "processed_key", "thumbnail_key"
-    )
+    rows = Image.objects.filter(owner=instance).values_list(*Image.FILE_KEY_FIELDS)
     files = [key for row in rows for key in row if key]
     transaction.on_commit(lambda: _files_delete(files))
 
