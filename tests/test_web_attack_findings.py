@@ -265,3 +265,68 @@ def test_the_gallery_and_an_album_fit_a_375_px_phone_with_long_album_text(
     owner.open("album", album_id=album["id"])
     assert page.evaluate(NO_SIDEWAYS_SCROLL), "the album page scrolls sideways at 375 px"
     assert urlsplit(page.url).path == reverse("album", kwargs={"album_id": album["id"]})
+
+
+# --- Issue 18, finding 3: an Accept header that admits neither JSON nor HTML -----------------
+#
+# Found: `curl -b sessionid=... -H 'Accept: text/plain' /` answered 500, and so did /i/<id>/,
+# /albums/<id>/, /trash/, /shares/ and the anonymous /s/<token> (with image/png,
+# application/xml and a malformed `;;;` too): the pages read through the API's views, whose
+# content negotiation refused the page's Accept with a 406 that became an uncaught error. A
+# page is HTML, whatever its Accept says.
+
+ODD_ACCEPTS = ["text/plain", "image/png", "application/xml", ";;;"]
+
+
+@pytest.fixture
+def alices_links(alices_things, auth_client) -> dict:
+    """An open link to alice's picture and a password-protected one to her album."""
+    open_link = auth_client.post(
+        reverse("share-list"), {"image_ids": [alices_things["image"]["id"]]}, format="json"
+    ).json()
+    locked = auth_client.post(
+        reverse("share-list"),
+        {"album": alices_things["album"]["id"], "password": "tea at five"},
+        format="json",
+    ).json()
+    return {"open": open_link, "locked": locked}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ODD_ACCEPTS)
+def test_every_page_is_html_whatever_accept_says(
+    user, other_user, alices_things, alices_links, accept
+):
+    pages = [*page_urls(alices_things), reverse("account")]
+    alice, stranger = logged_in(user), logged_in(other_user)
+    answers = {url: alice.get(url, HTTP_ACCEPT=accept) for url in pages}
+    for url, response in answers.items():
+        assert response.status_code == HTTPStatus.OK, (url, response.status_code)
+        assert response["Content-Type"].startswith("text/html"), url
+    # Another account's picture and album are the web's 404 page; anonymous is sent to log in.
+    for url in pages[2:3] + pages[4:5]:
+        response = stranger.get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == HTTPStatus.NOT_FOUND, url
+        assert b"Nothing here" in response.content
+    for url in pages:
+        anonymous = Client(raise_request_exception=False).get(url, HTTP_ACCEPT=accept)
+        assert anonymous.status_code == HTTPStatus.FOUND, url
+    # The public share page, open and behind its password, for anyone.
+    for link, expected in [("open", b"<img"), ("locked", b'type="password"')]:
+        url = reverse("share", kwargs={"token": alices_links[link]["token"]})
+        response = Client(raise_request_exception=False).get(url, HTTP_ACCEPT=accept)
+        assert response.status_code == HTTPStatus.OK, (link, response.status_code)
+        assert response["Content-Type"].startswith("text/html")
+        assert expected in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ODD_ACCEPTS)
+def test_an_unlocked_share_page_is_html_whatever_accept_says(alices_links, accept):
+    stranger = Client(raise_request_exception=False)
+    url = reverse("share", kwargs={"token": alices_links["locked"]["token"]})
+    unlocked = stranger.post(url, {"password": "tea at five"}, HTTP_ACCEPT=accept)
+    assert unlocked.status_code == HTTPStatus.FOUND
+    response = stranger.get(url, HTTP_ACCEPT=accept)
+    assert response.status_code == HTTPStatus.OK
+    assert b"<img" in response.content

@@ -1,11 +1,18 @@
 """Reads for the pages, through the API's own views: one door for every rule.
 
 A page that lists or shows the caller's images, albums, trash or share links asks the API view
-that answers ``/api/v1/`` for them, with the page's own request (its session). Scoping to the
-owner, filters and their validation, ordering, cursors, the trash and the signed rendition
-URLs are therefore exactly the API's; a page cannot show what the API would refuse.
+that answers ``/api/v1/`` for them, as its session's user. Scoping to the owner, filters and
+their validation, ordering, cursors, the trash and the signed rendition URLs are therefore
+exactly the API's; a page cannot show what the API would refuse.
+
+The API view is handed a copy of the page's request made for it (the live request is never
+changed): a JSON ``GET`` with the API's parameters, read as the session's account. What the
+browser asked of the *page* is not the API's business: its ``Accept`` (a page is HTML whatever
+it admits, and the API would answer a 406), its ``Authorization`` (a proxy's Basic
+credentials, a stray token) and its query string's filters.
 """
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,11 +34,10 @@ TRASH_LIST = TrashViewSet.as_view({"get": "list"})
 SHARE_LIST = ShareViewSet.as_view({"get": "list"})
 SHARED_DETAIL = SharedDetailView.as_view()
 
-# The headers a share's API reads its grant from, as a WSGI environ key.
+# The header a share's API reads its grant from, as a WSGI environ key.
 _GRANT_META = "HTTP_X_SHARE_GRANT"
-# A page is read as its session's user, whatever ``Authorization`` a browser sends along (a
-# proxy's Basic credentials, a stray token): the API view must not see it.
-_AUTHORIZATION_META = "HTTP_AUTHORIZATION"
+# What a page's read asks the API for, whatever the browser asked the page for.
+_API_ACCEPT = "application/json"
 
 
 class ApiRefused(Exception):
@@ -44,6 +50,35 @@ class ApiRefused(Exception):
         self.detail = str(self)
 
 
+def api_request(
+    request: HttpRequest, *, params: Mapping[str, str] | None = None, grant: str | None = None
+) -> HttpRequest:
+    """A copy of the page's request for one API read: same session, user and address, a JSON
+    ``GET`` (a ``HEAD`` stays a ``HEAD``: the API counts a share's views on GET alone) with
+    ``params`` as its query, the share ``grant`` if any, and no ``Authorization``."""
+    inner = copy.copy(request)
+    meta = {
+        key: value
+        for key, value in request.META.items()
+        if key not in ("HTTP_AUTHORIZATION", _GRANT_META, "CONTENT_TYPE", "CONTENT_LENGTH")
+    }
+    meta["HTTP_ACCEPT"] = _API_ACCEPT
+    if grant is not None:
+        meta[_GRANT_META] = grant
+    inner.META = meta
+    inner.method = "HEAD" if request.method == "HEAD" else "GET"
+    meta["REQUEST_METHOD"] = inner.method
+    query = QueryDict(mutable=True)
+    for key, value in (params or {}).items():
+        query[key] = value
+    query._mutable = False
+    inner.GET = query
+    inner.POST = QueryDict()
+    # Read from ``META`` once and cached on the request: the copy reads its own.
+    inner.__dict__.pop("headers", None)
+    return inner
+
+
 def api_read(
     request: HttpRequest,
     view: Callable[..., Any],
@@ -54,34 +89,10 @@ def api_read(
 ) -> Any:
     """The data the API view answers ``GET`` with, for this request's caller.
 
-    ``params`` replace the page's query string for the call (the page's own parameters are
-    not the API's); a 404 is the page's 404, any other error is ``ApiRefused``.
+    ``params`` are the call's query (the page's own parameters are not the API's); a 404 is
+    the page's 404, any other error is ``ApiRefused``.
     """
-    saved_get, saved_method, saved_user = request.GET, request.method, request.user
-    saved_grant = request.META.get(_GRANT_META)
-    saved_authorization = request.META.pop(_AUTHORIZATION_META, None)
-    query = QueryDict(mutable=True)
-    for key, value in (params or {}).items():
-        query[key] = value
-    # A HEAD stays a HEAD: the API counts a share's views on GET alone.
-    request.GET, request.method = query, "HEAD" if saved_method == "HEAD" else "GET"
-    if grant is not None:
-        request.META[_GRANT_META] = grant
-    # ``request.headers`` is read from ``META`` once and cached: let it see the grant.
-    request.__dict__.pop("headers", None)
-    try:
-        response = view(request, **kwargs)
-    finally:
-        # DRF sets the user it authenticated on the request it wraps (an anonymous one for
-        # the share views, which read no account): the page keeps its own.
-        request.GET, request.method, request.user = saved_get, saved_method, saved_user
-        if saved_grant is None:
-            request.META.pop(_GRANT_META, None)
-        else:
-            request.META[_GRANT_META] = saved_grant
-        if saved_authorization is not None:
-            request.META[_AUTHORIZATION_META] = saved_authorization
-        request.__dict__.pop("headers", None)
+    response = view(api_request(request, params=params, grant=grant), **kwargs)
     if response.status_code == 404:
         raise Http404()
     if response.status_code >= 400:
