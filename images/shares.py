@@ -33,7 +33,7 @@ from images.models import Album, Image, Share, ShareImage
 from images.services import owner_lock
 from images.signing import credential_digest
 from project.errors import InvalidInput, NotFound, Unauthenticated
-from project.throttling import login_attempt
+from project.throttling import share_unlock_attempt
 from users.models import User
 
 # How long an unlock lasts, and a share's rendition URL.
@@ -221,12 +221,12 @@ def share_access_check(*, share: Share, grant: str | None) -> None:
 def share_unlock(*, share: Share, password: str, request: Any) -> tuple[str, int]:
     """Checks the link's password; returns a grant and when it expires (Unix time).
 
-    Attempts are limited per link and per client address, by the same sliding-window
-    counters as logins (``project.throttling.login_attempt``): a refused try raises
-    ``LoginLocked`` (429 with Retry-After) before the password is even checked.
+    Wrong passwords are limited per (link, client address) and per address, in counters of
+    their own (``project.throttling.share_unlock_attempt``): a refused try raises
+    ``ShareUnlockLocked`` (429 with Retry-After) before the password is even checked.
     """
     if share.password:
-        with login_attempt(request, f"share:{share.pk.hex}") as attempt:
+        with share_unlock_attempt(request, share.pk.hex) as attempt:
             if not check_password(password, share.password):
                 raise SharePasswordInvalid()
             attempt.succeeded = True

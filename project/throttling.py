@@ -1,4 +1,4 @@
-"""Rate limits: the client address we trust, windows like ``10/15m``, and failed-login counting.
+"""Rate limits: the client address we trust, windows like ``10/15m``, and wrong-password counts.
 
 DRF's stock ``get_ident`` believes ``X-Forwarded-For`` when no proxy count is configured, which
 lets any client pick its own address and dodge an IP limit. Here the client address is the
@@ -96,9 +96,21 @@ class UploadRateThrottle(RateThrottle):
 class LoginLocked(Exception):
     """Too many failed logins for this username or from this address; retry in ``wait`` s."""
 
+    message = "Too many failed logins; try again in {wait} seconds."
+
     def __init__(self, wait: float) -> None:
-        super().__init__(f"Too many failed logins; try again in {int(wait)} seconds.")
+        super().__init__(self.message.format(wait=int(wait)))
         self.wait = wait
+
+
+class ShareUnlockLocked(LoginLocked):
+    """Too many wrong passwords for a share link from this address; retry in ``wait`` s.
+
+    Answered as a locked login is (a 429 with ``Retry-After``, or the form's error), but
+    counted apart: a link's guesses never use up an address's logins, nor logins a link's.
+    """
+
+    message = "Too many wrong passwords for this link; try again in {wait} seconds."
 
 
 @dataclass
@@ -119,23 +131,52 @@ def login_attempt(request: HttpRequest | Request | None, username: str) -> Itera
     """Reserves one try at a password for ``username`` from this client, or ``LoginLocked``.
 
     Every way to present a password (the token endpoint, the browser and admin login forms,
-    a password change) goes through here, so they share one set of counters: per canonical
-    username and per client address. The window slides: no window-long stretch of time ever
-    holds more checked failures than the limit. The try is reserved *before* the password is
-    checked, with the cache's atomic ``incr`` (its result orders racing tries), so however
-    many guesses arrive at once, at most the limit are ever checked; a correct password gives
-    its reservation back, so only failures count. A try refused at the door writes nothing,
-    so a flood of refused tries cannot push real counters out of a bounded cache.
+    a password change, an account deletion) goes through here, so they share one set of
+    counters: per canonical username and per client address.
+    """
+    # The same fold as the account lookup, so no spelling of a name gets counters of its own.
+    idents = {
+        "login_username": canonical_name(username),
+        "login_ip": client_ip(request) if request is not None else "",
+    }
+    with _attempt(_counter_keys(idents), LoginLocked) as attempt:
+        yield attempt
+
+
+@contextmanager
+def share_unlock_attempt(request: HttpRequest | Request, share_id: str) -> Iterator[LoginAttempt]:
+    """Reserves one try at a share link's password from this client, or ``ShareUnlockLocked``.
+
+    Counted per (link, address) and per address across every link, in scopes of their own:
+    never per link alone (wrong guesses from anyone would lock every visitor out) and never
+    with logins (a link's guesses would lock the address out of its account).
+    """
+    address = client_ip(request)
+    idents = {"share_unlock": f"{share_id}:{address}", "share_unlock_ip": address}
+    with _attempt(_counter_keys(idents), ShareUnlockLocked) as attempt:
+        yield attempt
+
+
+@contextmanager
+def _attempt(keys: list[tuple[str, int, int]], locked: type[LoginLocked]) -> Iterator[LoginAttempt]:
+    """Reserves one try on every counter in ``keys`` (name, limit, window), or ``locked``.
+
+    The window slides: no window-long stretch of time ever holds more checked failures than
+    the limit. The try is reserved *before* the password is checked, with the cache's atomic
+    ``incr`` (its result orders racing tries), so however many guesses arrive at once, at
+    most the limit are ever checked; a correct password gives its reservation back, so only
+    failures count. A try refused at the door writes nothing, so a flood of refused tries
+    cannot push real counters out of a bounded cache.
     """
     now = time.time()
     plans = []
-    for key, limit, window in _login_keys(request, username):
+    for key, limit, window in keys:
         slot = window / SLOTS
         current = int(now // slot)
         names = {index: f"{key}:{index}" for index in range(current - SLOTS, current + 1)}
         counts = _slot_counts(names)
         if sum(counts.values()) >= limit:
-            raise LoginLocked(_wait(counts, limit, slot, now))
+            raise locked(_wait(counts, limit, slot, now))
         plans.append((names, current, limit, slot, window))
     reserved: list[str] = []
     for names, current, limit, slot, window in plans:
@@ -152,7 +193,7 @@ def login_attempt(request: HttpRequest | Request | None, username: str) -> Itera
             # Lost the race for the last places: give the reservations back, refuse.
             _counters_release(reserved)
             counts[current] = position
-            raise LoginLocked(_wait(counts, limit, slot, now))
+            raise locked(_wait(counts, limit, slot, now))
     attempt = LoginAttempt(keys=reserved)
     yield attempt
     if attempt.succeeded:
@@ -180,13 +221,9 @@ def _counters_release(keys: list[str]) -> None:
             cache.decr(key)
 
 
-def _login_keys(request: HttpRequest | Request | None, username: str) -> list[tuple[str, int, int]]:
+def _counter_keys(idents: dict[str, str]) -> list[tuple[str, int, int]]:
+    """(cache key, limit, window) for each scope's identity; an empty identity counts nothing."""
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    # The same fold as the account lookup, so no spelling of a name gets counters of its own.
-    idents = {
-        "login_username": canonical_name(username),
-        "login_ip": client_ip(request) if request is not None else "",
-    }
     keys = []
     for scope, ident in idents.items():
         limit, window = parse_rate(rates.get(scope))

@@ -1,9 +1,11 @@
-"""Rate limits on the account endpoints: failed logins per username and per address, sign-ups."""
+"""Rate limits on passwords and sign-ups: failed logins per username and per address, sign-ups,
+and wrong share-link passwords per (link, address) and per address, counted apart from logins."""
 
 import time
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -175,3 +177,118 @@ class TestRegisterViewThrottling:
         response = self.register(api_client, "carol", HTTP_X_FORWARDED_FOR="198.51.100.2")
 
         assert_throttled(response, window=3600)
+
+
+@pytest.mark.django_db
+class TestSharedUnlockViewThrottling:
+    """A link's password is guessed per (link, address) and per address, never with logins.
+
+    A link has no counter of its own: anyone holding it could otherwise lock every visitor
+    out with wrong guesses from many addresses (found by attack, #18).
+    """
+
+    PASSWORD = "tea at five"
+
+    @pytest.fixture
+    def album_links(self, auth_client):
+        """Makes ``count`` links with this password, each to an album; returns their tokens."""
+
+        def _make(count: int = 1) -> list[str]:
+            tokens = []
+            for _ in range(count):
+                album = auth_client.post(reverse("album-list"), {"title": "Trip"}, format="json")
+                share = auth_client.post(
+                    reverse("share-list"),
+                    {"album": album.json()["id"], "password": self.PASSWORD},
+                    format="json",
+                )
+                assert share.status_code == HTTPStatus.CREATED, share.content
+                tokens.append(share.json()["token"])
+            return tokens
+
+        return _make
+
+    @staticmethod
+    def unlock(client, token: str, password: str, **extra: str):
+        url = reverse("shared-unlock", kwargs={"token": token})
+        return client.post(url, {"password": password}, format="json", **extra)
+
+    def fail_unlocks(self, client, token: str, count: int, **extra: str) -> None:
+        for n in range(count):
+            response = self.unlock(client, token, f"guess {n}", **extra)
+            assert response.status_code == HTTPStatus.UNAUTHORIZED, response.content
+
+    def test_wrong_guesses_from_many_addresses_never_lock_out_the_right_password(
+        self, api_client, album_links
+    ):
+        (token,) = album_links()
+        for n in range(12):
+            self.fail_unlocks(api_client, token, 1, REMOTE_ADDR=f"10.0.1.{n}")
+
+        response = self.unlock(api_client, token, self.PASSWORD, REMOTE_ADDR="10.0.2.1")
+
+        assert response.status_code == HTTPStatus.OK, response.content
+        assert response.json()["grant"]
+
+    def test_one_address_is_limited_per_link_and_others_still_get_in(self, api_client, album_links):
+        (token,) = album_links()
+        self.fail_unlocks(api_client, token, 10, REMOTE_ADDR="10.0.1.1")
+
+        assert_throttled(self.unlock(api_client, token, self.PASSWORD, REMOTE_ADDR="10.0.1.1"))
+        response = self.unlock(api_client, token, self.PASSWORD, REMOTE_ADDR="10.0.1.2")
+        assert response.status_code == HTTPStatus.OK
+
+    def test_one_address_guessing_many_links_is_limited_across_them(
+        self, api_client, album_links, rates
+    ):
+        rates(share_unlock="3/15m", share_unlock_ip="5/15m")
+        first, second, third = album_links(3)
+        self.fail_unlocks(api_client, first, 3, REMOTE_ADDR="10.0.1.1")
+        self.fail_unlocks(api_client, second, 2, REMOTE_ADDR="10.0.1.1")
+
+        assert_throttled(self.unlock(api_client, third, self.PASSWORD, REMOTE_ADDR="10.0.1.1"))
+        response = self.unlock(api_client, third, self.PASSWORD, REMOTE_ADDR="10.0.1.2")
+        assert response.status_code == HTTPStatus.OK
+
+    def test_right_passwords_are_never_counted(self, api_client, album_links, rates):
+        rates(share_unlock="2/15m", share_unlock_ip="2/15m")
+        (token,) = album_links()
+
+        statuses = {self.unlock(api_client, token, self.PASSWORD).status_code for _ in range(5)}
+
+        assert statuses == {HTTPStatus.OK}
+
+    def test_wrong_link_passwords_leave_the_address_login_allowance_alone(
+        self, api_client, user, album_links
+    ):
+        (token,) = album_links()
+        self.fail_unlocks(api_client, token, 10, REMOTE_ADDR="10.0.1.1")
+
+        assert login(api_client, REMOTE_ADDR="10.0.1.1").status_code == HTTPStatus.OK
+
+    def test_failed_logins_leave_the_address_unlock_allowance_alone(
+        self, api_client, user, album_links
+    ):
+        (token,) = album_links()
+        for username in ("carol", "dave"):
+            fail_logins(api_client, 5, username=username, REMOTE_ADDR="10.0.1.1")
+
+        response = self.unlock(api_client, token, self.PASSWORD, REMOTE_ADDR="10.0.1.1")
+
+        assert response.status_code == HTTPStatus.OK
+
+    def test_the_share_page_form_counts_the_same_way(self, album_links):
+        (token,) = album_links()
+        page = reverse("share", kwargs={"token": token})
+        browser = Client()
+        for n in range(12):
+            wrong = browser.post(page, {"password": f"guess {n}"}, REMOTE_ADDR=f"10.0.1.{n}")
+            assert wrong.status_code == HTTPStatus.UNAUTHORIZED
+        for _ in range(10):
+            browser.post(page, {"password": "guess"}, REMOTE_ADDR="10.0.3.1")
+
+        locked = browser.post(page, {"password": self.PASSWORD}, REMOTE_ADDR="10.0.3.1")
+        unlocked = browser.post(page, {"password": self.PASSWORD}, REMOTE_ADDR="10.0.2.1")
+
+        assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert unlocked.status_code == HTTPStatus.FOUND
