@@ -10,13 +10,13 @@ way bad input can fail comes out as ``ImageRejected``; nothing else escapes for 
 
 import hashlib
 import io
-import re
 import warnings
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
+from images import containers
 from images.styles import style_apply
 from project.errors import InvalidInput
 
@@ -125,7 +125,15 @@ def image_header(
     """The accepted format and upright size from the header; ``ImageRejected`` otherwise.
 
     The size is the image as shown: an EXIF orientation of 5 to 8 swaps width and height.
+    The container is walked first, within its limits (``images.containers``), so a file of
+    a million segments or a thousand scans is refused before Pillow parses any of it.
     """
+    fp.seek(0)
+    data = fp.read()
+    image_format = containers.container_format(data)
+    if image_format is not None:
+        image_payload_end(data, image_format)
+    del data
     image = image_probe(fp, max_pixels=max_pixels, max_edge_px=max_edge_px)
     width, height = image.size
     try:
@@ -248,17 +256,23 @@ def _format_name(image: Image.Image) -> str:
 
 
 def _decodable_bytes(data: bytes) -> bytes:
-    """What the decoder is given: for a single-scan JPEG, its first picture with the final
-    EOI marker swapped for padding, so that a scan cut short (then "ended" with an EOI, which
-    libjpeg only warns about before filling the rest with grey) fails as truncated.
+    """What the decoder is given, once the container has been walked within its limits: for
+    a single-scan JPEG, its first picture with the final EOI marker swapped for padding, so
+    that a scan cut short (then "ended" with an EOI, which libjpeg only warns about before
+    filling the rest with grey) fails as truncated.
 
     Progressive and other multi-scan JPEGs are given as they are: libjpeg reads all their
     scans before the first row, so the padding cannot tell complete from cut short.
     """
-    if not data.startswith(b"\xff\xd8"):
+    image_format = containers.container_format(data)
+    if image_format != "JPEG":
+        if image_format is not None:
+            image_payload_end(data, image_format)
         return data
     try:
-        end, scans = _jpeg_walk(data, 0)
+        end, scans = containers.jpeg_walk(data, 0)
+    except containers.ContainerTooComplex as exc:
+        raise ImageRejected(exc.code, exc.message) from exc
     except (IndexError, ValueError) as exc:
         raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
     if scans != 1:
@@ -284,12 +298,15 @@ def image_payload_end(data: bytes, image_format: str) -> int:
 
     Polyglot files hide a second document after a valid image. Atelier stores the original
     only up to this point, so nothing it serves carries a stowaway. Walks the container's
-    structure (PNG chunks, JPEG segments and entropy-coded scans, GIF blocks, the RIFF size);
-    raises ``ImageRejected`` if the structure cannot be walked to its end.
+    structure (``images.containers``: PNG chunks, JPEG segments and entropy-coded scans, GIF
+    blocks, WebP chunks) within its limits; raises ``ImageRejected`` if the structure cannot
+    be walked to its end (``corrupt``) or holds more pieces than any image needs
+    (``too_many_scans``, ``too_many_blocks``).
     """
     try:
-        walker = _PAYLOAD_WALKERS[image_format]
-        end = walker(data)
+        end = containers.payload_end(data, image_format)
+    except containers.ContainerTooComplex as exc:
+        raise ImageRejected(exc.code, exc.message) from exc
     except (KeyError, IndexError, ValueError) as exc:
         raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
     if end > len(data):
@@ -297,161 +314,69 @@ def image_payload_end(data: bytes, image_format: str) -> int:
     return end
 
 
-def _png_end(data: bytes) -> int:
-    pos = 8
-    while True:
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
-        if len(kind) < 4:
-            raise ValueError("PNG ends before IEND")
-        pos += 12 + length
-        if kind == b"IEND":
-            return pos
+class Renditions(NamedTuple):
+    """The encoded renditions of one render: full size, screen size and grid size."""
+
+    processed: Rendition
+    preview: Rendition
+    thumbnail: Rendition
 
 
-def _jpeg_end(data: bytes) -> int:
-    """The end of a JPEG, and of the pictures a multi-picture JPEG (MPO) appends to it.
-
-    The pictures an MPO index lists are kept only while each starts exactly where the one
-    before it ends and walks as a JPEG: bytes between or after them (a polyglot's payload)
-    are never included.
-    """
-    end, _ = _jpeg_walk(data, 0)
-    try:
-        starts = _mpo_picture_starts(data, end)
-    except (IndexError, ValueError):
-        return end  # An unreadable index: the first picture is the image.
-    for start in starts:
-        try:
-            if start != end:
-                break
-            end, _ = _jpeg_walk(data, start)
-        except (IndexError, ValueError):
-            break
-    return end
-
-
-def _jpeg_walk(data: bytes, pos: int) -> tuple[int, int]:
-    """Walks one JPEG from its SOI at ``pos``: where its EOI ends, and how many scans it has."""
-    if data[pos : pos + 2] != b"\xff\xd8":
-        raise ValueError("no SOI")
-    pos += 2
-    size = len(data)
-    scans = 0
-    while pos < size:
-        if data[pos] != 0xFF:
-            raise ValueError("expected a marker")
-        while data[pos] == 0xFF:  # fill bytes
-            pos += 1
-        marker = data[pos]
-        pos += 1
-        if marker == 0xD9:  # EOI
-            return pos, scans
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
-            continue
-        length = int.from_bytes(data[pos : pos + 2], "big")
-        if length < 2:
-            raise ValueError("bad segment length")
-        pos += length
-        if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
-            scans += 1
-            found = _SCAN_END.search(data, pos)
-            if found is None:
-                raise ValueError("scan runs to the end of the file")
-            pos = found.start()
-    raise ValueError("JPEG ends before EOI")
-
-
-# The first marker after entropy-coded data: 0xFF followed by neither a stuffed zero, a
-# restart marker (both part of the scan) nor another 0xFF (fill before a marker).
-_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
-_MPO_MAX_PICTURES = 64
-_MPF_MAX_TAGS = 64
-
-
-def _mpo_picture_starts(data: bytes, first_end: int) -> list[int]:
-    """Where the further pictures an MPO index (APP2 "MPF") lists start, in order.
-
-    The index is in the first picture's APP2 segment: a TIFF structure whose MP Entry tag
-    (0xB002) holds 16 bytes per picture, offsets counted from the TIFF header.
-    """
-    header = data.find(b"\xff\xe2", 2, first_end)
-    while header != -1:
-        if data[header + 4 : header + 8] == b"MPF\x00":
-            break
-        header = data.find(b"\xff\xe2", header + 2, first_end)
-    else:
-        return []
-    tiff = header + 8
-    order = {b"II": "little", b"MM": "big"}.get(data[tiff : tiff + 2])
-    if order is None:
-        return []
-
-    def number(pos: int, width: int) -> int:
-        if pos + width > first_end:
-            raise ValueError("MPF index runs past the picture")
-        return int.from_bytes(data[pos : pos + width], order)
-
-    ifd = tiff + number(tiff + 4, 4)
-    for index in range(min(number(ifd, 2), _MPF_MAX_TAGS)):
-        entry = ifd + 2 + 12 * index
-        if number(entry, 2) != 0xB002:
-            continue
-        count = number(entry + 4, 4) // 16
-        entries = tiff + number(entry + 8, 4)
-        starts = [
-            tiff + number(entries + 16 * i + 8, 4) for i in range(min(count, _MPO_MAX_PICTURES))
-        ]
-        # The first picture's offset is 0 by definition: it is the file itself.
-        return sorted(start for start in starts if start > tiff)
-    return []
-
-
-def _gif_end(data: bytes) -> int:
-    flags = data[10]
-    pos = 13 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
-    while True:
-        block = data[pos]
-        if block == 0x3B:  # trailer
-            return pos + 1
-        if block == 0x21:  # extension: label, then sub-blocks
-            pos = _gif_skip_sub_blocks(data, pos + 2)
-        elif block == 0x2C:  # image descriptor, optional local table, LZW size, sub-blocks
-            local = data[pos + 9]
-            pos += 10 + (3 * 2 ** ((local & 0x07) + 1) if local & 0x80 else 0)
-            pos = _gif_skip_sub_blocks(data, pos + 1)
-        else:
-            raise ValueError("unknown GIF block")
-
-
-def _gif_skip_sub_blocks(data: bytes, pos: int) -> int:
-    while True:
-        length = data[pos]
-        pos += 1 + length
-        if length == 0:
-            return pos
-
-
-def _webp_end(data: bytes) -> int:
-    return 8 + int.from_bytes(data[4:8], "little")
-
-
-_PAYLOAD_WALKERS = {"PNG": _png_end, "JPEG": _jpeg_end, "GIF": _gif_end, "WEBP": _webp_end}
+# The preview's long edge (a picture's page), and the thumbnail's short edge (gallery rows at
+# twice the pixel density) and the cap on its long edge (a panorama stays a strip).
+DEFAULT_PREVIEW_EDGE = 1440
+DEFAULT_THUMBNAIL_EDGE = 480
+DEFAULT_THUMBNAIL_MAX_EDGE = 3840
 
 
 def renditions_render(
-    decoded: DecodedImage, *, style: str, max_edge: int, thumbnail_edge: int
-) -> tuple[Rendition, Rendition]:
-    """The processed rendition (styled, long edge capped) and its thumbnail, encoded.
+    decoded: DecodedImage,
+    *,
+    style: str,
+    max_edge: int,
+    preview_edge: int = DEFAULT_PREVIEW_EDGE,
+    thumbnail_edge: int = DEFAULT_THUMBNAIL_EDGE,
+    thumbnail_max_edge: int = DEFAULT_THUMBNAIL_MAX_EDGE,
+) -> Renditions:
+    """The processed rendition (styled, long edge capped), its preview and its thumbnail.
 
     The style runs after the downscale, so a neighbourhood filter never works on pixels that
-    are about to be thrown away, and the thumbnail is derived from the processed pixels
-    rather than decoded again.
+    are about to be thrown away. The preview (long edge ``preview_edge``) and the thumbnail
+    (short edge ``thumbnail_edge``, long edge at most ``thumbnail_max_edge``) are downscaled
+    from the styled pixels, never decoded or styled again, and never upscaled: the thumbnail
+    from the preview where the preview is large enough, as it is for all but panoramas.
     """
     capped = _fit(decoded.image, max_edge)
     styled = style_apply(capped, style)
-    thumbnail = _fit(styled, thumbnail_edge)
-    return _encode(styled), _encode(thumbnail)
+    preview = _fit(styled, preview_edge)
+    size = _thumbnail_size(styled.size, thumbnail_edge, thumbnail_max_edge)
+    source = preview if preview.width >= size[0] and preview.height >= size[1] else styled
+    thumbnail = (
+        source
+        if source.size == size
+        else source.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    )
+    # A picture already within a smaller size is encoded once, for each size it is.
+    encoded: dict[int, Rendition] = {}
+
+    def encode(image: Image.Image) -> Rendition:
+        if id(image) not in encoded:
+            encoded[id(image)] = _encode(image)
+        return encoded[id(image)]
+
+    return Renditions(
+        processed=encode(styled), preview=encode(preview), thumbnail=encode(thumbnail)
+    )
+
+
+def _thumbnail_size(size: tuple[int, int], short_edge: int, max_edge: int) -> tuple[int, int]:
+    """``size`` scaled so its short edge is ``short_edge`` and its long edge at most
+    ``max_edge``; unchanged where that would enlarge it."""
+    width, height = size
+    scale = min(1.0, short_edge / min(width, height), max_edge / max(width, height))
+    if scale >= 1.0:
+        return size
+    return (max(1, round(width * scale)), max(1, round(height * scale)))
 
 
 def thumbnail_from_file(

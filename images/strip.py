@@ -13,13 +13,12 @@ EXIF also says which way up a photo is. Where the original is not upright as sto
 so it displays the way Atelier's own renditions show it.
 """
 
-import re
 import struct
 import zlib
-from collections.abc import Iterator
 
+from images import containers
 from images.exif import exif_load
-from images.processing import _SCAN_END, FORMAT_ALIASES
+from images.processing import FORMAT_ALIASES
 
 _ORIENTATION = 0x0112
 
@@ -78,7 +77,6 @@ def _orientation_tiff(orientation: int) -> bytes:
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _JPEG_TABLES = frozenset({0xC4, 0xCC, 0xDB, 0xDC, 0xDD})  # DHT, DAC, DQT, DNL, DRI
 _JPEG_SOS = 0xDA
-_JPEG_FILL = re.compile(rb"\xff+")  # a marker's 0xFF and any fill bytes before it
 _JPEG_EOI = 0xD9
 _JPEG_APP0 = 0xE0
 _JPEG_APP1 = 0xE1
@@ -97,30 +95,14 @@ _EXIF_HEADER = b"Exif\x00\x00"
 
 def _jpeg_strip(data: bytes) -> bytes:
     """The first picture's segments a decoder needs, scans as they are, up to its EOI."""
-    if data[:2] != b"\xff\xd8":
-        raise ValueError("no SOI marker")
     out = [b"\xff\xd8"]
     exif_at = 1  # EXIF goes right after SOI, or after a JFIF header that comes first
     frames = scans = 0
-    pos = 2
-    size = len(data)
-    while True:
-        if pos >= size:
-            raise ValueError("the file ends before the EOI marker")
-        if data[pos] != 0xFF:
-            raise ValueError(f"no marker at byte {pos}")
-        pos = _JPEG_FILL.match(data, pos).end()  # type: ignore[union-attr]  # checked above
-        marker = data[pos]
-        pos += 1
+    for segment in containers.jpeg_segments(data):
+        marker = segment.marker
         if marker == _JPEG_EOI:
             break
-        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
-            continue  # TEM or a stray restart marker: no payload, nothing a decoder needs
-        length = int.from_bytes(data[pos : pos + 2], "big")
-        end = pos + length
-        if length < 2 or end > size:
-            raise ValueError(f"segment {marker:#04x} at byte {pos} has a bad length")
-        payload = data[pos + 2 : end]
+        payload = data[segment.payload]
         if marker in _JPEG_SOF or marker in _JPEG_TABLES or marker == _JPEG_SOS:
             # A kept segment must be what its marker says: a length that swallowed the
             # next segment (metadata, say) would not add up.
@@ -128,17 +110,12 @@ def _jpeg_strip(data: bytes) -> bytes:
         if marker == _JPEG_SOS:
             if not frames:
                 raise ValueError("a scan before any frame header")
-            found = _SCAN_END.search(data, end)
-            if found is None:
-                raise ValueError("a scan runs to the end of the file")
             # The scan header and its entropy-coded data, byte for byte.
-            out.append(bytes((0xFF, marker)) + data[pos : found.start()])
+            out.append(bytes((0xFF, marker)) + data[segment.start : segment.end])
             scans += 1
-            pos = found.start()
-            continue
-        if marker in _JPEG_SOF or marker in _JPEG_TABLES:
+        elif marker in _JPEG_SOF or marker in _JPEG_TABLES:
             frames += marker in _JPEG_SOF
-            out.append(bytes((0xFF, marker)) + data[pos:end])
+            out.append(bytes((0xFF, marker)) + data[segment.start : segment.end])
         elif marker == _JPEG_APP0 and payload.startswith(_JFIF):
             if len(payload) >= _JFIF_HEADER_LENGTH + 2:
                 if len(out) == 1:
@@ -146,7 +123,7 @@ def _jpeg_strip(data: bytes) -> bytes:
                 # Without its thumbnail: a JFIF thumbnail can show what a crop removed.
                 out.append(_jpeg_segment(marker, payload[:_JFIF_HEADER_LENGTH] + b"\x00\x00"))
         elif marker == _JPEG_APP2 and payload.startswith(_ICC_PROFILE):
-            out.append(bytes((0xFF, marker)) + data[pos:end])
+            out.append(bytes((0xFF, marker)) + data[segment.start : segment.end])
         elif marker == _JPEG_APP14 and payload.startswith(_ADOBE):
             if len(payload) < _ADOBE_LENGTH:
                 raise ValueError("a short Adobe segment")
@@ -155,7 +132,6 @@ def _jpeg_strip(data: bytes) -> bytes:
             # Hierarchical, arithmetic-extension or JPEG-LS markers: not a JPEG Pillow
             # decodes, and nothing here can vouch for what they carry.
             raise ValueError(f"an unexpected marker {marker:#04x}")
-        pos = end
     if not frames or not scans:
         raise ValueError("no frame or no scan before EOI")
     orientation = _orientation(data)
@@ -201,7 +177,7 @@ def _jpeg_segment(marker: int, payload: bytes) -> bytes:
 
 # PNG: the critical chunks, and the ancillary ones that change how the pixels look (colour,
 # transparency, physical size) or move (APNG). Text, time, EXIF and any private chunk go.
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_SIGNATURE = containers.PNG_SIGNATURE
 _PNG_KEPT_CHUNKS = frozenset(
     {
         b"IHDR",
@@ -233,18 +209,11 @@ def _png_strip(data: bytes) -> bytes:
 
     Every chunk's CRC is checked before anything is kept.
     """
-    if not data.startswith(_PNG_SIGNATURE):
-        raise ValueError("no PNG signature")
     out = [_PNG_SIGNATURE]
-    pos = len(_PNG_SIGNATURE)
-    size = len(data)
-    kind = b""
-    while kind != b"IEND":
-        length = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
-        end = pos + 12 + length  # length, type, data, CRC
-        if len(kind) < 4 or length > _PNG_MAX_CHUNK_LENGTH or end > size:
-            raise ValueError(f"the chunk at byte {pos} runs past the end of the file")
+    for chunk in containers.png_chunks(data):
+        kind, pos, end = chunk
+        if end - pos - 12 > _PNG_MAX_CHUNK_LENGTH:
+            raise ValueError(f"the chunk at byte {pos} is longer than a chunk may be")
         if not kind.isalpha():
             raise ValueError(f"the chunk at byte {pos} has no valid type")
         # Pillow refuses a wrong CRC too; checking every chunk's means a length that is
@@ -257,7 +226,6 @@ def _png_strip(data: bytes) -> bytes:
             out.append(data[pos:end])
         elif kind[0:1].isupper():
             raise ValueError(f"an unknown critical chunk {kind!r}")
-        pos = end
     orientation = _orientation(data)
     if orientation != 1:
         out.insert(2, _png_chunk(b"eXIf", _orientation_tiff(orientation)))  # after IHDR
@@ -276,7 +244,6 @@ _WEBP_IMAGE_CHUNKS = frozenset({b"VP8X", b"VP8 ", b"VP8L"})
 _VP8X_EXIF = 0x08
 _VP8X_XMP = 0x04
 _VP8X_LENGTH = 10
-_ANMF_HEADER_LENGTH = 16
 _ANIM_LENGTH = 6
 _VP8_START_CODE = b"\x9d\x01\x2a"
 _VP8L_SIGNATURE = b"\x2f"
@@ -284,20 +251,16 @@ _VP8L_SIGNATURE = b"\x2f"
 
 def _webp_strip(data: bytes) -> bytes:
     """The kept chunks as they are (frames' own unknown chunks dropped), flags and size fixed."""
-    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raise ValueError("no RIFF WEBP header")
-    end = 8 + int.from_bytes(data[4:8], "little")
-    if end > len(data):
-        raise ValueError("the RIFF size runs past the end of the file")
     chunks: list[tuple[bytes, bytes]] = []
-    for fourcc, payload in _riff_chunks(data, 12, end):
+    for chunk in containers.webp_chunks(data):
+        fourcc, payload = chunk.fourcc, data[chunk.start : chunk.end]
         if not chunks and fourcc not in _WEBP_IMAGE_CHUNKS:
             raise ValueError(f"the first chunk is {fourcc!r}, not an image")
         _webp_check(fourcc, payload)
         if fourcc == b"VP8X":
             payload = bytes((payload[0] & ~(_VP8X_EXIF | _VP8X_XMP),)) + payload[1:]
-        elif fourcc == b"ANMF":
-            payload = _anmf_strip(payload)
+        elif fourcc == containers.WEBP_ANMF:
+            payload = _anmf_strip(data, chunk)
         if fourcc in _WEBP_KEPT_CHUNKS:
             chunks.append((fourcc, payload))
     if not chunks:
@@ -330,29 +293,18 @@ def _webp_check(fourcc: bytes, payload: bytes) -> None:
         raise ValueError("a VP8L chunk without its signature")
 
 
-def _anmf_strip(payload: bytes) -> bytes:
+def _anmf_strip(data: bytes, frame: containers.RiffChunk) -> bytes:
     """An animation frame with only the chunks a frame is made of (as it is if that is all)."""
-    if len(payload) < _ANMF_HEADER_LENGTH:
-        raise ValueError("a short ANMF chunk")
-    inner = list(_riff_chunks(payload, _ANMF_HEADER_LENGTH, len(payload)))
+    payload = data[frame.start : frame.end]
+    inner = [(chunk.fourcc, data[chunk.start : chunk.end]) for chunk in frame.frame]
     for fourcc, body in inner:
         _webp_check(fourcc, body)
     if all(fourcc in _WEBP_FRAME_CHUNKS for fourcc, _ in inner):
         return payload
-    return payload[:_ANMF_HEADER_LENGTH] + b"".join(
+    header = payload[: containers.WEBP_ANMF_HEADER_LENGTH]
+    return header + b"".join(
         _riff_chunk(fourcc, body) for fourcc, body in inner if fourcc in _WEBP_FRAME_CHUNKS
     )
-
-
-def _riff_chunks(data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, bytes]]:
-    """The (FourCC, payload) chunks between ``pos`` and ``end``; an odd payload is padded."""
-    while pos < end:
-        length = int.from_bytes(data[pos + 4 : pos + 8], "little")
-        payload_end = pos + 8 + length
-        if pos + 8 > end or payload_end > end:
-            raise ValueError(f"the chunk at byte {pos} runs past its container")
-        yield data[pos : pos + 4], data[pos + 8 : payload_end]
-        pos = payload_end + (length & 1)
 
 
 def _riff_chunk(fourcc: bytes, payload: bytes) -> bytes:
@@ -379,30 +331,15 @@ def _gif_strip(data: bytes) -> bytes:
 
     A GIF has no EXIF, so no orientation to keep.
     """
-    if data[:6] not in (b"GIF87a", b"GIF89a"):
-        raise ValueError("no GIF header")
-    flags = data[10]
-    pos = 13 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
-    if pos > len(data):
-        raise ValueError("the colour table runs past the end of the file")
-    out = [data[:pos]]
-    while True:
-        block = data[pos]
-        if block == 0x3B:  # trailer
+    out = [data[: containers.gif_header_end(data)]]
+    for block in containers.gif_blocks(data):
+        if block.kind == containers.GIF_TRAILER:
             out.append(b";")
-            return b"".join(out)
-        start = pos
-        if block == 0x21:  # extension: label, then sub-blocks
-            pos = _gif_sub_blocks_end(data, pos + 2)
-            if _gif_extension_kept(data[start:pos]):
-                out.append(data[start:pos])
-        elif block == 0x2C:  # image descriptor, optional local table, LZW size, sub-blocks
-            local = data[pos + 9]
-            pos += 10 + (3 * 2 ** ((local & 0x07) + 1) if local & 0x80 else 0)
-            pos = _gif_sub_blocks_end(data, pos + 1)
-            out.append(data[start:pos])
-        else:
-            raise ValueError(f"an unknown block {block:#04x} at byte {pos}")
+        elif block.kind == containers.GIF_IMAGE or _gif_extension_kept(
+            data[block.start : block.end]
+        ):
+            out.append(data[block.start : block.end])
+    return b"".join(out)
 
 
 def _gif_extension_kept(block: bytes) -> bool:
@@ -425,17 +362,6 @@ def _gif_extension_kept(block: bytes) -> bool:
         # Sub-block 1 is the loop count: 03 01 <count> <count>, then the terminator.
         return len(block) == _GIF_LOOP_LENGTH and block[14:16] == b"\x03\x01"
     return application == _GIF_ICC_APPLICATION
-
-
-def _gif_sub_blocks_end(data: bytes, pos: int) -> int:
-    """Where a chain of sub-blocks ends, past its zero-length terminator."""
-    while True:
-        length = data[pos]
-        pos += 1 + length
-        if length == 0:
-            return pos
-        if pos > len(data):
-            raise ValueError("a sub-block runs past the end of the file")
 
 
 _STRIPPERS = {"JPEG": _jpeg_strip, "PNG": _png_strip, "WEBP": _webp_strip, "GIF": _gif_strip}

@@ -7,6 +7,7 @@ Nothing is written outside the storage root, and nothing served carries the inpu
 import io
 import re
 import struct
+import time
 import zlib
 from http import HTTPStatus
 
@@ -21,7 +22,7 @@ from tests.factories import image_bytes
 
 KEY_PATTERN = re.compile(
     r"^[0-9a-f-]{36}/[0-9a-f-]{36}/"
-    r"(original\.(jpg|png|gif|webp)|(processed|thumbnail)-[0-9a-f]{8}\.(jpg|png))$"
+    r"(original\.(jpg|png|gif|webp)|(processed|preview|thumbnail)-[0-9a-f]{8}\.(jpg|png))$"
 )
 HTML_TRAILER = b"<html><script>alert(document.cookie)</script></html>"
 
@@ -324,3 +325,153 @@ class TestOrientation:
         for rendition in ("processed", "thumbnail"):
             served = PILImage.open(io.BytesIO(_served(auth_client, body["id"], rendition)))
             assert served.size == (30, 40)
+
+
+def _progressive_with_last_scan_repeated(times: int, edge: int = 2048) -> bytes:
+    """A valid greyscale progressive JPEG (2048² pixels, 21 kB) whose last refinement scan
+    comes ``times`` more times: each repeat adds 16 bytes and a pass over every block."""
+    buffer = io.BytesIO()
+    PILImage.linear_gradient("L").resize((edge, edge)).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    last_scan = data[data.rindex(b"\xff\xda") : -2]
+    return data[:-2] + last_scan * times + data[-2:]
+
+
+def _png_with_private_chunks(count: int) -> bytes:
+    """A PNG with ``count`` empty private chunks before its image data (12 bytes each)."""
+    data = image_bytes("PNG", size=(64, 48))
+    idat = data.index(b"IDAT") - 4
+    return data[:idat] + _png_chunk(b"prVt", b"") * count + data[idat:]
+
+
+def _jpeg_with_empty_app_segments(count: int) -> bytes:
+    """A JPEG with ``count`` empty APP5 segments after its SOI (4 bytes each)."""
+    data = image_bytes("JPEG", size=(64, 48))
+    return data[:2] + b"\xff\xe5\x00\x02" * count + data[2:]
+
+
+def _gif_with_empty_comments(count: int) -> bytes:
+    """A GIF with ``count`` empty comment extensions before its frame (3 bytes each)."""
+    data = image_bytes("GIF", size=(64, 48))
+    flags = data[10]
+    header_end = 13 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
+    return data[:header_end] + b"\x21\xfe\x00" * count + data[header_end:]
+
+
+def _gif_in_one_byte_sub_blocks(size: tuple[int, int]) -> bytes:
+    """A valid GIF of noise whose LZW data is cut into 1-byte sub-blocks (2 bytes a byte)."""
+    data = image_bytes("GIF", size=size, mode="P", noisy=True)
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
+    while data[pos] == 0x21:  # extensions before the frame
+        pos += 2
+        while data[pos]:
+            pos += 1 + data[pos]
+        pos += 1
+    local = data[pos + 9]
+    pos += 11 + (3 * 2 ** ((local & 0x07) + 1) if local & 0x80 else 0)
+    lzw = bytearray()
+    end = pos
+    while data[end]:
+        lzw += data[end + 1 : end + 1 + data[end]]
+        end += 1 + data[end]
+    chained = bytearray(2 * len(lzw))
+    chained[0::2] = b"\x01" * len(lzw)
+    chained[1::2] = lzw
+    return data[:pos] + bytes(chained) + data[end:]
+
+
+def _webp_with_unknown_chunks(count: int) -> bytes:
+    """An extended WebP with ``count`` empty unknown chunks after its image (8 bytes each)."""
+    data = image_bytes("WEBP", size=(64, 48), exif=PILImage.Exif())
+    body = data[12:] + b"ABCD\x00\x00\x00\x00" * count
+    return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
+
+
+class TestContainerBombs:
+    """Files whose container holds far more pieces than any encoder writes cost seconds to
+    parse, strip or decode; they are refused at the door, before any decoder sees them."""
+
+    def _refused_quickly(self, client, data: bytes, code: str, content_type: str) -> dict:
+        started = time.process_time()
+        response = _post(client, data, name="bomb", content_type=content_type)
+        spent = time.process_time() - started
+        assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+        body = response.json()
+        assert body["code"] == code, body
+        assert body["detail"] == f"file: {body['file'][0]}"
+        assert Image.objects.count() == 0
+        # The walk stops at the limit: well under the seconds these files used to cost.
+        assert spent < 1.0, spent
+        return body
+
+    def test_progressive_jpeg_repeating_its_last_scan_is_refused(
+        self, auth_client, assert_storage_consistent
+    ):
+        data = _progressive_with_last_scan_repeated(2000)
+        assert len(data) < 60_000
+        body = self._refused_quickly(auth_client, data, "too_many_scans", "image/jpeg")
+        assert "100 JPEG scans" in body["file"][0]
+        assert_storage_consistent()
+
+    def test_progressive_jpeg_at_the_scan_limit_is_accepted(self, auth_client):
+        scans = _progressive_with_last_scan_repeated(0, edge=256).count(b"\xff\xda")
+        at_limit = _progressive_with_last_scan_repeated(100 - scans, edge=256)
+        assert at_limit.count(b"\xff\xda") == 100
+        response = _post(auth_client, at_limit, name="many.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+
+    @pytest.mark.parametrize("size", [(64, 48), (1600, 1200)])
+    def test_progressive_jpeg_from_pillow_is_accepted(self, auth_client, size):
+        data = image_bytes("JPEG", size=size, noisy=True, progressive=True, quality=90)
+        response = _post(auth_client, data, name="p.jpg", content_type="image/jpeg")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        assert response.json()["size"] == len(data)
+
+    def test_png_of_300000_empty_private_chunks_is_refused(
+        self, auth_client, assert_storage_consistent
+    ):
+        data = _png_with_private_chunks(300_000)
+        assert len(data) > 3_600_000
+        body = self._refused_quickly(auth_client, data, "too_many_blocks", "image/png")
+        assert "PNG chunks" in body["detail"]
+        assert_storage_consistent()
+
+    def test_jpeg_of_a_million_empty_app_segments_is_refused(
+        self, auth_client, assert_storage_consistent
+    ):
+        data = _jpeg_with_empty_app_segments(1_000_000)
+        body = self._refused_quickly(auth_client, data, "too_many_blocks", "image/jpeg")
+        assert "JPEG segments" in body["detail"]
+        assert_storage_consistent()
+
+    def test_gif_of_200000_empty_comments_is_refused(self, auth_client, assert_storage_consistent):
+        data = _gif_with_empty_comments(200_000)
+        body = self._refused_quickly(auth_client, data, "too_many_blocks", "image/gif")
+        assert "GIF blocks" in body["detail"]
+        assert_storage_consistent()
+
+    def test_gif_cut_into_one_byte_sub_blocks_is_refused(
+        self, auth_client, assert_storage_consistent
+    ):
+        data = _gif_in_one_byte_sub_blocks((1000, 1000))
+        assert PILImage.open(io.BytesIO(data)).convert("RGB").size == (1000, 1000)
+        self._refused_quickly(auth_client, data, "too_many_blocks", "image/gif")
+        assert_storage_consistent()
+
+    def test_webp_of_200000_unknown_chunks_is_refused(self, auth_client, assert_storage_consistent):
+        data = _webp_with_unknown_chunks(200_000)
+        assert PILImage.open(io.BytesIO(data)).size == (64, 48)
+        body = self._refused_quickly(auth_client, data, "too_many_blocks", "image/webp")
+        assert "WebP chunks" in body["detail"]
+        assert_storage_consistent()
+
+    def test_pieces_below_the_limits_are_accepted(self, auth_client):
+        for data, content_type in [
+            (_png_with_private_chunks(500), "image/png"),
+            (_jpeg_with_empty_app_segments(2_000), "image/jpeg"),
+            (_gif_with_empty_comments(2_000), "image/gif"),
+            (_webp_with_unknown_chunks(2_000), "image/webp"),
+        ]:
+            response = _post(auth_client, data, content_type=content_type)
+            assert response.status_code == HTTPStatus.CREATED, response.content
