@@ -6,12 +6,14 @@ account's own forms (sign up, log in, password, deletion) are served here, throu
 serializers, services and failed-login limits as the API's.
 """
 
+import math
 import uuid
 from collections.abc import Callable
+from datetime import UTC
 from functools import wraps
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +27,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_safe
 
 from images import shares
-from images.selectors import image_albums, image_neighbours
+from images.selectors import image_albums
 from images.styles import DEFAULT_STYLE, STYLES
 from project.errors import ApplicationError, NotFound
 from project.throttling import LoginLocked, RegisterRateThrottle
@@ -45,6 +47,14 @@ ORDERINGS = [
 ]
 # What the gallery's filter form sends on to the API's list.
 GALLERY_PARAMS = ("style", "is_favorite", "album", "ordering", "cursor")
+# What a picture's page keeps of where the person came from, to step within it.
+CONTEXT_PARAMS = ("style", "is_favorite", "album", "ordering")
+# Tile shapes: ratios from 1/RATIO_STEP**RATIO_STEPS to RATIO_STEP**RATIO_STEPS (1:10 to 10:1),
+# a class each in app.css.
+RATIO_STEP = 1.02
+RATIO_STEPS = 116
+# The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
+THUMBNAIL_LONG_EDGE_CAP = 3840
 
 
 def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -96,7 +106,8 @@ def gallery(request: HttpRequest) -> HttpResponse:
     params = _params(request, GALLERY_PARAMS)
     params.setdefault("page_size", GALLERY_PAGE_SIZE)
     albums = _albums(request)
-    images, next_url, error = _image_page(request, params)
+    context = {key: params[key] for key in CONTEXT_PARAMS if key in params}
+    images, next_url, error = _image_page(request, params, context=context)
     filtered = any(key in params for key in ("style", "is_favorite", "album"))
     return render(
         request,
@@ -110,6 +121,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "styles": STYLES.values(),
             "orderings": ORDERINGS,
             "albums": albums,
+            "context": _query(context),
         },
     )
 
@@ -122,6 +134,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         {
             "styles": STYLES.values(),
             "default_style": DEFAULT_STYLE,
+            "default_style_label": STYLES[DEFAULT_STYLE].label,
             "max_bytes": settings.ATELIER["MAX_UPLOAD_BYTES"],
         },
     )
@@ -132,25 +145,33 @@ def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
     data = api.api_read(request, api.IMAGE_DETAIL, pk=str(image_id))
     member_of = {album.pk for album in image_albums(owner=request.user, image_id=image_id)}
     albums = _albums(request)
-    newer, older = image_neighbours(owner=request.user, image_id=image_id)
+    context = _browse_context(request)
+    newer, older, context = _neighbours(request, data, context)
+    suffix = _query(context)
+    back = (
+        reverse("album", args=[context["album"]])
+        if context.get("via") == "album"
+        else reverse("home") + _query({k: v for k, v in context.items() if k != "via"})
+    )
+    tile = _tile(data)
     return render(
         request,
         "web/image.html",
         {
-            "image": _tile(data),
+            "image": tile,
             "data": data,
             "created_at": parse_datetime(data["created_at"]),
-            "taken_at": parse_datetime(data["taken_at"]) if data["taken_at"] else None,
-            "metadata": [
-                (key.replace("_", " ").capitalize(), value)
-                for key, value in (data.get("metadata") or {}).items()
-                if value is not None
-            ],
+            "taken": _taken(data),
+            "metadata": photo_facts(data.get("metadata") or {}),
             "styles": STYLES.values(),
             "in_albums": [a for a in albums if uuid.UUID(a["id"]) in member_of],
             "other_albums": [a for a in albums if uuid.UUID(a["id"]) not in member_of],
-            "newer": reverse("image", args=[newer]) if newer else None,
-            "older": reverse("image", args=[older]) if older else None,
+            "newer": reverse("image", args=[newer]) + suffix if newer else None,
+            "older": reverse("image", args=[older]) + suffix if older else None,
+            "back": back,
+            "back_label": "← Album" if context.get("via") == "album" else "← All pictures",
+            "srcset": _stage_srcset(data),
+            "style_label": STYLES[data["style"]].label if data["style"] in STYLES else "",
         },
     )
 
@@ -169,11 +190,18 @@ def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
     data = api.api_read(request, api.ALBUM_DETAIL, pk=str(album_id))
     params = _params(request, ("cursor",))
     params.update(album=str(album_id), page_size=GALLERY_PAGE_SIZE)
-    images, next_url, error = _image_page(request, params)
+    context = {"album": str(album_id), "via": "album"}
+    images, next_url, error = _image_page(request, params, context=context)
     return render(
         request,
         "web/album.html",
-        {"album": _album(data), "images": images, "next_url": next_url, "error": error},
+        {
+            "album": _album(data),
+            "images": images,
+            "next_url": next_url,
+            "error": error,
+            "context": _query(context),
+        },
     )
 
 
@@ -399,14 +427,16 @@ def _params(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _image_page(
-    request: HttpRequest, params: dict[str, str]
+    request: HttpRequest, params: dict[str, str], *, context: dict[str, str]
 ) -> tuple[list[dict[str, Any]], str | None, str]:
-    """One page of the caller's images as tiles, the next page's address, and any error."""
+    """One page of the caller's images as tiles (each linking to its page in ``context``),
+    the next page's address, and any error."""
     try:
         data = api.api_read(request, api.IMAGE_LIST, params=params)
     except api.ApiRefused as exc:
         return [], None, exc.detail
-    return [_tile(item) for item in data["results"]], _local(data["next"]), ""
+    suffix = _query(context)
+    return [_tile(item, suffix) for item in data["results"]], _local(data["next"]), ""
 
 
 def _albums(request: HttpRequest) -> list[dict[str, Any]]:
@@ -419,12 +449,13 @@ def _album(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "updated_at": parse_datetime(data["updated_at"])}
 
 
-def _tile(data: dict[str, Any]) -> dict[str, Any]:
-    """What a thumbnail tile (``web/_tile.html``) shows of an image the API described."""
+def _tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
+    """What a thumbnail tile (``web/_tile.html``) shows of an image the API described;
+    ``suffix`` is the query that carries the browsing context to the picture's page."""
     return {
         "id": data["id"],
         "alt": _alt(data),
-        "url": reverse("image", args=[data["id"]]),
+        "url": reverse("image", args=[data["id"]]) + suffix,
         "thumbnail": data["urls"].get("thumbnail"),
         "processed": data["urls"].get("processed"),
         "width": data["width"],
@@ -438,15 +469,18 @@ def _tile(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def ratio_class(width: int, height: int) -> str:
-    """The tile's shape class: its width-to-height ratio in tenths, 0.3 to 3.0 (``r3``-``r30``).
+    """The tile's shape class, ``k<n>``: its width-to-height ratio as ``RATIO_STEP ** n``.
 
-    A justified row grows each tile in proportion to its ratio (``app.css``), so every picture
-    keeps its shape, laid out from the server's numbers before any byte of it loads. A class,
-    not a ``style`` attribute: the pages' CSP allows no inline style. ``gallery.js`` does the
-    same for the tiles it adds.
+    A justified row gives each tile a base width and a share of the row's spare width both in
+    proportion to its ratio, and the tile's height follows from its width by that same ratio
+    (``app.css``): every tile of a row ends equally tall, the row exactly fills the width, and
+    each picture keeps its shape (to within half a step, 1 %), laid out from the server's
+    numbers before any byte of it loads. A class, not a ``style`` attribute: the pages' CSP
+    allows no inline style. ``gallery.js`` does the same for the tiles it adds.
     """
-    tenths = int(10 * width / height + 0.5) if width > 0 and height > 0 else 10  # as Math.round
-    return f"r{min(30, max(3, tenths))}"
+    ratio = width / height if width > 0 and height > 0 else 1.0
+    step = math.floor(math.log(ratio) / math.log(RATIO_STEP) + 0.5)  # as Math.round
+    return f"k{min(RATIO_STEPS, max(-RATIO_STEPS, step))}"
 
 
 def _alt(data: dict[str, Any]) -> str:
@@ -459,6 +493,138 @@ def _local(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _query(params: dict[str, str]) -> str:
+    """``params`` as a query string with its ``?``, or nothing."""
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _browse_context(request: HttpRequest) -> dict[str, str]:
+    """Where the person came from to a picture's page: the gallery's filters and order, and
+    ``via=album`` when it was an album's page. Checked by the API when it is used."""
+    context = _params(request, CONTEXT_PARAMS)
+    if request.GET.get("via") == "album" and "album" in context:
+        context["via"] = "album"
+    return context
+
+
+def _neighbours(
+    request: HttpRequest, data: dict[str, Any], context: dict[str, str]
+) -> tuple[str | None, str | None, dict[str, str]]:
+    """The ids of the pictures before and after this one in its context's sequence, and the
+    context they were found in.
+
+    The API's own list, filtered and ordered as the person saw it, is read one row either
+    side of this picture's position, so the steps are exactly the gallery's (or the album's)
+    even where the picture itself has left it since (unfavourited, taken out of the album). A
+    context the API refuses (a forged order, another account's album) falls back to the whole
+    gallery, newest first.
+    """
+    ordering = context.get("ordering") or "-created_at"
+    field = ordering.lstrip("-")
+    if field not in ("created_at", "taken_at"):
+        return _neighbours(request, data, {}) if context else (None, None, {})
+    filters = {key: context[key] for key in CONTEXT_PARAMS if key in context}
+    value = parse_datetime(data[field]) if data.get(field) else None
+    position = api.cursor_position(value=value, image_id=data["id"])
+    found = []
+    for reverse_walk in (True, False):
+        params = {
+            **filters,
+            "page_size": "1",
+            "cursor": api.position_cursor(position, reverse=reverse_walk),
+        }
+        try:
+            page_data = api.api_read(request, api.IMAGE_LIST, params=params)
+        except (api.ApiRefused, Http404):
+            return _neighbours(request, data, {}) if context else (None, None, {})
+        found.append(page_data["results"][0]["id"] if page_data["results"] else None)
+    return found[0], found[1], context
+
+
+def _taken(data: dict[str, Any]) -> dict[str, Any] | None:
+    """When the photo was taken, as the camera's clock said (``taken_at_local``), with its
+    UTC offset where the camera recorded one: a photo taken at 18:32 in Paris reads 18:32."""
+    if "taken_at_local" in data:
+        local = data["taken_at_local"]
+        wall = parse_datetime(local) if local else None
+        if wall is None:
+            return None
+        offset = data.get("taken_at_offset")
+        return {"iso": local, "wall": wall.replace(tzinfo=None), "offset": offset}
+    # An API without the local time: the instant, in UTC, said as such.
+    taken_at = parse_datetime(data["taken_at"]) if data.get("taken_at") else None
+    if taken_at is None:
+        return None
+    utc = taken_at.astimezone(UTC)
+    return {"iso": data["taken_at"], "wall": utc.replace(tzinfo=None), "offset": "+00:00"}
+
+
+def _scaled(width: int, height: int, scale: float) -> int:
+    """The width of a rendition ``scale`` times the original's, never upscaled."""
+    return max(1, round(width * min(1.0, scale)))
+
+
+def _stage_srcset(data: dict[str, Any]) -> dict[str, str]:
+    """The picture page's image: the preview (screen-sized) and the thumbnail as ``srcset``
+    candidates with their widths, so a phone loads no more than it shows; the full-size
+    processed rendition only on zoom or download."""
+    urls = data.get("urls") or {}
+    width, height = data["width"], data["height"]
+    preview, thumbnail = urls.get("preview"), urls.get("thumbnail")
+    if not preview:
+        return {"src": urls.get("processed") or "", "srcset": ""}
+    long_edge, short_edge = max(width, height, 1), max(min(width, height), 1)
+    preview_width = _scaled(width, height, settings.ATELIER.get("PREVIEW_EDGE", 1440) / long_edge)
+    candidates = []
+    if thumbnail:
+        thumbnail_scale = min(
+            settings.ATELIER.get("THUMBNAIL_EDGE", 480) / short_edge,
+            THUMBNAIL_LONG_EDGE_CAP / long_edge,
+        )
+        thumbnail_width = _scaled(width, height, thumbnail_scale)
+        if thumbnail_width < preview_width:
+            candidates.append(f"{thumbnail} {thumbnail_width}w")
+    candidates.append(f"{preview} {preview_width}w")
+    return {"src": preview, "srcset": ", ".join(candidates)}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def photo_facts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    """The camera's metadata as a photographer reads it: "1/250 s", "f/1.8", "50 mm", "ISO 100"."""
+    facts: list[tuple[str, str]] = []
+    make, model = metadata.get("camera_make"), metadata.get("camera_model")
+    if model and make and not model.casefold().startswith(make.casefold()):
+        facts.append(("Camera", f"{make} {model}"))
+    elif model or make:
+        facts.append(("Camera", model or make))
+    if metadata.get("lens"):
+        facts.append(("Lens", metadata["lens"]))
+    exposure = metadata.get("exposure_time")
+    if exposure:
+        denominator = 1 / exposure
+        if exposure < 1 and abs(denominator - round(denominator)) < 0.05 * denominator:
+            facts.append(("Exposure", f"1/{round(denominator)} s"))
+        else:
+            facts.append(("Exposure", f"{_number(round(exposure, 1))} s"))
+    if metadata.get("f_number"):
+        facts.append(("Aperture", f"f/{_number(round(metadata['f_number'], 1))}"))
+    if metadata.get("focal_length"):
+        facts.append(("Focal length", f"{_number(round(metadata['focal_length'], 1))} mm"))
+    if metadata.get("iso"):
+        facts.append(("ISO", f"ISO {metadata['iso']}"))
+    latitude, longitude = metadata.get("latitude"), metadata.get("longitude")
+    if latitude is not None and longitude is not None:
+        north = "N" if latitude >= 0 else "S"
+        east = "E" if longitude >= 0 else "W"
+        facts.append(("Location", f"{abs(latitude):.5f}° {north}, {abs(longitude):.5f}° {east}"))
+    if metadata.get("altitude") is not None:
+        facts.append(("Altitude", f"{_number(round(metadata['altitude']))} m"))
+    return facts
 
 
 def _field_errors(exc: ApplicationError) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@ No browser here (``test_browser*.py`` drive Chromium): every page is fetched as 
 as another account and anonymously, and its HTML is parsed to hold it to the strict policy.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from http import HTTPStatus
 from pathlib import Path
@@ -295,6 +295,135 @@ class TestImagePage:
         assert f'aria-label="Remove from {gallery["album"]["title"]}"'.encode() in first.content
         second = owner.get(reverse("image", kwargs={"image_id": gallery["images"][1]["id"]}))
         assert b"In no album." in second.content
+
+
+def links_of(response) -> dict[str, str]:
+    """The picture page's steps and way back: ``prev``, ``next`` and ``back``."""
+    body = response.content.decode()
+    found = {}
+    for name in ("prev", "next", "back"):
+        marker = f'data-{name}="'
+        if marker in body:
+            start = body.index(marker) + len(marker)
+            found[name] = body[start : body.index('"', start)].replace("&amp;", "&")
+    return found
+
+
+def image_page(image: dict, query: str = "") -> str:
+    return reverse("image", kwargs={"image_id": image["id"]}) + query
+
+
+@pytest.mark.django_db
+class TestImagePageContext:
+    """A picture's page steps through where the person came from (issue 18, finding 20)."""
+
+    def test_steps_within_the_album_and_goes_back_to_it(self, owner, gallery, auth_client):
+        images, album = gallery["images"], gallery["album"]
+        auth_client.put(
+            reverse("album-images", kwargs={"pk": album["id"]}),
+            {"image_ids": [images[2]["id"]]},
+            format="json",
+        )
+        context = f"?album={album['id']}&via=album"
+        links = links_of(owner.get(image_page(images[2], context)))
+        # The album holds pictures 0 and 2, newest first: 2, then 0; picture 1 is not in it.
+        assert links == {
+            "next": image_page(images[0], context),
+            "back": reverse("album", kwargs={"album_id": album["id"]}),
+        }
+        assert links_of(owner.get(image_page(images[0], context)))["prev"] == image_page(
+            images[2], context
+        )
+
+    def test_steps_within_the_gallerys_filter_and_order(self, owner, gallery, auth_client):
+        images = gallery["images"]
+        for image in (images[0], images[2]):
+            auth_client.patch(
+                reverse("image-detail", kwargs={"pk": image["id"]}), {"is_favorite": True}, "json"
+            )
+        context = "?is_favorite=true&ordering=created_at"
+        links = links_of(owner.get(image_page(images[0], context)))
+        assert links == {
+            "next": image_page(images[2], context),
+            "back": reverse("home") + context,
+        }
+
+    def test_tiles_link_to_their_pictures_in_the_context_they_are_shown_in(self, owner, gallery):
+        images, album = gallery["images"], gallery["album"]
+        sorted_gallery = owner.get(reverse("home"), {"ordering": "created_at"}).content.decode()
+        assert f'href="{image_page(images[1], "?ordering=created_at")}"' in sorted_gallery
+        assert 'data-context="?ordering=created_at"' in sorted_gallery
+        album_page = owner.get(reverse("album", kwargs={"album_id": album["id"]}))
+        context = f"?album={album['id']}&amp;via=album"
+        assert f'href="{image_page(images[0])}{context}"' in album_page.content.decode()
+
+    def test_a_context_the_api_refuses_steps_through_the_whole_gallery(
+        self, owner, gallery, other_client
+    ):
+        images = gallery["images"]
+        strangers_album = other_client.post(
+            reverse("album-list"), {"title": "Mallory's"}, format="json"
+        ).json()
+        plain = links_of(owner.get(image_page(images[1])))
+        for query in (
+            "?ordering=size",
+            "?ordering=-created_at,taken_at",
+            f"?album={strangers_album['id']}&via=album",
+            "?album=not-a-uuid",
+            "?style=no-such-style",
+        ):
+            response = owner.get(image_page(images[1], query))
+            assert response.status_code == HTTPStatus.OK, query
+            assert links_of(response) == plain, query
+            assert strangers_album["id"].encode() not in response.content
+
+
+@pytest.mark.django_db
+class TestImagePageDetails:
+    def test_date_taken_is_the_cameras_local_time(self, owner, gallery):
+        image = gallery["images"][0]
+        # 18:32 in Paris in May, recorded with the camera's offset: 16:32 UTC.
+        Image.objects.filter(pk=image["id"]).update(
+            taken_at=datetime(2024, 5, 1, 16, 32, tzinfo=UTC), taken_at_offset=120
+        )
+        body = main_of(owner.get(image_page(image)))
+        assert "1 May 2024, 18:32" in body
+        assert "UTC+02:00" in body
+        assert "16:32" not in body
+
+    def test_camera_details_read_as_a_photographer_reads_them(self, owner, gallery):
+        image = gallery["images"][0]
+        Image.objects.filter(pk=image["id"]).update(
+            metadata={
+                "camera_make": "Canon",
+                "camera_model": "Canon EOS R5",
+                "exposure_time": 0.004,
+                "f_number": 1.8,
+                "focal_length": 50.0,
+                "iso": 100,
+                "latitude": 48.8566,
+                "longitude": -2.3522,
+            }
+        )
+        body = main_of(owner.get(image_page(image)))
+        for shown in ("Canon EOS R5", "1/250 s", "f/1.8", "50 mm", "ISO 100", "2.35220° W"):
+            assert shown in body, shown
+        assert "0.004" not in body
+        assert "Canon Canon" not in body
+
+    def test_the_picture_is_a_screen_sized_preview_with_the_full_size_on_zoom(self, owner, upload):
+        image = upload(image_bytes(size=(2000, 1500)), title="Wide harbour")
+        response = owner.get(image_page(image))
+        stage = next(img for img in parse(response).images if img.get("alt") == "Wide harbour")
+        assert "/preview/" in stage["src"]
+        # The candidates and their widths: the thumbnail (480 px tall), the preview (1440 wide).
+        pairs = (candidate.rsplit(" ", 1) for candidate in stage["srcset"].split(", "))
+        candidates = {width: url for url, width in pairs}
+        assert "/thumbnail/" in candidates["640w"] and "/preview/" in candidates["1440w"]
+        assert "/processed/" not in stage["src"] + stage["srcset"]
+        assert stage.get("sizes")
+        # The full size is behind the picture's zoom link only.
+        assert 'class="zoom" href="http://testserver/api/v1/images/' in main_of(response)
 
 
 @pytest.mark.django_db

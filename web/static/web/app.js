@@ -4,6 +4,9 @@
      data-path    a field whose value replaces the id placeholder in the endpoint
      data-done    "reload" (default), "remove" (the enclosing [data-item]) or "go:<url>"
                   (the placeholder in it becomes the new object's id)
+     data-undo    an endpoint that takes the change back, offered in the toast once it is
+                  done (data-undo-method, POST by default; data-undo-body="same" sends the
+                  form's body again; data-undo-text says what was done)
    Fields: data-type="bool" | "list" | "datetime", data-omit-empty. */
 "use strict";
 (() => {
@@ -37,13 +40,49 @@
   }
 
   let toastTimer;
-  function toast(text) {
+  function hideLater(box, ms) {
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => {
+      // Not while the person is about to use it.
+      if (box.matches(":hover, :focus-within")) hideLater(box, 2000);
+      else box.hidden = true;
+    }, ms);
+  }
+
+  // A short message; with ``undo`` ({ url, method, body, text }) an Undo button that takes
+  // the change back through the API, then reloads the page to show it.
+  function toast(text, undo) {
     const box = document.querySelector("[data-toast]");
     if (!box) return;
-    box.textContent = text;
+    box.replaceChildren(text);
+    if (undo) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link toast-undo";
+      button.textContent = "Undo";
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          await api(undo.url, { method: undo.method || "POST", body: undo.body });
+          location.reload();
+        } catch (error) {
+          box.replaceChildren(error.message);
+        }
+      });
+      box.append(" ", button);
+    }
     box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
+    hideLater(box, undo ? 10000 : 4000);
+  }
+
+  // An undo survives the move to the next page (moving a picture to the trash goes back).
+  const UNDO_KEY = "atelier-undo";
+  try {
+    const pending = JSON.parse(sessionStorage.getItem(UNDO_KEY) || "null");
+    sessionStorage.removeItem(UNDO_KEY);
+    if (pending) document.addEventListener("DOMContentLoaded", () => toast(pending.text, pending));
+  } catch {
+    // No session storage: no undo across pages.
   }
 
   function formBody(form, skip) {
@@ -78,13 +117,38 @@
     box.textContent = message;
   }
 
-  function finish(form, data) {
+  function undoOf(form, body) {
+    if (!form.dataset.undo) return null;
+    return {
+      url: form.dataset.undo,
+      method: (form.dataset.undoMethod || "POST").toUpperCase(),
+      body: form.dataset.undoBody === "same" ? body : undefined,
+      text: form.dataset.undoText || "Done.",
+    };
+  }
+
+  function finish(form, data, body) {
     const done = form.dataset.done || "reload";
+    const undo = undoOf(form, body);
     if (done === "remove") {
-      form.closest("[data-item]")?.remove();
+      const item = form.closest("[data-item]");
+      const list = item?.parentElement;
+      item?.remove();
       document.getElementById("main")?.focus();
-      toast("Done.");
+      // The last one gone: the page as it now is (its empty state, no stale controls).
+      if (list && !list.querySelector("[data-item]") && !undo) {
+        location.reload();
+        return;
+      }
+      toast(undo ? undo.text : form.dataset.doneText || "Done.", undo);
     } else if (done.startsWith("go:")) {
+      if (undo) {
+        try {
+          sessionStorage.setItem(UNDO_KEY, JSON.stringify(undo));
+        } catch {
+          // No session storage: the change stands, without an undo.
+        }
+      }
       location.assign(done.slice(3).replace(PLACEHOLDER, data?.id || ""));
     } else {
       location.reload();
@@ -111,7 +175,7 @@
         method: (form.dataset.method || "POST").toUpperCase(),
         body: Object.keys(body).length ? body : undefined,
       });
-      finish(form, data);
+      finish(form, data, body);
     } catch (error) {
       showError(form, error.message);
       buttons.forEach((button) => { button.disabled = false; });
@@ -137,12 +201,48 @@
     setTimeout(() => { button.textContent = label; }, 2000);
   });
 
-  // An image's page: arrows step through the gallery, Escape goes back to it.
+  // A picture's page shows the screen-sized preview; a click (or Enter on it) swaps in the
+  // full-size rendition, and another click (or Escape) goes back. Without this script the
+  // link opens the full size on its own.
+  const zoom = document.querySelector("[data-zoom]");
+  function setZoom(on) {
+    const img = zoom.querySelector("img");
+    const stage = zoom.closest(".stage");
+    if (on) {
+      zoom.dataset.srcset = img.getAttribute("srcset") || "";
+      img.removeAttribute("srcset");
+      img.src = zoom.href;
+    }
+    stage.classList.toggle("zoomed", on);
+    zoom.setAttribute("aria-expanded", String(on));
+  }
+  if (zoom) {
+    zoom.setAttribute("role", "button");
+    zoom.setAttribute("aria-expanded", "false");
+    zoom.addEventListener("click", (event) => {
+      event.preventDefault();
+      setZoom(zoom.getAttribute("aria-expanded") !== "true");
+    });
+  }
+
+  // Private pages shown again from the back/forward cache would show what has changed since
+  // (a restored picture still in the trash): load them afresh.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted && document.querySelector("[data-fresh]")) location.reload();
+  });
+
+  // An image's page: arrows step through where the person came from (the gallery with its
+  // filters and order, or an album), Escape goes back there.
   const keys = document.querySelector("[data-keys]");
   if (keys) {
     document.addEventListener("keydown", (event) => {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
       if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+      if (event.key === "Escape" && zoom?.getAttribute("aria-expanded") === "true") {
+        event.preventDefault();
+        setZoom(false);
+        return;
+      }
       const target = {
         ArrowLeft: keys.dataset.prev,
         ArrowRight: keys.dataset.next,

@@ -4,7 +4,8 @@
 (() => {
   const { api, toast, PLACEHOLDER } = window.Atelier;
 
-  // The filter form leaves out its "any" choices, so the address stays short and clean.
+  // The filter form leaves out its "any" choices, so the address stays short and clean; with
+  // data-autosubmit a changed choice applies at once (the Apply button stays for keyboards).
   const filters = document.querySelector("form.filters");
   filters?.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -12,6 +13,9 @@
     for (const [key, value] of new FormData(filters)) if (value) query.append(key, value);
     location.assign(`${filters.action}${query.size ? `?${query}` : ""}`);
   });
+  if (filters?.hasAttribute("data-autosubmit")) {
+    filters.addEventListener("change", () => filters.requestSubmit());
+  }
 
   const grid = document.querySelector("[data-grid]");
   if (!grid) return;
@@ -19,10 +23,11 @@
   let more = document.querySelector("[data-more]");
   let loading = false;
 
-  // As web.views.ratio_class: the tile's shape in tenths, 0.3 to 3.0.
+  // As web.views.ratio_class: the tile's shape as a power of 1.02, 1:10 to 10:1.
   function tileClass(image) {
-    const tenths = image.width > 0 && image.height > 0 ? Math.round((10 * image.width) / image.height) : 10;
-    const shape = `r${Math.min(30, Math.max(3, tenths))}`;
+    const ratio = image.width > 0 && image.height > 0 ? image.width / image.height : 1;
+    const step = Math.round(Math.log(ratio) / Math.log(1.02));
+    const shape = `k${Math.min(116, Math.max(-116, step))}`;
     return image.status === "ready" ? `tile ${shape}` : `tile ${shape} ${image.status}`;
   }
 
@@ -33,7 +38,7 @@
     item.dataset.id = image.id;
     item.dataset.status = image.status;
     const link = document.createElement("a");
-    link.href = grid.dataset.imageUrl.replace(PLACEHOLDER, image.id);
+    link.href = grid.dataset.imageUrl.replace(PLACEHOLDER, image.id) + (grid.dataset.context || "");
     const img = document.createElement("img");
     img.width = image.width;
     img.height = image.height;
@@ -54,6 +59,10 @@
       form.dataset.api = grid.dataset.albumImages;
       form.dataset.method = "DELETE";
       form.dataset.done = "remove";
+      form.dataset.undo = grid.dataset.albumImages;
+      form.dataset.undoMethod = "PUT";
+      form.dataset.undoBody = "same";
+      form.dataset.undoText = "Removed from the album.";
       const id = document.createElement("input");
       Object.assign(id, { type: "hidden", name: "image_ids", value: image.id });
       id.dataset.type = "list";

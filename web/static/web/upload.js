@@ -1,9 +1,11 @@
 /* The upload page: pick or drop many pictures; each goes to the API on its own request with
    a progress bar of the bytes sent, and says how it ended (the API's own words if refused)
-   while the others carry on. */
+   while the others carry on. A file over the size limit is refused before it is sent; a file
+   the account already has (the same SHA-256 as a picture's checksum, asked of the API's list)
+   waits for the person to upload it anyway or skip it. */
 "use strict";
 (() => {
-  const { csrf, toast, PLACEHOLDER } = window.Atelier;
+  const { api, csrf, toast, PLACEHOLDER } = window.Atelier;
   const form = document.querySelector("form[data-upload]");
   if (!form) return;
   const input = form.querySelector('input[type="file"]');
@@ -19,14 +21,68 @@
   // Over the upload rate (429) it waits as told, this many times at most per file.
   const WAITS = 30;
   const queue = [];
-  const tally = { done: 0, failed: 0 };
+  const tally = { done: 0, failed: 0, skipped: 0 };
   let active = 0;
+
+  const maxBytes = Number(form.dataset.maxBytes) || Infinity;
+  const tooLarge = `Larger than ${form.dataset.maxSize}, the most a picture may be.`;
 
   function add(files) {
     const style = form.querySelector('input[name="style"]:checked')?.value || "none";
-    for (const file of files) queue.push({ file, style, row: row(file) });
     section.hidden = false;
+    for (const file of files) {
+      const job = { file, style, row: row(file) };
+      if (file.size > maxBytes) {
+        failed(job.row.item, job.row.status, tooLarge);
+        continue;
+      }
+      queue.push(job);
+    }
     pump();
+  }
+
+  // The SHA-256 of a file, as hex, where the browser can compute it (a secure context).
+  async function sha256(file) {
+    if (!crypto.subtle) return null;
+    const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
+    return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
+  // The picture of the account's gallery with this file's bytes, if there is one.
+  async function duplicateOf(file) {
+    try {
+      const checksum = await sha256(file);
+      if (!checksum) return null;
+      const page = await api(`${form.dataset.upload}?checksum=${checksum}&page_size=1`);
+      return page.results[0] || null;
+    } catch {
+      return null; // Not knowing is no reason to stop an upload.
+    }
+  }
+
+  // Asks the person whether to upload a picture they already have; resolves true to upload.
+  function confirmDuplicate(job, existing) {
+    const { status } = job.row;
+    return new Promise((resolve) => {
+      const link = document.createElement("a");
+      link.href = form.dataset.imageUrl.replace(PLACEHOLDER, existing.id);
+      link.textContent = "you already have this picture";
+      const again = document.createElement("button");
+      Object.assign(again, { type: "button", className: "button", textContent: "Upload anyway" });
+      const skip = document.createElement("button");
+      Object.assign(skip, { type: "button", className: "button", textContent: "Skip" });
+      const choice = (upload) => () => {
+        job.row.item.classList.remove("duplicate");
+        status.textContent = upload ? "0 %" : "Skipped: you already have it.";
+        resolve(upload);
+      };
+      again.addEventListener("click", choice(true));
+      skip.addEventListener("click", choice(false));
+      job.row.item.classList.add("duplicate");
+      status.setAttribute("role", "status");
+      status.replaceChildren("Not uploaded yet: ", link, ". ", again, " ", skip);
+      skip.focus();
+    });
   }
 
   function row(file) {
@@ -47,15 +103,26 @@
     return { item, bar, status };
   }
 
+  async function checkThenSend(job) {
+    job.row.status.textContent = "Checking…";
+    const existing = await duplicateOf(job.file);
+    if (existing && !(await confirmDuplicate(job, existing))) {
+      tally.skipped += 1;
+      return;
+    }
+    await send(job);
+  }
+
   function pump() {
     while (active < PARALLEL && queue.length) {
       active += 1;
-      send(queue.shift()).then(() => {
+      checkThenSend(queue.shift()).then(() => {
         active -= 1;
         pump();
         if (!active && !queue.length) {
           const failed = tally.failed ? `, ${tally.failed} failed` : "";
-          toast(`${tally.done} uploaded${failed}.`);
+          const skipped = tally.skipped ? `, ${tally.skipped} skipped` : "";
+          toast(`${tally.done} uploaded${failed}${skipped}.`);
         }
       });
     }
@@ -103,8 +170,12 @@
           const wait = 1000 * (Number(xhr.getResponseHeader("Retry-After")) || 2);
           setTimeout(() => send(job, attempt + 1).then(resolve), wait);
           return;
+        } else if (xhr.status === 413) {
+          failed(item, status, tooLarge);
         } else {
-          failed(item, status, data?.detail || `The server answered ${xhr.status}.`);
+          // The file's own error, in the API's words without the field's name before them.
+          const message = Array.isArray(data?.file) ? data.file[0] : data?.detail;
+          failed(item, status, message || `The server answered ${xhr.status}.`);
         }
         resolve();
       });
@@ -137,6 +208,13 @@
     status.setAttribute("role", "alert");
     status.textContent = message;
   }
+
+  // The chosen style's name in the (folded) picker's summary.
+  const styleLabel = form.querySelector("[data-style-label]");
+  form.addEventListener("change", (event) => {
+    if (event.target.name !== "style" || !styleLabel) return;
+    styleLabel.textContent = event.target.closest("label")?.querySelector(".style-name")?.textContent || "";
+  });
 
   input.addEventListener("change", () => {
     add(input.files);
