@@ -13,11 +13,17 @@ credentials, a stray token) and its query string's filters.
 """
 
 import copy
+import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.http import Http404, HttpRequest, QueryDict
+from rest_framework.pagination import Cursor
 
+from images.filters import datetime_to_utc
+from images.pagination import ImageCursorPagination
 from images.views import (
     AlbumViewSet,
     ImageViewSet,
@@ -98,3 +104,19 @@ def api_read(
     if response.status_code >= 400:
         raise ApiRefused(response.status_code, response.data)
     return response.data
+
+
+def cursor_position(*, value: datetime | None, image_id: str | uuid.UUID) -> str:
+    """An image's place in a list ordered by a date-time field (``value``, null last) then id,
+    as the list's cursors name it."""
+    text = datetime_to_utc(value).isoformat() if value is not None else ""
+    return f"{text}|{uuid.UUID(str(image_id)).hex}"
+
+
+def position_cursor(position: str, *, reverse: bool) -> str:
+    """The image list's ``cursor`` for the rows after ``position`` (before it if ``reverse``),
+    encoded by the list's own pagination."""
+    pagination = ImageCursorPagination()
+    pagination.base_url = "/"
+    url = pagination.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+    return parse_qs(urlsplit(url).query)[pagination.cursor_query_param][0]
