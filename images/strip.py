@@ -312,17 +312,17 @@ def _riff_chunk(fourcc: bytes, payload: bytes) -> bytes:
     return fourcc + struct.pack("<I", len(payload)) + payload + padding
 
 
-# GIF: extensions that animate a picture or colour it; comments and other applications'
-# blocks (XMP, Photoshop's, IPTC) are dropped. Plain-text extensions are part of the
-# picture by the standard, so they stay.
+# GIF: extensions that animate a picture or colour it; comments, plain text and other
+# applications' blocks (XMP, Photoshop's, IPTC) are dropped. Plain text is part of the
+# picture by the standard, but no browser or Pillow draws it (they skip the block, and a
+# graphic control before it then applies to the next image, as it still does once the text
+# is gone), so dropping it changes no pixel anyone sees, and it can carry any words.
 _GIF_GRAPHIC_CONTROL = 0xF9
-_GIF_PLAIN_TEXT = 0x01
 _GIF_APPLICATION = 0xFF
 _GIF_LOOP_APPLICATIONS = frozenset({b"NETSCAPE2.0", b"ANIMEXTS1.0"})
 _GIF_ICC_APPLICATION = b"ICCRGBG1012"
 _GIF_APPLICATION_ID_LENGTH = 11
 _GIF_GRAPHIC_CONTROL_LENGTH = 8
-_GIF_PLAIN_TEXT_HEADER_LENGTH = 12
 _GIF_LOOP_LENGTH = 19
 
 
@@ -353,8 +353,6 @@ def _gif_extension_kept(block: bytes) -> bool:
         if len(block) != _GIF_GRAPHIC_CONTROL_LENGTH or block[2] != 4:
             raise ValueError("a malformed graphic control extension")
         return True
-    if label == _GIF_PLAIN_TEXT:
-        return block[2] == _GIF_PLAIN_TEXT_HEADER_LENGTH
     if label != _GIF_APPLICATION or block[2] != _GIF_APPLICATION_ID_LENGTH:
         return False
     application = block[3:14]

@@ -143,6 +143,51 @@ class TestDecode:
         assert decoded.image.width < decoded.image.height
 
 
+def _progressive_with_last_scan_repeated(times: int) -> bytes:
+    """A greyscale progressive JPEG (2048² pixels) whose last refinement scan comes ``times``
+    more times: 16 bytes a repeat, and a pass of the decoder over every block."""
+    buffer = io.BytesIO()
+    PILImage.linear_gradient("L").resize((2048, 2048)).save(buffer, "JPEG", progressive=True)
+    data = buffer.getvalue()
+    return data[:-2] + data[data.rindex(b"\xff\xda") : -2] * times + data[-2:]
+
+
+class TestContainerLimits:
+    """An original stored before the limits existed is refused by its render, not decoded."""
+
+    def test_progressive_jpeg_of_2000_scans_is_refused_before_decoding(self):
+        data = _progressive_with_last_scan_repeated(2000)
+        started = time.process_time()
+        with pytest.raises(ImageRejected) as raised:
+            processing.image_decode(io.BytesIO(data), max_pixels=MAX_PIXELS, max_edge=4096)
+        assert raised.value.code == "too_many_scans"
+        assert time.process_time() - started < 0.5  # decoding it took 27 s
+
+    def test_png_of_300000_private_chunks_is_refused_before_decoding(self):
+        data = image_bytes("PNG", size=(48, 32))
+        idat = data.index(b"IDAT") - 4
+        bomb = data[:idat] + b"\x00\x00\x00\x00prVt\xa6\x87\x8c\x49" * 300_000 + data[idat:]
+        started = time.process_time()
+        with pytest.raises(ImageRejected) as raised:
+            processing.image_decode(io.BytesIO(bomb), max_pixels=MAX_PIXELS)
+        assert raised.value.code == "too_many_blocks"
+        assert time.process_time() - started < 0.5
+
+    def test_header_check_refuses_before_pillow_parses(self):
+        data = image_bytes("JPEG", size=(48, 32))
+        bomb = data[:2] + b"\xff\xe5\x00\x02" * 1_000_000 + data[2:]
+        started = time.process_time()
+        with pytest.raises(ImageRejected) as raised:
+            processing.image_header(io.BytesIO(bomb), max_pixels=MAX_PIXELS)
+        assert raised.value.code == "too_many_blocks"
+        assert time.process_time() - started < 0.5  # Pillow's own header parse took 2.8 s
+
+    def test_a_normal_progressive_jpeg_decodes(self):
+        data = image_bytes("JPEG", size=(640, 480), noisy=True, progressive=True)
+        decoded = processing.image_decode(io.BytesIO(data), max_pixels=MAX_PIXELS)
+        assert decoded.image.size == (640, 480)
+
+
 class TestPayloadEnd:
     def _mpo(self, count: int = 2) -> bytes:
         pictures = [PILImage.new("RGB", (20, 10), (i * 60, 0, 0)) for i in range(count)]

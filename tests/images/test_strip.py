@@ -156,6 +156,12 @@ def gif_xmp_extension(xmp: bytes) -> bytes:
     return b"\x21\xff\x0bXMP DataXMP" + xmp + b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
 
 
+def gif_plain_text(text: bytes) -> bytes:
+    """A plain-text extension: a 12-byte grid header, then the text in one sub-block."""
+    grid = struct.pack("<4H4B", 0, 0, 40, 30, 8, 8, 1, 0)
+    return b"\x21\x01\x0c" + grid + bytes((len(text),)) + text + b"\x00"
+
+
 def gif_after_header(data: bytes, *extensions: bytes) -> bytes:
     flags = data[10]
     pos = 13 + (3 * 2 ** ((flags & 0x07) + 1) if flags & 0x80 else 0)
@@ -469,6 +475,29 @@ class TestGif:
         assert_no_metadata(stripped)
         assert_same_picture(original, stripped)
 
+    @pytest.mark.parametrize("with_graphic_control", [False, True])
+    def test_plain_text_extensions_are_removed(self, with_graphic_control):
+        original = encode(
+            noise().convert("P"),
+            "GIF",
+            save_all=True,
+            append_images=[noise(seed=2).convert("P")],
+            duration=[100, 200],
+            transparency=0,
+        )
+        graphic_control = b"\x21\xf9\x04\x05\x0a\x00\x07\x00" if with_graphic_control else b""
+        without_text = gif_after_header(original, graphic_control)
+        crafted = gif_after_header(original, graphic_control + gif_plain_text(b"TEXTSECRET"))
+        assert frames(crafted) == frames(without_text)  # Pillow, like browsers, draws no text
+
+        stripped = metadata_strip(data=crafted, image_format="GIF")
+
+        assert b"TEXTSECRET" not in stripped
+        # Only the text goes: decoders skip it, so they see the very blocks they saw before.
+        assert stripped == without_text
+        assert_same_picture(crafted, stripped)
+        assert_no_metadata(stripped)
+
     def test_bytes_after_the_trailer_are_dropped(self):
         original = encode(noise().convert("P"), "GIF", comment=b"COMMENTSECRET")
 
@@ -591,6 +620,39 @@ class TestHostileInput:
 
         with pytest.raises(MetadataStripError):
             metadata_strip(data=other, image_format=image_format)
+
+    @pytest.mark.parametrize(
+        ("image_format", "data"),
+        [
+            pytest.param(
+                "JPEG",
+                SEEDS["JPEG"][:2] + b"\xff\xe5\x00\x02" * 1_000_000 + SEEDS["JPEG"][2:],
+                id="jpeg-million-app-segments",
+            ),
+            pytest.param(
+                "PNG",
+                png_with(SEEDS["PNG"], before_idat=png_chunk(b"prVt", b"") * 300_000),
+                id="png-300000-private-chunks",
+            ),
+            pytest.param(
+                "GIF", gif_after_header(SEEDS["GIF"], b"\x21\xfe\x00" * 200_000), id="gif-comments"
+            ),
+            pytest.param(
+                "WEBP",
+                webp_from(webp_chunks(SEEDS["WEBP"]) + [(b"ABCD", b"")] * 200_000),
+                id="webp-unknown-chunks",
+            ),
+        ],
+    )
+    def test_container_of_more_pieces_than_any_encoder_writes_is_refused_quickly(
+        self, image_format, data
+    ):
+        # Originals stored before uploads were bounded: the stripper walks within the same
+        # limits, so serving one costs milliseconds, not the seconds stripping it took.
+        started = time.process_time()
+        with pytest.raises(MetadataStripError):
+            metadata_strip(data=data, image_format=image_format)
+        assert time.process_time() - started < 0.5
 
     def test_large_hostile_input_is_refused_quickly(self):
         started = time.perf_counter()
