@@ -4,7 +4,9 @@ With ``CELERY_BROKER_URL`` set, renders are queued for workers; unset (the embed
 of ``make run``), the same service function runs in-process as soon as the upload or
 restyle has committed. The task is only plumbing: acks late, rejected back to the queue if
 its worker dies, one at a time per worker, time-limited, retried with backoff when storage
-fails, and safe to run twice (the service checks the image's render token).
+fails, and safe to run twice (the service checks the image's render token and lease, and
+counts attempts). ``render_sweep`` runs often and cheaply: it hands on renders whose worker
+died (their lease ran out) and queues again those whose job was lost.
 """
 
 import logging
@@ -12,6 +14,7 @@ import uuid
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from images import services
@@ -33,8 +36,17 @@ logger = logging.getLogger(__name__)
     time_limit=150,
 )
 def image_render(image_id: str, token: str) -> str:
-    """Renders one image's processed rendition and thumbnail (``services.image_render``)."""
-    return services.image_render(image_id=uuid.UUID(image_id), token=uuid.UUID(token))
+    """Renders one image's renditions (``services.image_render``).
+
+    Its soft time limit interrupts the render, which is then queued again while attempts are
+    left; a worker that dies (or reaches the hard limit) leaves a lease that runs out, and the
+    render sweep queues it again.
+    """
+    return services.image_render(
+        image_id=uuid.UUID(image_id),
+        token=uuid.UUID(token),
+        interrupted_by=(SoftTimeLimitExceeded,),
+    )
 
 
 def image_render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
@@ -56,9 +68,16 @@ def image_render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
         logger.exception("Could not queue the render of %s; the sweep will retry", image_id)
 
 
+@shared_task(name="images.render_sweep", ignore_result=True)
+def render_sweep() -> int:
+    """The render sweep (Celery beat, every ``ATELIER_RENDER_SWEEP_SECONDS``): queues again
+    the renders whose worker died or whose job was lost; fails those out of attempts."""
+    return services.image_render_sweep(older_than_seconds=settings.ATELIER_RENDER_STALE_SECONDS)
+
+
 @shared_task(name="images.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
-    """The periodic sweep (Celery beat): re-queues stale renders, purges the trash past its
+    """The periodic sweep (Celery beat): re-queues lost renders, purges the trash past its
     time, removes old orphans."""
     return {
         "requeued": services.image_render_sweep(

@@ -193,7 +193,12 @@ ATELIER = {
     "MAX_UPLOAD_BYTES": env.int("ATELIER_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024),
     "MAX_PIXELS": env.int("ATELIER_MAX_PIXELS", default=50_000_000),
     "PROCESSED_MAX_EDGE": env.int("ATELIER_PROCESSED_MAX_EDGE", default=4096),
-    "THUMBNAIL_EDGE": env.int("ATELIER_THUMBNAIL_EDGE", default=320),
+    # The thumbnail's SHORT edge (gallery rows at 2x pixel density); its long edge stops at
+    # THUMBNAIL_MAX_EDGE. Neither is ever upscaled.
+    "THUMBNAIL_EDGE": env.int("ATELIER_THUMBNAIL_EDGE", default=480),
+    "THUMBNAIL_MAX_EDGE": env.int("ATELIER_THUMBNAIL_MAX_EDGE", default=3840),
+    # The long edge of the preview (a picture's page), never upscaled.
+    "PREVIEW_EDGE": env.int("ATELIER_PREVIEW_EDGE", default=1440),
     "SIGNED_URL_TTL": env.int("ATELIER_SIGNED_URL_TTL", default=3600),
     "QUOTA_BYTES": env.int("ATELIER_QUOTA_BYTES", default=5 * 1024**3),
     "QUOTA_IMAGES": env.int("ATELIER_QUOTA_IMAGES", default=10_000),
@@ -218,16 +223,28 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_ACCEPT_CONTENT = ["json"]
 # Longer than any render may take (the task's own hard limit is 150 s), so Redis does not
-# hand a job still in progress to a second worker.
+# hand a job still in progress to a second worker; the jobs a dead worker had taken come back
+# after it. (The render sweep finds them sooner; a job handed out twice finds the render's
+# lease and does nothing.)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("ATELIER_QUEUE_VISIBILITY_TIMEOUT", default=600)
+    "visibility_timeout": env.int("ATELIER_QUEUE_VISIBILITY_TIMEOUT", default=180)
 }
 # Days an image stays in the trash before the sweep purges it (rows and files).
 ATELIER_TRASH_DAYS = env.int("ATELIER_TRASH_DAYS", default=30)
-# Images pending longer than this are queued again by the sweep.
-ATELIER_RENDER_STALE_SECONDS = env.int("ATELIER_RENDER_STALE_SECONDS", default=600)
+# A render holds a lease on its image while it runs, renewed every third of it; a lease that
+# runs out means its worker died, and the render sweep queues the render again.
+ATELIER_RENDER_LEASE_SECONDS = env.int("ATELIER_RENDER_LEASE_SECONDS", default=30)
+# Attempts at one render (started, then died or ran out of time) before the image is failed.
+ATELIER_RENDER_MAX_ATTEMPTS = env.int("ATELIER_RENDER_MAX_ATTEMPTS", default=3)
+# Renders queued (never started) longer than this are queued again by the render sweep.
+ATELIER_RENDER_STALE_SECONDS = env.int("ATELIER_RENDER_STALE_SECONDS", default=45)
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "images.sweep", "schedule": env.int("ATELIER_SWEEP_SECONDS", default=300)},
+    # Only the renders: cheap (one indexed query), so often, unlike the storage audit above.
+    "render-sweep": {
+        "task": "images.render_sweep",
+        "schedule": env.int("ATELIER_RENDER_SWEEP_SECONDS", default=15),
+    },
 }
 
 # --- REST framework --------------------------------------------------------------------------

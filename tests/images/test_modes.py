@@ -190,9 +190,9 @@ def _decode(data: bytes) -> processing.DecodedImage:
 
 
 def _processed(decoded: processing.DecodedImage, style: str) -> PILImage.Image:
-    processed, _ = processing.renditions_render(
+    processed = processing.renditions_render(
         decoded, style=style, max_edge=4096, thumbnail_edge=32
-    )
+    ).processed
     return PILImage.open(io.BytesIO(processed.data))
 
 

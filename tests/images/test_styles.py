@@ -107,9 +107,9 @@ def thumbnails() -> dict[str, PILImage.Image]:
     decoded = processing.DecodedImage(image=picture, format="PNG", width=1600, height=1200)
     rendered = {}
     for name in STYLES:
-        _, thumbnail = processing.renditions_render(
+        thumbnail = processing.renditions_render(
             decoded, style=name, max_edge=4096, thumbnail_edge=320
-        )
+        ).thumbnail
         rendered[name] = PILImage.open(io.BytesIO(thumbnail.data)).convert("RGB")
     return rendered
 

@@ -193,6 +193,19 @@ class TestTakenAtFromExif:
             "altitude": 58.5,
         }
 
+    @pytest.mark.parametrize(
+        ("offset", "minutes"), [("+05:30", 330), ("-07:00", -420), ("+00:00", 0), (None, None)]
+    )
+    def test_the_cameras_offset_is_stored_in_minutes_and_null_where_unknown(
+        self, upload, offset, minutes
+    ):
+        image = upload(photo(taken="2024:05:06 07:08:09", offset=offset))
+        assert Image.objects.get(pk=image["id"]).taken_at_offset == minutes
+
+    def test_a_photo_without_a_date_has_no_offset(self, upload):
+        image = upload(photo(offset="+02:00"))
+        assert Image.objects.get(pk=image["id"]).taken_at_offset is None
+
     @pytest.mark.parametrize("data", [image_bytes("JPEG"), image_bytes("PNG"), photo()])
     def test_photo_that_does_not_say_has_no_date_and_no_metadata(self, auth_client, upload, data):
         body = detail(auth_client, upload(data)["id"])
