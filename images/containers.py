@@ -39,11 +39,10 @@ MAX_PNG_CHUNKS = 50_000
 # A GIF's blocks (extensions and image descriptors): two a frame (its graphic control and
 # its image). Animations run to hundreds of frames, long ones to a few thousand.
 MAX_GIF_BLOCKS = 50_000
-# The data in a GIF's blocks comes in sub-blocks of up to 255 bytes, which every encoder
-# fills. A chain of 1-byte sub-blocks is a valid way to spend a million walk steps on 2 MB,
-# so the sub-blocks may average no less than this many bytes, beyond two for every block
-# (its last, short one and its terminator).
-GIF_MIN_BYTES_PER_SUB_BLOCK = 64
+# The data in a GIF's blocks comes in sub-blocks of up to 255 bytes, which encoders fill:
+# 25 MB of frames is about 100,000 of them (metadata written raw, as Adobe writes XMP, reads
+# as a few hundred short ones). 1-byte sub-blocks would make 25 MB a walk of 12 million.
+MAX_GIF_SUB_BLOCKS = 500_000
 # A WebP's RIFF chunks, counting the chunks inside each animation frame: a header, a
 # profile, EXIF and XMP, and two or three for every frame.
 MAX_WEBP_CHUNKS = 100_000
@@ -343,13 +342,11 @@ def gif_blocks(data: bytes) -> Iterator[GifBlock]:
     """The blocks after the header, through the trailer.
 
     Raises ``ContainerError`` for an unknown block or one that runs past the end of the
-    file, and ``ContainerTooComplex`` past ``MAX_GIF_BLOCKS`` or a run of sub-blocks
-    shorter than ``GIF_MIN_BYTES_PER_SUB_BLOCK`` on average.
+    file, and ``ContainerTooComplex`` past ``MAX_GIF_BLOCKS`` or ``MAX_GIF_SUB_BLOCKS``.
     """
     pos = gif_header_end(data)
     size = len(data)
-    # Sub-blocks the file's size allows, beyond the two each block may have anyway.
-    sub_blocks_left = size // GIF_MIN_BYTES_PER_SUB_BLOCK
+    sub_blocks = 0
     blocks = 0
     while True:
         if pos >= size:
@@ -361,7 +358,6 @@ def gif_blocks(data: bytes) -> Iterator[GifBlock]:
         blocks += 1
         if blocks > MAX_GIF_BLOCKS:
             raise _too_many("too_many_blocks", "GIF blocks", MAX_GIF_BLOCKS)
-        sub_blocks_left += 2
         start = pos
         label = 0
         if kind == GIF_EXTENSION:
@@ -381,12 +377,9 @@ def gif_blocks(data: bytes) -> Iterator[GifBlock]:
         while True:
             if pos >= size:
                 raise ContainerError("a sub-block runs past the end of the file")
-            sub_blocks_left -= 1
-            if sub_blocks_left < 0:
-                raise ContainerTooComplex(
-                    "too_many_blocks",
-                    "The GIF's data is cut into more sub-blocks than any encoder writes.",
-                )
+            sub_blocks += 1
+            if sub_blocks > MAX_GIF_SUB_BLOCKS:
+                raise _too_many("too_many_blocks", "GIF sub-blocks", MAX_GIF_SUB_BLOCKS)
             length = data[pos]
             pos += 1 + length
             if length == 0:
