@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import views
+from web import share_pages, views
 
 urlpatterns = [
     path("", views.gallery, name="home"),
@@ -11,8 +11,10 @@ urlpatterns = [
     path("albums/", views.albums, name="albums"),
     path("albums/<uuid:album_id>/", views.album, name="album"),
     path("trash/", views.trash, name="trash"),
+    path("trash/<uuid:image_id>/thumbnail/", views.trash_thumbnail, name="trash-thumbnail"),
     path("shares/", views.share_list, name="shares"),
-    path("s/<str:token>", views.share, name="share"),
+    path("s/<str:token>", share_pages.share, name="share"),
+    path("s/<str:token>/i/<str:image_id>", share_pages.share_image, name="share-image"),
     path("account/", views.account, name="account"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.login_view, name="login"),

@@ -1,0 +1,247 @@
+"""A share link's public pages: its pictures at /s/<token>, one picture at /s/<token>/i/<id>.
+
+Whoever holds the link sees these, usually with no account. They read the link through the
+API's public share view (``SharedDetailView``), with the grant the visitor's session got from
+the password, so they show exactly what the API shows a visitor and nothing more: signed
+rendition URLs, camera details only where the link shows metadata, originals only where it
+allows them. One picture and its neighbours are read as one-picture pages of that same list,
+by cursors that name the picture, so a picture the link does not show is the API's 404.
+
+Before a protected link's password nothing of the link is shown (not its title, its album or
+its pictures), whatever picture is asked for. Every "not found" under /s/ (an unknown, expired
+or revoked link, a picture not in it, another account's) is the one page. Recipient pages
+offer no account's menu and no API docs; someone logged in gets a link to their own gallery.
+"""
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from rest_framework.pagination import Cursor
+
+from images import shares
+from images.models import Album, Share
+from images.pagination import SharedCursorPagination
+from project.errors import NotFound
+from project.throttling import LoginLocked
+from web import api
+from web.security import strict_csp
+from web.views import _taken, photo_facts, ratio_class
+
+# The set page a picture was opened from (its cursor), kept while stepping so that "All
+# pictures" and Escape return there; longer than any cursor the API makes is dropped.
+FROM_PARAM = "from"
+_FROM_MAX_LENGTH = 200
+
+
+def share_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A recipient's page: strict CSP, and one 404 page for anything not found under /s/."""
+
+    @strict_csp
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except (Http404, NotFound):
+            return render(request, "web/share_missing.html", status=HTTPStatus.NOT_FOUND)
+
+    return wrapped
+
+
+@share_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def share(request: HttpRequest, token: str) -> HttpResponse:
+    """The link's pictures, a cursor page at a time, under the link's (or album's) title."""
+    link = shares.share_open(token=token)
+    grant, prompt = _unlock(request, link)
+    if prompt is not None:
+        return prompt
+    params = {"cursor": request.GET["cursor"]} if request.GET.get("cursor") else {}
+    try:
+        data = api.api_read(request, api.SHARED_DETAIL, params=params, grant=grant, token=token)
+    except Http404:
+        if "cursor" not in params:
+            raise
+        # The link lives (share_open said so); its pictures changed under the visitor's
+        # "more" link (the picture it named left). Start again from the first page.
+        messages.info(request, "The pictures of this link changed; here they are from the start.")
+        return redirect("share", token=token)
+    came_from = {FROM_PARAM: params["cursor"]} if params else {}
+    images = [
+        {
+            **item,
+            "alt": _alt(item),
+            "ratio": ratio_class(item["width"], item["height"]),
+            "page_url": _picture_url(token, item["id"], came_from),
+        }
+        for item in data["results"]
+    ]
+    album = _album(link)
+    return render(
+        request,
+        "web/share.html",
+        {
+            "heading": data["title"] or (album or {}).get("title") or "Shared pictures",
+            "album": album,
+            "images": images,
+            "next_url": _local(data["next"]),
+            "previous_url": _local(data["previous"]),
+        },
+    )
+
+
+@share_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def share_image(request: HttpRequest, token: str, image_id: str) -> HttpResponse:
+    """One picture of the link, large: steps to its neighbours, back to the set, zoom to the
+    full size, the original where the link allows it, the camera where it shows metadata."""
+    picture = _uuid(image_id)
+    link = shares.share_open(token=token)
+    grant, prompt = _unlock(request, link)
+    if prompt is not None:
+        return prompt
+    before, data, after = _picture_and_neighbours(request, token, grant, picture)
+    came_from = _came_from(request)
+    back = reverse("share", kwargs={"token": token})
+    if came_from:
+        back += f"?{urlencode({'cursor': came_from[FROM_PARAM]})}"
+    urls = data["urls"]
+    return render(
+        request,
+        "web/share_image.html",
+        {
+            "data": data,
+            "alt": _alt(data),
+            # The screen-sized preview (the processed rendition where an image rendered before
+            # previews has none); the full size on zoom.
+            "preview_url": urls.get("preview") or urls.get("processed"),
+            "full_url": urls.get("processed") or urls.get("preview"),
+            "taken": _taken(data) if "taken_at" in data else None,
+            "facts": photo_facts(data.get("metadata") or {}),
+            "back_url": f"{back}#p-{data['id']}",
+            "prev_url": _picture_url(token, before, came_from) if before else None,
+            "next_url": _picture_url(token, after, came_from) if after else None,
+        },
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _unlock(request: HttpRequest, link: Share) -> tuple[str | None, HttpResponse | None]:
+    """The visitor's grant to ``link``, or the page to answer instead: the password prompt
+    (nothing of the link on it), or after a right password a redirect back here."""
+    grant_key = f"share-grant:{link.pk.hex}"
+    error = ""
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        try:
+            grant, _expires = shares.share_unlock(
+                share=link, password=request.POST.get("password", "")[:128], request=request
+            )
+        except LoginLocked as exc:
+            minutes = max(1, round(exc.wait / 60))
+            error = f"Too many wrong passwords. Try again in about {minutes} min."
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        except shares.SharePasswordInvalid:
+            error = "That is not the password of this link."
+            status = HTTPStatus.UNAUTHORIZED
+        else:
+            request.session[grant_key] = grant
+            return grant, redirect(request.get_full_path())
+    grant = request.session.get(grant_key)
+    try:
+        shares.share_access_check(share=link, grant=grant)
+    except shares.SharePasswordRequired:
+        prompt = render(request, "web/share_password.html", {"error": error}, status=status)
+        return None, prompt
+    return grant, None
+
+
+def _picture_and_neighbours(
+    request: HttpRequest, token: str, grant: str | None, picture: uuid.UUID
+) -> tuple[str | None, dict[str, Any], str | None]:
+    """The ids of the pictures before and after ``picture`` in the link's order, and the
+    API's body of ``picture`` itself; ``Http404`` if the link does not show it.
+
+    Two one- and two-picture pages of the link's own list: the one after ``picture`` (the
+    API answers 404 for a cursor naming a picture the link does not show), then the two
+    before that one (or the last two), ending with ``picture``. Neither is the link's first
+    page, so neither counts as a view.
+    """
+
+    def page(image_id: uuid.UUID | None, *, reverse: bool, size: int) -> list[dict[str, Any]]:
+        params = {"cursor": _cursor(image_id, reverse=reverse), "page_size": str(size)}
+        data = api.api_read(request, api.SHARED_DETAIL, params=params, grant=grant, token=token)
+        return data["results"]
+
+    following = page(picture, reverse=False, size=1)
+    after = following[0]["id"] if following else None
+    found = page(uuid.UUID(after) if after else None, reverse=True, size=2)
+    if not found or found[-1]["id"] != str(picture):
+        raise Http404()  # the link changed between the two reads
+    before = found[-2]["id"] if len(found) > 1 else None
+    return before, found[-1], after
+
+
+def _cursor(image_id: uuid.UUID | None, *, reverse: bool) -> str:
+    """The link's list cursor for the pictures after ``image_id`` (before it if ``reverse``;
+    from the end when ``image_id`` is None), encoded by the list's own pagination, whose
+    positions name a picture only (``SharedCursorPagination.opaque_position``)."""
+    pagination = SharedCursorPagination()
+    pagination.base_url = "/"
+    position = None if image_id is None else f"|{image_id.hex}"
+    url = pagination.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+    return parse_qs(urlsplit(url).query)[pagination.cursor_query_param][0]
+
+
+def _album(link: Share) -> dict[str, str] | None:
+    """The title and description of the album a link shares (a link to pictures has none)."""
+    if link.album_id is None:
+        return None
+    return (
+        Album.objects.filter(pk=link.album_id, owner_id=link.owner_id)
+        .values("title", "description")
+        .first()
+    )
+
+
+def _picture_url(token: str, image_id: str, came_from: dict[str, str]) -> str:
+    url = reverse("share-image", kwargs={"token": token, "image_id": image_id})
+    return f"{url}?{urlencode(came_from)}" if came_from else url
+
+
+def _came_from(request: HttpRequest) -> dict[str, str]:
+    value = request.GET.get(FROM_PARAM, "")
+    return {FROM_PARAM: value} if 0 < len(value) <= _FROM_MAX_LENGTH else {}
+
+
+def _uuid(value: str) -> uuid.UUID:
+    """``value`` as an image id, written as the API writes ids; else the one 404."""
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError as exc:
+        raise Http404() from exc
+    if str(parsed) != value:
+        raise Http404()
+    return parsed
+
+
+def _alt(data: dict[str, Any]) -> str:
+    return data.get("title") or "Untitled picture"
+
+
+def _local(url: str | None) -> str | None:
+    """An absolute link the API built for this page's request, as a path on this site."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
