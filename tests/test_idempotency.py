@@ -262,7 +262,8 @@ class TestIdempotentUpload:
         post_image(auth_client)
         post_image(other_client)
 
-        assert auth_client.delete(reverse("users-me")).status_code == HTTPStatus.NO_CONTENT
+        deleted = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
+        assert deleted.status_code == HTTPStatus.NO_CONTENT
 
         assert list(IdempotencyKey.objects.values_list("owner__username", flat=True)) == ["mallory"]
 

@@ -120,6 +120,14 @@ class PasswordChangeSerializer(StrictFieldsMixin, serializers.Serializer):
         return value
 
 
+class AccountDeleteSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The account's current password, to confirm its deletion."""
+
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=4096
+    )
+
+
 class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPairSerializer):
     """A username and password, each bounded: no longer than an account's could be.
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
 from project.errors import Gone, InvalidInput, Unauthenticated
+from project.throttling import login_attempt
 from users.models import User
 from users.selectors import user_email_taken, user_username_taken
 
@@ -39,6 +41,13 @@ def account_must_exist(user: User) -> Iterator[None]:
         if not User.objects.filter(pk=user.pk).exists():
             raise AccountGone() from exc
         raise
+
+
+class PasswordIncorrect(InvalidInput):
+    """The password given to confirm a change is not the account's (an error on ``field``)."""
+
+    def __init__(self, field: str = "password") -> None:
+        super().__init__("The password is not correct.", code="password_incorrect", field=field)
 
 
 class TokenRejected(Unauthenticated):
@@ -103,6 +112,28 @@ def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
         user.save(update_fields=["password"])
         token_revoke_all(user=user)
         return token_pair_for_user(user=user)
+
+
+def user_password_check(*, user: User, password: str, request: Any) -> None:
+    """``PasswordIncorrect`` unless ``password`` is the account's current one.
+
+    Knowing the password is what a stolen access token or session lacks. A try draws on the
+    failed-login counters (``project.throttling.login_attempt``) like any login, so this is
+    no faster a way to guess a password; a locked username or address is ``LoginLocked``.
+    """
+    with login_attempt(request, user.get_username()) as attempt:
+        attempt.succeeded = user.check_password(password)
+    if not attempt.succeeded:
+        raise PasswordIncorrect()
+
+
+def user_delete_confirmed(*, user: User, password: str, request: Any) -> None:
+    """Deletes the account and everything it owns, once ``password`` proves it is its owner.
+
+    Every door that deletes an account (the API, the web app's form) comes through here.
+    """
+    user_password_check(user=user, password=password, request=request)
+    user_delete(user=user)
 
 
 def user_delete(*, user: User) -> None:

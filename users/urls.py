@@ -11,8 +11,11 @@ urlpatterns = [
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path(
         "users/me/",
-        MeViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"}),
+        MeViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
         name="users-me",
     ),
+    # A POST with the password, not a DELETE: a body on DELETE has no defined meaning (RFC
+    # 9110), so schema generators and SDKs drop it, and some proxies and clients too.
+    path("users/me/delete/", MeViewSet.as_view({"post": "delete_account"}), name="users-me-delete"),
     path("users/me/password/", MeViewSet.as_view({"post": "password"}), name="users-me-password"),
 ]

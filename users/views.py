@@ -18,6 +18,7 @@ from project.throttling import RegisterRateThrottle
 from users import services
 from users.forms import LoginForm
 from users.serializers import (
+    AccountDeleteSerializer,
     MeSerializer,
     PasswordChangeSerializer,
     RefreshInputSerializer,
@@ -156,7 +157,7 @@ class LogoutView(TokenEndpoint):
 
 @extend_schema(tags=["account"])
 class MeViewSet(viewsets.GenericViewSet):
-    """The caller's own account: read it, change its email, delete it, change its password."""
+    """The caller's own account: read it, change its email or password, delete it."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
@@ -189,11 +190,24 @@ class MeViewSet(viewsets.GenericViewSet):
     @extend_schema(
         operation_id="me_delete",
         summary="Delete my account",
-        description="Deletes the account with every image and file it owns. Cannot be undone.",
-        responses={204: OpenApiResponse(description="Deleted."), 401: UNAUTHENTICATED},
+        description="Deletes the account with every image, album, share link and file it owns. "
+        "Cannot be undone. Needs the account's current password (an access token alone is not "
+        "enough); a wrong one is a 400 on `password` and counts as a failed login, so repeated "
+        "wrong ones are refused with 429 for a while.",
+        request=AccountDeleteSerializer,
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+            429: THROTTLED,
+        },
     )
-    def destroy(self, request: Request) -> Response:
-        services.user_delete(user=request.user)
+    def delete_account(self, request: Request) -> Response:
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_delete_confirmed(
+            user=request.user, password=serializer.validated_data["password"], request=request
+        )
         return Response(status=HTTPStatus.NO_CONTENT)
 
     @extend_schema(

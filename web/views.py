@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.http import Http404, HttpRequest, HttpResponse
@@ -391,19 +391,14 @@ def account(request: HttpRequest) -> HttpResponse:
         status = HTTPStatus.BAD_REQUEST
     elif action == "delete":
         try:
-            confirmed = authenticate(
-                request,
-                username=request.user.get_username(),
-                password=request.POST.get("password", ""),
+            user_services.user_delete_confirmed(
+                user=request.user, password=request.POST.get("password", ""), request=request
             )
         except LoginLocked as exc:
-            confirmed = None
             errors = {"delete_password": [_locked_message(exc)]}
+        except user_services.PasswordIncorrect as exc:
+            errors = {"delete_password": [exc.message]}
         else:
-            if confirmed is None:
-                errors = {"delete_password": ["The password is not correct."]}
-        if confirmed is not None and confirmed.pk == request.user.pk:
-            user_services.user_delete(user=request.user)
             logout(request)
             messages.success(request, "Your account and every picture in it were deleted.")
             return redirect("login")

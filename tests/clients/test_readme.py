@@ -1,6 +1,7 @@
 """The README works as written: its curl walk-through runs, and its Configuration table is whole.
 
-The walk-through is the ```sh block under "A walk-through with curl", run by bash with
+The walk-through is the first ```sh block under "A walk-through with curl" (the account's
+deletion, shown after it, is another), run by bash with
 ``set -euo pipefail`` from a scratch folder (holding a copy of ``examples/``, like the
 repository's folder the README tells a reader to paste it in) against pytest-django's live
 server: only the ``API=`` line is changed, to point at that server.
@@ -39,12 +40,30 @@ def readme_section(title: str) -> str:
     return text[start : end if end != -1 else len(text)]
 
 
-def walkthrough_script() -> str:
-    """The one ```sh block of the curl walk-through."""
-    blocks = re.findall(
+def walkthrough_blocks() -> list[str]:
+    """The ```sh blocks of the curl walk-through's section, in order."""
+    return re.findall(
         r"^```sh\n(.*?)^```$", readme_section("A walk-through with curl"), re.M | re.S
     )
-    assert len(blocks) == 1, "the walk-through should be one ```sh block"
+
+
+def walkthrough_script() -> str:
+    """The walk-through itself: the section's first ```sh block."""
+    return walkthrough_blocks()[0]
+
+
+def logging_in(script: str) -> str:
+    """The walk-through up to its login: the paragraph that sets ``ACCESS`` and all before."""
+    lines = script.splitlines(keepends=True)
+    start = next(n for n, line in enumerate(lines) if line.startswith("ACCESS="))
+    end = next((n for n in range(start, len(lines)) if not lines[n].strip()), len(lines))
+    return "".join(lines[:end])
+
+
+def account_deletion_script() -> str:
+    """The section's one ```sh block that deletes the account (after the walk-through)."""
+    blocks = [block for block in walkthrough_blocks()[1:] if "users/me/delete/" in block]
+    assert len(blocks) == 1, "the README should show the account's deletion in one ```sh block"
     return blocks[0]
 
 
@@ -145,6 +164,23 @@ def test_curl_walkthrough_runs_as_written_twice(live_api, tmp_path):
     # One account however often it runs, and every image it uploaded deleted again.
     assert User.objects.count() == 1
     assert not Image.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_account_deletion_as_written_needs_the_password_and_deletes_the_account(live_api, tmp_path):
+    login = pointed_at(logging_in(walkthrough_script()), live_api.base_url)
+    deletion = account_deletion_script()
+    without_password = re.sub(r"-d '\{.*\}'", "-d '{}'", deletion)
+    assert without_password != deletion
+
+    refused = run_bash(login + without_password, tmp_path)
+    assert refused.returncode != 0, "a token alone must not delete the account"
+    assert User.objects.filter(username="ada").exists()
+
+    deleted = run_bash(login + deletion, tmp_path)
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert not User.objects.exists()
 
 
 def test_sample_photo_is_a_small_jpeg():

@@ -312,6 +312,27 @@ def test_sdk_parses_rejected_input_as_field_errors(load, live_api):
     assert taken.parsed["username"]
 
 
+def test_sdk_deletes_the_account_only_with_its_password(load, live_api):
+    """#18.7: the token alone deletes nothing; the SDK sends the password in a JSON body."""
+    models, me_delete = load("models"), load("api.account.me_delete")
+    me_retrieve = load("api.account.me_retrieve")
+    api = log_in(load, live_api, "dov")
+
+    wrong = me_delete.sync_detailed(
+        client=api, body=models.AccountDeleteRequest(password="not the password")
+    )
+    assert wrong.status_code == HTTPStatus.BAD_REQUEST
+    assert isinstance(wrong.parsed, models.MeDeleteResponse400)
+    assert wrong.parsed["password"] == ["The password is not correct."]
+    assert me_retrieve.sync_detailed(client=api).status_code == HTTPStatus.OK
+
+    deleted = me_delete.sync_detailed(
+        client=api, body=models.AccountDeleteRequest(password=PASSWORD)
+    )
+    assert deleted.status_code == HTTPStatus.NO_CONTENT
+    assert me_retrieve.sync_detailed(client=api).status_code == HTTPStatus.UNAUTHORIZED
+
+
 def test_sdk_parses_a_missing_image_as_an_error(load, live_api):
     models, images_retrieve = load("models"), load("api.images.images_retrieve")
     api = log_in(load, live_api, "cai")

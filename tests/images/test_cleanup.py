@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from images.audit import empty_folders
+from tests.factories import DEFAULT_PASSWORD
 
 
 class TestEmptyFolders:
@@ -52,7 +53,7 @@ class TestEmptyFolders:
         upload(style="sepia")
         upload(client=other_client)
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("users-me"))
+            response = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
         assert response.status_code == HTTPStatus.NO_CONTENT
 
         assert len(list(media_root.iterdir())) == 1  # the other account's folder only

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from images.models import Image
-from tests.factories import image_bytes
+from tests.factories import DEFAULT_PASSWORD, image_bytes
 
 
 class TestImageRestyle:
@@ -118,7 +118,7 @@ class TestAccountDeletion:
         upload(image_bytes(color=(1, 200, 3)), style="cartoon")
         theirs = upload(image_bytes(), client=other_client)
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("users-me"))
+            response = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert list(Image.objects.values_list("id", flat=True)) == [
             Image.objects.get(pk=theirs["id"]).pk

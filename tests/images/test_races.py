@@ -24,6 +24,8 @@ from users.models import User
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 TRIES = 8
+# What an account deletion needs besides the token.
+PASSWORD = {"password": DEFAULT_PASSWORD}
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +88,7 @@ def test_uploads_racing_the_deletion_of_their_account(media_root, assert_storage
 
     *uploads, deleted = in_parallel(
         *(lambda i=i: upload(client, i) for i in range(3)),
-        delayed(0.02 * try_, lambda: client.delete(reverse("users-me"))),
+        delayed(0.02 * try_, lambda: client.post(reverse("users-me-delete"), PASSWORD)),
     )
 
     assert deleted.status_code == HTTPStatus.NO_CONTENT, deleted.content
@@ -108,7 +110,7 @@ def test_a_restyle_racing_the_deletion_of_its_account(media_root, assert_storage
 
     restyled, deleted = in_parallel(
         lambda: client.patch(reverse("image-detail", kwargs={"pk": image_id}), {"style": "blur"}),
-        delayed(0.01 * try_, lambda: client.delete(reverse("users-me"))),
+        delayed(0.01 * try_, lambda: client.post(reverse("users-me-delete"), PASSWORD)),
     )
 
     assert deleted.status_code == HTTPStatus.NO_CONTENT, deleted.content

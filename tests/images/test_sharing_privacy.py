@@ -32,7 +32,7 @@ from rest_framework.test import APIClient
 
 from images import services
 from images.models import Album, AlbumImage, Image, Share, ShareImage
-from tests.factories import image_bytes
+from tests.factories import DEFAULT_PASSWORD, image_bytes
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -492,7 +492,8 @@ def _state_apply(state: str, held: HandedOut, auth_client, user: User, moved_clo
     elif state == "owner_deactivated":
         User.objects.filter(pk=user.pk).update(is_active=False)
     elif state == "owner_deleted":
-        assert auth_client.delete(reverse("users-me")).status_code == NO_CONTENT
+        deleted = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
+        assert deleted.status_code == NO_CONTENT
     elif state == "link_password_changed":
         response = auth_client.patch(
             reverse("share-detail", kwargs={"pk": pk}), {"password": "another"}, format="json"
@@ -586,7 +587,8 @@ class TestShareLifecycle:
 
     def test_deleting_the_owners_account_deletes_the_link(self, auth_client, handed_out):
         held = handed_out(True)
-        assert auth_client.delete(reverse("users-me")).status_code == NO_CONTENT
+        deleted = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
+        assert deleted.status_code == NO_CONTENT
         assert not Share.objects.filter(pk=held.share["id"]).exists()
         assert not ShareImage.objects.exists()
 

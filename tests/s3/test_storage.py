@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from images.models import Image
+from tests.factories import DEFAULT_PASSWORD
 
 
 def image_keys(image_id: str) -> set[str]:
@@ -65,7 +66,7 @@ class TestObjectsFollowRows:
         others = upload(client=other_client)
 
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("users-me"))
+            response = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
 
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert seaweed.object_keys() == image_keys(others["id"])

@@ -54,7 +54,7 @@ class TestWrongMethod:
         }
         assert "GET" in response["Allow"]
 
-    @pytest.mark.parametrize("method", ["put", "post"])
+    @pytest.mark.parametrize("method", ["put", "post", "delete"])
     def test_unmapped_method_on_users_me_is_a_json_405(self, auth_client, method):
         response = getattr(auth_client, method)(reverse("users-me"), {})
 

@@ -45,7 +45,7 @@ class TestMeViewSetAnonymous:
         [
             ("get", "users-me"),
             ("patch", "users-me"),
-            ("delete", "users-me"),
+            ("post", "users-me-delete"),
             ("post", "users-me-password"),
         ],
     )
@@ -154,12 +154,17 @@ class TestMeViewSetPartialUpdate:
         assert user.username == "alice"
 
 
+def delete_account(client: APIClient, password: str | None = DEFAULT_PASSWORD):
+    body = {} if password is None else {"password": password}
+    return client.post(reverse("users-me-delete"), body)
+
+
 @pytest.mark.django_db
-class TestMeViewSetDestroy:
+class TestMeViewSetDelete:
     def test_deletes_the_account_and_its_token_then_gets_401(self, api_client, user, tokens):
         client = bearer(tokens["access"])
 
-        response = client.delete(reverse("users-me"))
+        response = delete_account(client)
 
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert response.content == b""
@@ -168,8 +173,38 @@ class TestMeViewSetDestroy:
         assert after.status_code == HTTPStatus.UNAUTHORIZED
         assert after.json()["code"] == "user_not_found"
 
+    def test_a_bare_access_token_deletes_nothing(self, auth_client, user):
+        # Found by attack (#18): ten minutes of a stolen access token deleted everything.
+        without_password = delete_account(auth_client, password=None)
+        old_door = auth_client.delete(reverse("users-me"))
+
+        assert without_password.status_code == HTTPStatus.BAD_REQUEST
+        assert field_errors(without_password.json()) == {"password": ["This field is required."]}
+        assert old_door.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+        assert old_door.json()["code"] == "method_not_allowed"
+        assert User.objects.filter(pk=user.pk).exists()
+
+    def test_a_wrong_password_is_400_on_the_field_and_deletes_nothing(self, auth_client, user):
+        response = delete_account(auth_client, password="not-the-password")
+
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert field_errors(response.json()) == {"password": ["The password is not correct."]}
+        assert User.objects.filter(pk=user.pk).exists()
+        assert auth_client.get(reverse("users-me")).status_code == HTTPStatus.OK
+
+    def test_wrong_passwords_count_as_failed_logins(self, auth_client, api_client, user):
+        for _ in range(10):
+            response = delete_account(auth_client, password="not-the-password")
+            assert response.status_code == HTTPStatus.BAD_REQUEST
+
+        assert login(api_client).status_code == HTTPStatus.TOO_MANY_REQUESTS
+        locked = delete_account(auth_client)
+        assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert int(locked["Retry-After"]) >= 1
+        assert User.objects.filter(pk=user.pk).exists()
+
     def test_the_deleted_account_can_no_longer_log_in(self, api_client, user, auth_client):
-        auth_client.delete(reverse("users-me"))
+        delete_account(auth_client)
 
         response = login(api_client)
 
@@ -183,14 +218,14 @@ class TestMeViewSetDestroy:
 
         # Files go only once the deletion commits; the test transaction never does on its own.
         with django_capture_on_commit_callbacks(execute=True):
-            response = auth_client.delete(reverse("users-me"))
+            response = delete_account(auth_client)
 
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert not Image.objects.exists()
         assert_storage_consistent()
 
     def test_other_accounts_are_untouched(self, auth_client, other_client, other_user):
-        auth_client.delete(reverse("users-me"))
+        delete_account(auth_client)
 
         assert User.objects.filter(pk=other_user.pk).exists()
         assert other_client.get(reverse("users-me")).status_code == HTTPStatus.OK
