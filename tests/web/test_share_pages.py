@@ -12,16 +12,19 @@ import re
 import uuid
 from datetime import timedelta
 from http import HTTPStatus
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import ExifTags
 from PIL import Image as PILImage
 from PIL.TiffImagePlugin import IFDRational
 
 from images.models import Share
+from images.pagination import SharedCursorPagination
 from tests.web.test_pages import assert_strict_page, logged_in, main_of, parse
 
 SHARE_PASSWORD = "tea at five"
@@ -246,7 +249,29 @@ class TestViewer:
 
     def test_opening_a_picture_is_not_a_view_of_the_link(self, links):
         Client().get(viewer_url(links["open"], links["images"][0]["id"]))
+        assert Client().head(viewer_url(links["open"], links["images"][1]["id"])).status_code == (
+            HTTPStatus.OK
+        )
         assert Share.objects.get(pk=links["open"]["id"]).view_count == 0
+
+    def test_back_goes_to_the_set_page_the_picture_was_opened_from(self, links, monkeypatch):
+        # Two pictures a page, so that the album's three make a second page.
+        monkeypatch.setattr(SharedCursorPagination, "page_size", 2)
+        visitor = Client()
+        first = visitor.get(set_url(links["open"]))
+        second_page = first.context["next_url"]
+        cursor = parse_qs(urlsplit(second_page).query)["cursor"][0]
+        second = visitor.get(second_page)
+        assert second.context["previous_url"], "no way back to the earlier pictures"
+        [last] = second.context["images"]
+        assert last["page_url"] == viewer_url(links["open"], last["id"]) + "?" + urlencode(
+            {"from": cursor}
+        )
+        body = visitor.get(last["page_url"]).content.decode()
+        back = f"{set_url(links['open'])}?{urlencode({'cursor': cursor})}#p-{last['id']}"
+        assert f'data-back="{escape(back)}"' in body
+        # A step keeps where the set was left.
+        assert f"?from={quote(cursor)}" in body or f"?{urlencode({'from': cursor})}" in body
 
     def test_the_owner_and_another_account_see_what_a_stranger_sees(self, links, user, other_user):
         url = viewer_url(links["open"], links["images"][1]["id"])
@@ -387,11 +412,15 @@ class TestRecipientPages:
 
 @pytest.mark.parametrize("accept", ["text/plain", "image/png", "application/xml", ";;;"])
 def test_share_pages_are_html_whatever_accept_says(links, accept):
-    for url in (
-        set_url(links["open"]),
-        viewer_url(links["open"], links["images"][0]["id"]),
-        set_url(links["locked"]),
+    visitor = unlocked(links["locked"])
+    for client, url, status in (
+        (Client(), set_url(links["open"]), HTTPStatus.OK),
+        (Client(), viewer_url(links["open"], links["images"][0]["id"]), HTTPStatus.OK),
+        (Client(), viewer_url(links["locked"], links["images"][0]["id"]), HTTPStatus.OK),
+        (visitor, viewer_url(links["locked"], links["images"][1]["id"]), HTTPStatus.OK),
+        (visitor, viewer_url(links["locked"], links["outside"]["id"]), HTTPStatus.NOT_FOUND),
+        (Client(), viewer_url(links["plain"], str(uuid.uuid4())), HTTPStatus.NOT_FOUND),
     ):
-        response = Client().get(url, headers={"Accept": accept})
-        assert response.status_code == HTTPStatus.OK, (url, accept)
+        response = client.get(url, headers={"Accept": accept})
+        assert response.status_code == status, (url, accept)
         assert response["Content-Type"].startswith("text/html")
