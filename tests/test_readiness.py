@@ -4,7 +4,18 @@ from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
+
+from project import readiness
+
+
+@pytest.fixture(autouse=True)
+def _fresh_readiness():
+    """Each test sees its own checks run, not the result another test left (about a second)."""
+    readiness.recent_result.clear()
+    yield
+    readiness.recent_result.clear()
 
 
 @pytest.mark.django_db
@@ -31,6 +42,16 @@ class TestHealthz:
         assert response["Allow"] == "GET, HEAD"
         assert response["Cache-Control"] == "no-store"
 
+    @pytest.mark.parametrize("name", ["healthz", "readyz"])
+    @pytest.mark.parametrize("method", ["post", "put", "delete"])
+    def test_a_browser_style_write_is_a_json_405_not_a_csrf_page(self, name, method):
+        # Found by attack (#18): without a CSRF token these were a 403 HTML page.
+        response = getattr(Client(enforce_csrf_checks=True), method)(reverse(name))
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "method_not_allowed"
+        assert response["Allow"] == "GET, HEAD"
+
 
 @pytest.mark.django_db(transaction=True)
 class TestReadyz:
@@ -42,7 +63,27 @@ class TestReadyz:
         assert body["status"] == "ok"
         assert set(body["checks"]) == {"database", "cache", "storage"}
         assert all(check["status"] == "ok" for check in body["checks"].values())
-        assert [p for p in media_root.rglob("*") if p.is_file()] == []  # the probe cleaned up
+        assert list(media_root.rglob("*")) == []  # the probe left no file and no folder
+
+    def test_probes_within_a_second_run_the_checks_once(
+        self, api_client, media_root, django_assert_num_queries
+    ):
+        # Anyone may probe, unthrottled: each round touches the database, cache and storage.
+        first = api_client.get(reverse("readyz"))
+        with django_assert_num_queries(0):
+            again = [api_client.get(reverse("readyz")) for _ in range(20)]
+        assert {response.status_code for response in again} == {HTTPStatus.OK}
+        assert {response.content for response in again} == {first.content}
+
+    def test_a_new_round_of_checks_runs_once_the_result_is_a_second_old(
+        self, api_client, monkeypatch
+    ):
+        clock = [1000.0]
+        monkeypatch.setattr(readiness.recent_result, "clock", lambda: clock[0])
+        assert api_client.get(reverse("readyz")).status_code == HTTPStatus.OK
+        clock[0] += readiness.RESULT_TTL_SECONDS
+        monkeypatch.setattr(readiness, "readiness_checks", lambda: {})
+        assert api_client.get(reverse("readyz")).json()["checks"] == {}
 
     def test_the_cache_probe_deletes_its_key(self, api_client):
         api_client.get(reverse("readyz"))

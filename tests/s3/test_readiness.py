@@ -5,7 +5,16 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from project import readiness
 from tests.s3.conftest import s3_storage_options
+
+
+@pytest.fixture(autouse=True)
+def _fresh_readiness():
+    """Each test sees its own checks run, not the result another test left (about a second)."""
+    readiness.recent_result.clear()
+    yield
+    readiness.recent_result.clear()
 
 
 @pytest.mark.django_db
