@@ -44,8 +44,8 @@ MAX_GIF_BLOCKS = 50_000
 # as a few hundred short ones). 1-byte sub-blocks would make 25 MB a walk of 12 million.
 MAX_GIF_SUB_BLOCKS = 500_000
 # A WebP's RIFF chunks, counting the chunks inside each animation frame: a header, a
-# profile, EXIF and XMP, and two or three for every frame.
-MAX_WEBP_CHUNKS = 100_000
+# profile, EXIF and XMP, and two or three for every frame (an animation of 10,000 frames).
+MAX_WEBP_CHUNKS = 30_000
 
 
 class ContainerError(ValueError):
