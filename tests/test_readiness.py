@@ -1,9 +1,11 @@
 """/healthz and /readyz: what a load balancer asks, answered from the real dependencies."""
 
+import io
 from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -64,6 +66,13 @@ class TestReadyz:
         assert set(body["checks"]) == {"database", "cache", "storage"}
         assert all(check["status"] == "ok" for check in body["checks"].values())
         assert list(media_root.rglob("*")) == []  # the probe left no file and no folder
+
+    @pytest.mark.filesystem
+    def test_a_probe_leaves_the_storage_audit_clean(self, api_client, media_root):
+        # Found by attack (#18): every probe left health_check_storage_test/ behind, an empty
+        # folder that made storage_audit exit 1 on every probed deployment.
+        assert api_client.get(reverse("readyz")).status_code == HTTPStatus.OK
+        call_command("storage_audit", stdout=io.StringIO())  # a CommandError if it finds any
 
     def test_probes_within_a_second_run_the_checks_once(
         self, api_client, media_root, django_assert_num_queries
