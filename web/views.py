@@ -20,13 +20,15 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_safe
+from rest_framework.exceptions import NotAcceptable
 
-from images import shares
+from images import delivery, selectors
+from images.models import Image
 from images.selectors import image_albums
 from images.styles import DEFAULT_STYLE, STYLES
 from project.errors import ApplicationError, NotFound
@@ -212,12 +214,33 @@ def trash(request: HttpRequest) -> HttpResponse:
         {
             **item,
             "alt": _alt(item),
+            "ratio": ratio_class(item["width"], item["height"]),
             "trashed_at": parse_datetime(item["trashed_at"]),
             "purge_at": parse_datetime(item["purge_at"]),
         }
         for item in data["results"]
     ]
     return render(request, "web/trash.html", {"items": items, "next_url": _local(data["next"])})
+
+
+@read_only_page
+def trash_thumbnail(request: HttpRequest, image_id: uuid.UUID) -> HttpResponseBase:
+    """A trashed picture's thumbnail, for its owner's trash page only (by session).
+
+    The API serves nothing of a trashed image, and signs no URL for it; the owner still needs
+    to see what they are about to restore or delete for good.
+    """
+    image = (
+        selectors.images_trashed(Image.objects.filter(owner=request.user))
+        .filter(pk=image_id)
+        .first()
+    )
+    if image is None or not image.thumbnail_key:
+        raise Http404()
+    try:
+        return delivery.rendition_response(request, image, "thumbnail")
+    except NotAcceptable:
+        return HttpResponse(status=HTTPStatus.NOT_ACCEPTABLE)
 
 
 @read_only_page
@@ -242,60 +265,6 @@ def share_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/shares.html",
         {"links": links, "albums": albums, "next_url": _local(data["next"])},
-    )
-
-
-@page
-@require_http_methods(["GET", "HEAD", "POST"])
-def share(request: HttpRequest, token: str) -> HttpResponse:
-    """A share link's public page: no account, only what the link shows."""
-    link = shares.share_open(token=token)
-    grant_key = f"share-grant:{link.pk.hex}"
-    error = ""
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        try:
-            grant, _expires = shares.share_unlock(
-                share=link, password=request.POST.get("password", "")[:128], request=request
-            )
-        except LoginLocked as exc:
-            minutes = max(1, round(exc.wait / 60))
-            error = f"Too many wrong passwords. Try again in about {minutes} min."
-            status = HTTPStatus.TOO_MANY_REQUESTS
-        except shares.SharePasswordInvalid:
-            error = "That is not the password of this link."
-            status = HTTPStatus.UNAUTHORIZED
-        else:
-            request.session[grant_key] = grant
-            return redirect("share", token=token)
-    grant = request.session.get(grant_key)
-    try:
-        shares.share_access_check(share=link, grant=grant)
-    except shares.SharePasswordRequired:
-        return render(
-            request,
-            "web/share_password.html",
-            {"title": link.title, "error": error},
-            status=status,
-        )
-    params = _params(request, ("cursor",))
-    try:
-        data = api.api_read(request, api.SHARED_DETAIL, params=params, grant=grant, token=token)
-    except Http404:
-        if "cursor" not in params:
-            raise
-        # The link lives (share_open said so); its pictures changed under the visitor's
-        # "more" link (the picture it named left). Start again from the first page.
-        messages.info(request, "The pictures of this link changed; here they are from the start.")
-        return redirect("share", token=token)
-    images = [
-        {**item, "alt": _alt(item), "ratio": ratio_class(item["width"], item["height"])}
-        for item in data["results"]
-    ]
-    return render(
-        request,
-        "web/share.html",
-        {"title": data["title"], "images": images, "next_url": _local(data["next"])},
     )
 
 

@@ -165,9 +165,40 @@ def upload_in_progress(visitors, world):
     return page
 
 
+def upload_duplicate(visitors, world):
+    """A file the gallery already has: the uploader asks before sending it again."""
+    page = visitors["owner"].open("upload")
+    drop_files(
+        page.get_by_text("or drop them here"), [("again.jpg", sample_photo(0), "image/jpeg")]
+    )
+    expect(page.get_by_role("button", name="Upload anyway")).to_be_visible()
+    return page
+
+
 def image(visitors, world):
     page = visitors["owner"].open("image", image_id=world.images[0]["id"])
     expect(page.get_by_role("heading", name=TITLES[0], level=1)).to_be_visible()
+    return page
+
+
+def image_in_album(visitors, world):
+    """A picture opened from its album: steps and the way back are the album's; zoomed in."""
+    visitor = visitors["owner"]
+    page = visitor.open_url(
+        visitor.site.url("image", image_id=world.images[1]["id"])
+        + f"?album={world.album['id']}&via=album"
+    )
+    expect(page.get_by_role("link", name="← Album")).to_be_visible()
+    page.get_by_role("img", name=TITLES[1], exact=True).click()
+    expect(page.locator(".stage.zoomed")).to_be_visible()
+    return page
+
+
+def gallery_after_trashing(visitors, world):
+    """Back in the gallery after moving a picture to the trash, with the toast's Undo."""
+    page = visitors["owner"].open("image", image_id=world.images[2]["id"])
+    page.get_by_role("button", name="Move to trash").click()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
     return page
 
 
@@ -222,7 +253,10 @@ PAGES: dict[str, Opener] = {
     "gallery-empty": gallery_empty,
     "upload": upload,
     "upload-in-progress": upload_in_progress,
+    "upload-duplicate": upload_duplicate,
     "image": image,
+    "image-in-album": image_in_album,
+    "gallery-after-trashing": gallery_after_trashing,
     "albums": albums,
     "album": album,
     "trash": trash,

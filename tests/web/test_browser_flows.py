@@ -11,11 +11,20 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from images.models import Image
 from tests.factories import image_bytes
-from tests.web.conftest import Visitor, drop_files, sample_photo, screenshot
+from tests.web.conftest import (
+    ApiAs,
+    Visitor,
+    drop_files,
+    picture,
+    sample_photo,
+    screenshot,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -287,3 +296,285 @@ class TestUploadFailures:
         done = uploads.get_by_role("listitem").filter(has_text="boat.jpg")
         expect(done.get_by_role("link", name="Uploaded")).to_be_visible()
         assert list(Image.objects.values_list("original_filename", flat=True)) == ["boat.jpg"]
+
+
+# --- issue 18: the gallery's proportions, a picture's context, phones, previews, undo ------------
+
+# Every tile's box and its thumbnail's own size, by row (tiles with the same top).
+TILE_SHAPES = """() => [...document.querySelectorAll("ul.grid > li")].map((tile) => {
+  const box = tile.querySelector("img").getBoundingClientRect();
+  const img = tile.querySelector("img");
+  return {
+    name: img.alt, x: box.x, y: box.y, width: box.width, height: box.height,
+    naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
+  };
+})"""
+GRID_BOX = """() => {
+  const box = document.querySelector("ul.grid").getBoundingClientRect();
+  return { left: box.left, right: box.right };
+}"""
+# Shapes of a camera roll: landscape, portrait, square, wide, and a 8:1 panorama. Each is at
+# least 480 px on its short edge, so its thumbnail is 480 px there (never upscaled).
+SHAPES = [(1600, 1200), (1200, 1600), (1000, 1000), (1920, 1080), (6000, 750), (1500, 1000)]
+
+
+def upload_shapes(owner_api: ApiAs) -> None:
+    for index, size in enumerate(SHAPES):
+        owner_api.post(
+            "image-list",
+            files={"file": (f"shape-{index}.jpg", image_bytes(size=size), "image/jpeg")},
+            data={"title": f"Shape {index} ({size[0]}×{size[1]})"},
+        )
+
+
+def loaded_tiles(page: Page) -> list[dict]:
+    for image in page.locator("ul.grid img").all():
+        expect(image).to_have_js_property("complete", True)
+    return page.evaluate(TILE_SHAPES)
+
+
+def rows_of(tiles: list[dict]) -> list[list[dict]]:
+    rows: list[list[dict]] = []
+    for tile in tiles:
+        if rows and abs(rows[-1][0]["y"] - tile["y"]) < 1:
+            rows[-1].append(tile)
+        else:
+            rows.append([tile])
+    return rows
+
+
+class TestGalleryProportions:
+    @pytest.mark.parametrize("width", [1280, 375])
+    def test_tiles_keep_their_pictures_proportions_in_rows_that_fill_the_width(
+        self, owner, owner_api, width
+    ):
+        upload_shapes(owner_api)
+        owner.page.set_viewport_size({"width": width, "height": 800})
+        page = owner.open("home")
+        tiles = loaded_tiles(page)
+        assert len(tiles) == len(SHAPES)
+        for tile in tiles:
+            drawn = tile["width"] / tile["height"]
+            natural = tile["naturalWidth"] / tile["naturalHeight"]
+            assert drawn == pytest.approx(natural, rel=0.015), tile
+        grid = page.evaluate(GRID_BOX)
+        rows = rows_of(tiles)
+        row_height = page.evaluate(
+            "parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--row'))"
+        )
+        for row in rows:
+            heights = [tile["height"] for tile in row]
+            assert max(heights) - min(heights) < 1, row  # one height per row
+            assert row[0]["x"] == pytest.approx(grid["left"], abs=1)
+        for row in rows[:-1]:
+            # Filled to the right edge, or grown as far as a row may (a lone picture before a
+            # panorama): never wider than the grid.
+            right = row[-1]["x"] + row[-1]["width"]
+            assert right <= grid["right"] + 1, row
+            assert right >= grid["right"] - 1 or row[0]["height"] >= 1.39 * row_height, row
+        # The last row is not stretched: its pictures stand at the row height.
+        assert all(tile["height"] <= row_height + 1 for tile in rows[-1]), rows[-1]
+
+    def test_thumbnails_are_sharp_at_twice_the_pixel_density(
+        self, chromium, live_api, owner_api, user
+    ):
+        upload_shapes(owner_api)
+        context = chromium.new_context(
+            viewport={"width": 1280, "height": 800}, device_scale_factor=2
+        )
+        try:
+            context.add_cookies([session_cookie(user, live_api.base_url)])
+            page = context.new_page()
+            page.goto(live_api.url("home"))
+            for tile in loaded_tiles(page):
+                # Every device pixel of the tile has a pixel of the thumbnail (1 % for rounding).
+                assert 2 * tile["height"] <= 1.01 * tile["naturalHeight"], tile
+                assert 2 * tile["width"] <= 1.01 * tile["naturalWidth"], tile
+        finally:
+            context.close()
+
+
+class TestImagePageContext:
+    def test_arrows_step_within_the_album_and_escape_returns_to_it(self, owner, owner_api):
+        images = [owner_api.upload(index, title=f"Boat {index}") for index in range(4)]
+        album = owner_api.album("Boats in the album", [images[0], images[2]])
+        page = owner.open("album", album_id=album["id"])
+        open_picture(page, "Boat 2")
+        page.wait_for_load_state("load")
+        page.keyboard.press("ArrowRight")  # the album's next picture, not the gallery's
+        expect(page.get_by_role("heading", name="Boat 0", level=1)).to_be_visible()
+        page.wait_for_load_state("load")
+        page.keyboard.press("ArrowRight")  # the album ends here
+        page.keyboard.press("ArrowLeft")
+        expect(page.get_by_role("heading", name="Boat 2", level=1)).to_be_visible()
+        page.wait_for_load_state("load")
+        page.keyboard.press("Escape")
+        expect(page).to_have_url(owner.site.url("album", album_id=album["id"]))
+        page.get_by_role("link", name="Boat 0", exact=True).click()
+        page.get_by_role("link", name="← Album").click()
+        expect(page).to_have_url(owner.site.url("album", album_id=album["id"]))
+
+    def test_the_filter_form_applies_as_soon_as_a_choice_changes(self, owner, owner_api):
+        images = [owner_api.upload(index, title=f"Gull {index}") for index in range(3)]
+        owner_api.patch("image-detail", kwargs={"pk": images[1]["id"]}, json={"is_favorite": True})
+        page = owner.open("home")
+        with page.expect_navigation():
+            page.locator("select[name=ordering]").select_option(label="Oldest uploads")
+        expect(page).to_have_url(re.compile(r"\?ordering=created_at$"))
+        with page.expect_navigation():
+            page.get_by_label("Favourites only").check()
+        expect(page.locator("ul.grid > li")).to_have_count(1)
+        # The picture's page steps and goes back within the favourites, oldest first.
+        open_picture(page, "Gull 1")
+        expect(page.get_by_role("link", name="Next")).to_have_count(0)
+        page.get_by_role("link", name="← All pictures").click()
+        expect(page).to_have_url(re.compile(r"\?is_favorite=true&ordering=created_at$"))
+
+
+PHONE = {"width": 375, "height": 667}
+
+
+def in_first_screen(locator) -> bool:
+    box = locator.bounding_box()
+    assert box is not None, locator
+    return box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] and box["x"] >= 0
+
+
+class TestPhone:
+    def test_the_upload_button_is_on_the_first_screen(self, owner):
+        owner.page.set_viewport_size(PHONE)
+        page = owner.open("upload")
+        assert in_first_screen(page.get_by_text("Choose pictures"))
+        assert page.evaluate("document.scrollingElement.scrollTop") == 0
+
+    @pytest.mark.parametrize("size", [(3000, 4000), (4000, 3000)], ids=["portrait", "landscape"])
+    def test_the_picture_and_its_main_actions_are_on_the_first_screen(self, owner, owner_api, size):
+        image = owner_api.post(
+            "image-list",
+            files={"file": ("tall.jpg", image_bytes(size=size), "image/jpeg")},
+            data={"title": "On a phone"},
+        )
+        owner.page.set_viewport_size(PHONE)
+        page = owner.open("image", image_id=image["id"])
+        assert in_first_screen(page.get_by_role("img", name="On a phone", exact=True))
+        for action in ("Favourite", "Move to trash"):
+            assert in_first_screen(page.get_by_role("button", name=action)), action
+        assert in_first_screen(page.get_by_role("link", name="Download original"))
+        # The styles wait folded until asked for.
+        expect(page.get_by_role("radio", name=re.compile(r"^Sepia"))).to_be_hidden()
+
+
+class TestImagePagePreview:
+    def test_a_phone_loads_a_screen_sized_preview_and_the_full_size_only_on_zoom(
+        self, owner, owner_api
+    ):
+        image = owner_api.post(
+            "image-list",
+            files={"file": ("big.jpg", image_bytes(size=(3000, 2000)), "image/jpeg")},
+            data={"title": "Big harbour"},
+        )
+        owner.page.set_viewport_size(PHONE)
+        page = owner.open("image", image_id=image["id"])
+        picture = page.get_by_role("img", name="Big harbour", exact=True)
+        expect(picture).to_have_js_property("complete", True)
+        assert not [url for url in owner.watch.requests if "/processed/" in url]
+        shown = picture.evaluate("img => [img.currentSrc, img.naturalWidth]")
+        assert "/processed/" not in shown[0] and shown[1] <= 1440, shown
+        # A click shows it at full size.
+        with page.expect_response(lambda response: "/processed/" in response.url):
+            picture.click()
+        expect(picture).to_have_attribute("src", re.compile("/processed/"))
+        expect(picture).to_have_js_property("complete", True)
+        assert picture.evaluate("img => img.naturalWidth") > shown[1]
+        page.keyboard.press("Escape")  # out of the zoom, still on the picture's page
+        expect(page.get_by_role("heading", name="Big harbour", level=1)).to_be_visible()
+
+
+class TestUndo:
+    def test_moving_a_picture_to_the_trash_can_be_undone(self, owner, owner_api):
+        image = owner_api.upload(0, title="Kept after all")
+        page = owner.open("image", image_id=image["id"])
+        page.get_by_role("button", name="Move to trash").click()
+        expect(page.get_by_role("heading", name="Your gallery")).to_be_visible()
+        toast = page.get_by_role("status").filter(has_text="Moved to the trash.")
+        with page.expect_navigation():
+            toast.get_by_role("button", name="Undo").click()
+        expect(page.get_by_role("img", name="Kept after all", exact=True)).to_be_visible()
+        assert Image.objects.get(pk=image["id"]).trashed_at is None
+
+    def test_removing_a_picture_from_an_album_can_be_undone(self, owner, owner_api):
+        images = [owner_api.upload(index, title=f"Pier {index}") for index in range(2)]
+        album = owner_api.album("Piers", images)
+        page = owner.open("album", album_id=album["id"])
+        page.get_by_role("button", name="Remove Pier 1 from the album").click()
+        expect(page.get_by_role("img", name="Pier 1", exact=True)).to_have_count(0)
+        toast = page.get_by_role("status").filter(has_text="Removed from the album.")
+        with page.expect_navigation():
+            toast.get_by_role("button", name="Undo").click()
+        expect(page.get_by_role("img", name="Pier 1", exact=True)).to_be_visible()
+
+    def test_restoring_the_last_picture_leaves_an_empty_trash_not_a_stale_one(
+        self, owner, owner_api
+    ):
+        image = owner_api.upload(0, title="Back again")
+        owner_api.trash(image)
+        page = owner.open("trash")
+        page.get_by_role("button", name="Restore Back again").click()
+        expect(page.get_by_text("The trash is empty.")).to_be_visible()
+        expect(page.get_by_text("Empty the trash…")).to_have_count(0)
+        page.get_by_role("link", name="Gallery").click()
+        expect(page.get_by_role("img", name="Back again", exact=True)).to_be_visible()
+        page.go_back()  # from the back/forward cache: loaded afresh, still empty
+        expect(page.get_by_text("The trash is empty.")).to_be_visible()
+
+
+class TestUploadWords:
+    def test_a_picture_already_in_the_gallery_is_uploaded_again_only_if_asked(
+        self, owner, owner_api
+    ):
+        owner_api.upload(0, title="First copy")
+        page = owner.open("upload")
+        drop_files(
+            page.get_by_text("or drop them here"),
+            [("again.jpg", picture(0), "image/jpeg"), ("new.jpg", picture(1), "image/jpeg")],
+        )
+        uploads = page.get_by_role("region", name="Uploads")
+        again = uploads.get_by_role("listitem").filter(has_text="again.jpg")
+        expect(again.get_by_role("link", name="you already have this picture")).to_be_visible()
+        expect(uploads.get_by_role("listitem").filter(has_text="new.jpg")).to_contain_text(
+            "Waiting"
+        )
+        again.get_by_role("button", name="Skip").click()
+        expect(again).to_contain_text("Skipped")
+        done = uploads.get_by_role("listitem").filter(has_text="new.jpg")
+        expect(done.get_by_role("link", name="Uploaded")).to_be_visible()
+        assert Image.objects.filter(original_filename="again.jpg").count() == 0
+
+        drop_files(page.get_by_text("or drop them here"), [("again.jpg", picture(0), "image/jpeg")])
+        row = uploads.get_by_role("listitem").filter(has_text="again.jpg").last
+        row.get_by_role("button", name="Upload anyway").click()
+        expect(row.get_by_role("link", name="Uploaded")).to_be_visible()
+        assert Image.objects.filter(original_filename="again.jpg").count() == 1
+
+    def test_a_file_over_the_limit_is_refused_in_megabytes_before_it_is_sent(self, owner, settings):
+        settings.ATELIER = {**settings.ATELIER, "MAX_UPLOAD_BYTES": 2 * 1024 * 1024}
+        page = owner.open("upload")
+        big = image_bytes(size=(2400, 1800), noisy=True)
+        assert len(big) > 2 * 1024 * 1024
+        drop_files(page.get_by_text("or drop them here"), [("huge.jpg", big, "image/jpeg")])
+        row = page.get_by_role("region", name="Uploads").get_by_role("listitem")
+        expect(row.get_by_role("alert")).to_have_text(
+            "Larger than 2.0 MB, the most a picture may be."
+        )
+        assert not [url for url in owner.watch.requests if url.endswith(reverse("image-list"))]
+
+    def test_an_api_refusal_reads_without_the_fields_name(self, owner):
+        page = owner.open("upload")
+        owner.watch.expected_failures.add(owner.site.url("image-list"))
+        drop_files(
+            page.get_by_text("or drop them here"),
+            [("notes.jpg", b"words, not pixels", "image/jpeg")],
+        )
+        alert = page.get_by_role("region", name="Uploads").get_by_role("alert")
+        expect(alert).not_to_be_empty()
+        assert not alert.inner_text().startswith("file:"), alert.inner_text()

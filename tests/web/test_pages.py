@@ -427,6 +427,23 @@ class TestImagePageDetails:
 
 
 @pytest.mark.django_db
+class TestTrashPage:
+    def test_shows_each_pictures_thumbnail_to_its_owner_only(self, owner, intruder, gallery):
+        trashed = gallery["trashed"]
+        url = reverse("trash-thumbnail", kwargs={"image_id": trashed["id"]})
+        page = parse(owner.get(reverse("trash")))
+        assert [img["src"] for img in page.images if img["src"] == url] == [url]
+        thumbnail = owner.get(url, HTTP_ACCEPT="image/*")
+        assert thumbnail.status_code == HTTPStatus.OK
+        assert thumbnail["Content-Type"] == "image/jpeg"
+        assert intruder.get(url).status_code == HTTPStatus.NOT_FOUND
+        assert Client().get(url).status_code == HTTPStatus.FOUND  # to log in
+        # A picture in the gallery is not the trash's to show.
+        live = reverse("trash-thumbnail", kwargs={"image_id": gallery["images"][0]["id"]})
+        assert owner.get(live).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.django_db
 class TestSharePage:
     def url(self, share: dict) -> str:
         return reverse("share", kwargs={"token": share["token"]})
