@@ -57,18 +57,23 @@ def main(argv: list[str] | None = None) -> int:
     scripts = APP_SCRIPTS + (SMOKE_ONLY if args.smoke else [])
     start = time.monotonic()
     failed: list[str] = []
+    skipped: list[str] = []
     app_figures: list[Figure] = []
     with workdir(args.workdir) as work:
         for name, module in scripts:
             figures = run(name, module, work, options)
             if figures is None:
                 failed.append(name)
+            elif not figures:  # it said why (the web benchmark without its dev tools)
+                skipped.append(name)
             else:
                 app_figures += figures
     print("\n" + machine_line())
     print(figures_table(app_figures, "Atelier benchmarks" + (" (smoke)" if args.smoke else "")))
     missed = [f.name for f in app_figures if f.met is False]
     print(f"\n{time.monotonic() - start:.0f} s in all.")
+    if skipped:
+        print(f"Skipped, missing what they need (see their output): {', '.join(skipped)}")
     if failed:
         print(f"Scripts that failed to run: {', '.join(failed)}")
         return 1
