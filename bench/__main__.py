@@ -29,6 +29,7 @@ APP_SCRIPTS = [
     ("memory", ["bench.memory_bench"]),
     ("throughput", ["bench.throughput_bench"]),
     ("web", ["bench.web_bench"]),
+    ("share", ["bench.share_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
 

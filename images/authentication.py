@@ -29,7 +29,7 @@ from users.models import User
 SIGNATURE_PARAM = "sig"
 # Renditions that may be opened by a signed URL: metadata-free. The original keeps the
 # camera's EXIF and GPS, so it needs the owner's own credentials.
-SIGNED_RENDITIONS = ("processed", "thumbnail")
+SIGNED_RENDITIONS = ("processed", "preview", "thumbnail")
 
 
 class SignedRenditionAuthentication(BaseAuthentication):

@@ -7,13 +7,23 @@ its type, including ``image/*`` and ``*/*`` and a browser's ``image/avif,image/w
 and refused with a JSON 406 only when the client excludes it.
 
 Once the caller and the ``Accept`` header have passed, ``ATELIER_FILE_DELIVERY`` decides who
-sends the bytes: this process (``stream``), the S3 server through a short-lived presigned URL
-(``redirect``, a 302), or nginx from its internal location (``accel``, ``X-Accel-Redirect``).
-A mode the storage cannot do falls back to streaming: there are no presigned URLs on disk,
-and nginx cannot read an S3 bucket's files from a folder.
+sends the owner's bytes: this process (``stream``), the S3 server through a short-lived
+presigned URL (``redirect``, a 302), or nginx from its internal location (``accel``,
+``X-Accel-Redirect``). A mode the storage cannot do falls back to streaming: there are no
+presigned URLs on disk, and nginx cannot read an S3 bucket's files from a folder.
+
+A share link's visitor is always streamed, whatever the mode. A presigned URL names the
+storage key (``{owner id}/{image id}/...``: any two links could be tied to one account) and
+keeps working for its whole lifetime after the link is revoked or the image trashed; an
+``X-Accel-Redirect`` names the same key to anything between this process and nginx. Streamed,
+nothing a visitor receives names the owner, and every byte is sent only after the link was
+checked on that very request.
 """
 
 import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
@@ -29,7 +39,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.http.request import MediaType
-from django.utils.http import content_disposition_header, parse_etags
+from django.utils.http import parse_etags
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -38,19 +48,28 @@ from rest_framework.request import Request
 from images.models import Image
 from images.processing import EXTENSIONS, MEDIA_TYPES
 from images.storage_errors import STORAGE_ERRORS
-from images.strip import MetadataStripError, metadata_strip
 from project.errors import NotFound, Unavailable
 
 # The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
 # so the extension of a server-made key is the server's own record of that format.
 _MEDIA_TYPE_BY_EXTENSION = {EXTENSIONS[name]: MEDIA_TYPES[name] for name in EXTENSIONS}
 CACHE_CONTROL = "private, max-age=3600"
+# A link's visitor revalidates every time (a 304 costs one ETag comparison): the link is
+# checked on each use, so a revoke or a trash ends what a browser would otherwise show from
+# its cache for another hour.
+VISITOR_CACHE_CONTROL = "private, no-cache"
 # A redirect is never stored: its Location is a bearer credential that expires within
 # minutes, and it names one rendition's key, which a restyle deletes; a cached redirect could
 # outlive either and lead to a 403 or a 404. Nothing is lost by it, since every redirect signs
 # a new URL and a browser could not reuse the bytes cached under the last one anyway.
 REDIRECT_CACHE_CONTROL = "private, no-store"
 DELIVERY_MODES = ("stream", "redirect", "accel")
+# Every file an image can be fetched as; ``preview`` is the processed rendition for images
+# rendered before previews existed.
+RENDITIONS = ("original", "processed", "preview", "thumbnail")
+# A download's name for a link's visitor when the image has no title: never the upload's
+# file name, which may say more than the owner meant to share.
+VISITOR_DEFAULT_NAME = "photo"
 
 
 class FileContentNegotiation(DefaultContentNegotiation):
@@ -67,11 +86,22 @@ class FileContentNegotiation(DefaultContentNegotiation):
         return JSONRenderer(), JSONRenderer.media_type
 
 
+def rendition_key(image: Image, rendition: str) -> str:
+    """The storage key a rendition is served from; empty while there is none.
+
+    An image rendered before previews existed has no ``preview_key``: its processed
+    rendition stands in, so ``preview`` is there wherever ``processed`` is.
+    """
+    if rendition == "preview":
+        return image.preview_key or image.processed_key
+    return getattr(image, f"{rendition}_key")
+
+
 def rendition_media_type(image: Image, rendition: str) -> str:
     """The media type of one of the image's files, from the format the server recorded."""
     if rendition == "original":
         return MEDIA_TYPES.get(image.format, "application/octet-stream")
-    extension = PurePosixPath(getattr(image, f"{rendition}_key")).suffix.lstrip(".").lower()
+    extension = PurePosixPath(rendition_key(image, rendition)).suffix.lstrip(".").lower()
     return _MEDIA_TYPE_BY_EXTENSION.get(extension, "application/octet-stream")
 
 
@@ -101,14 +131,16 @@ def rendition_response(
     image: Image,
     rendition: str,
     *,
-    filename: str | None = None,
-    strip_metadata: bool = False,
+    visitor: bool = False,
+    stripped_key: Callable[[], str] | None = None,
 ) -> HttpResponseBase:
     """The file of one rendition, with its ETag, or 304, or a JSON 406.
 
-    ``filename`` replaces the download name made from the upload's (a share names none);
-    ``strip_metadata`` serves an original with its EXIF, XMP and text removed (pixels
-    untouched), read and streamed by this process, since the stored object still has them.
+    ``visitor``: the caller holds a share link, not the account; the file is streamed by
+    this process in every delivery mode, and named without the upload's file name.
+    ``stripped_key``: the original is served without its metadata, from the stored copy
+    this returns (made the first time it is asked for); it is called only once ``Accept``
+    and ``If-None-Match`` have passed, so neither a 406 nor a 304 ever strips a file.
     """
     media_type = rendition_media_type(image, rendition)
     if not accepts(request, media_type):
@@ -117,25 +149,24 @@ def rendition_response(
             f"(e.g. {media_type}, image/* or */*).",
             code="not_acceptable",
         )
-    key = getattr(image, f"{rendition}_key")
+    key = rendition_key(image, rendition)
     digest = image.checksum if rendition == "original" else hashlib.sha256(key.encode()).hexdigest()
-    if strip_metadata:
+    if stripped_key is not None:
         digest = hashlib.sha256(f"stripped:{digest}".encode()).hexdigest()
     etag = f'"{digest[:40]}"'
     # If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"; * matches any.
     offered = {
         tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))
     }
-    filename = filename or download_filename(image, rendition, key)
+    filename = download_filename(image, rendition, key, visitor=visitor)
+    cache_control = VISITOR_CACHE_CONTROL if visitor else CACHE_CONTROL
     response: HttpResponseBase
     if etag in offered or "*" in offered:
         response = HttpResponseNotModified()
-    elif strip_metadata:
-        response = _stripped(key, image.format, media_type)
-        response["Content-Disposition"] = content_disposition_header(False, filename)
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     else:
-        mode = delivery_mode(default_storage)
+        if stripped_key is not None:
+            key = stripped_key()
+        mode = "stream" if visitor else delivery_mode(default_storage)
         if mode == "redirect":
             response = _redirect(key, media_type, filename)
             # No ETag: a cache that revalidated a stored redirect with it would get a 304 and
@@ -144,11 +175,11 @@ def rendition_response(
             response["Vary"] = "Accept"
             return response
         response = _accel(key, media_type) if mode == "accel" else _stream(key, media_type)
-        response["Content-Disposition"] = content_disposition_header(False, filename)
+        response["Content-Disposition"] = content_disposition(filename)
         # The bytes are an image to show, never a document to run.
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["ETag"] = etag
-    response["Cache-Control"] = CACHE_CONTROL
+    response["Cache-Control"] = cache_control
     response["Vary"] = "Accept"
     return response
 
@@ -190,21 +221,6 @@ def _stream(key: str, media_type: str) -> HttpResponseBase:
     return FileResponse(handle, content_type=media_type)
 
 
-def _stripped(key: str, image_format: str, media_type: str) -> HttpResponseBase:
-    """The stored file without its metadata, or a 503: never the file as it is."""
-    try:
-        with default_storage.open(key, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError as exc:
-        raise NotFound("The file of this image is not available.") from exc
-    except STORAGE_ERRORS as exc:
-        raise Unavailable("The file could not be read; try again.") from exc
-    try:
-        return HttpResponse(metadata_strip(data=data, image_format=image_format), media_type)
-    except MetadataStripError as exc:
-        raise Unavailable("This file cannot be served without its metadata.") from exc
-
-
 def _redirect(key: str, media_type: str, filename: str) -> HttpResponseBase:
     """A 302 to a presigned URL that answers with this file's type and name.
 
@@ -216,7 +232,7 @@ def _redirect(key: str, media_type: str, filename: str) -> HttpResponseBase:
         key,
         parameters={
             "ResponseContentType": media_type,
-            "ResponseContentDisposition": content_disposition_header(False, filename),
+            "ResponseContentDisposition": content_disposition(filename),
         },
     )
     return HttpResponseRedirect(location)
@@ -239,21 +255,61 @@ def _accel(key: str, media_type: str) -> HttpResponseBase:
     return response
 
 
-def download_filename(image: Image, rendition: str, key: str) -> str:
-    """The name a download is saved under: the original's, marked with the rendition."""
+def download_filename(image: Image, rendition: str, key: str, *, visitor: bool = False) -> str:
+    """The name a download is saved under: the image's title, else the upload's file name.
+
+    A link's visitor never gets the upload's file name (``VISITOR_DEFAULT_NAME`` instead).
+    Renditions are marked (``-sepia``, ``-preview``, ``-thumbnail``); the extension is the
+    served file's own.
+    """
     suffix = PurePosixPath(key).suffix
-    stem = PurePosixPath(image.original_filename).stem or "image"
+    stem = _name_part(image.title)
+    if not stem:
+        stem = (
+            VISITOR_DEFAULT_NAME
+            if visitor
+            else _name_part(PurePosixPath(image.original_filename).stem)
+        )
+    stem = stem or VISITOR_DEFAULT_NAME
     if rendition == "original":
         return f"{stem}{suffix}"
-    marker = image.style if rendition == "processed" else "thumbnail"
+    marker = image.style if rendition == "processed" else rendition
     return f"{stem}-{marker}{suffix}"
+
+
+# Characters no file name may hold on some system a download lands on.
+_NAME_RESERVED = re.compile(r'[\\/:*?"<>|]+')
+_NAME_MAX = 120
+
+
+def _name_part(text: str) -> str:
+    """``text`` made safe as a file name's stem: no controls, invisible or bidirectional
+    characters, no path separators or reserved characters, one space at a time, bounded."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] not in "C")
+    text = " ".join(_NAME_RESERVED.sub(" ", text).split())
+    return text[:_NAME_MAX].strip(" .")
+
+
+def content_disposition(filename: str) -> str:
+    """``inline`` with the name twice: an ASCII ``filename`` every client reads, and the
+    exact name as ``filename*`` (RFC 6266, UTF-8, percent-encoded) for those that read it."""
+    ascii_name = (
+        unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode().strip(" .")
+    )
+    ascii_name = "".join(ch for ch in ascii_name if 0x20 <= ord(ch) < 0x7F and ch not in '"\\')
+    if not PurePosixPath(ascii_name).stem.strip(" .-"):
+        ascii_name = f"{VISITOR_DEFAULT_NAME}{PurePosixPath(filename).suffix}"
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 __all__ = [
     "FileContentNegotiation",
     "accepts",
+    "content_disposition",
     "delivery_mode",
     "download_filename",
+    "rendition_key",
     "rendition_media_type",
     "rendition_response",
 ]

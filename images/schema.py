@@ -7,6 +7,9 @@ give) is declared here.
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -73,7 +76,14 @@ def rendition_schema(rendition: str, what: str, *, signed: bool = True) -> Any:
         summary=f"Download the {rendition} rendition",
         description=f"{what}{how} Another account's image is a 404.",
         parameters=[_ID_PARAMETER, _SIGNATURE_PARAMETER] if signed else [_ID_PARAMETER],
-        responses=_file_responses(media_types),
+        responses={
+            **_file_responses(media_types),
+            **(
+                {409: error("Not rendered yet (`not_ready`, with Retry-After), or it failed.")}
+                if signed
+                else {}
+            ),
+        },
         # A signed URL needs no credentials at all.
         auth=[{"jwtAuth": []}, {"cookieAuth": []}, {}] if signed else None,
     )
@@ -296,17 +306,83 @@ ALBUM_VIEWSET_SCHEMA = extend_schema_view(
         request=ImageIdsSerializer,
         responses=_IMAGE_IDS_RESPONSES,
     ),
+    images_remove=extend_schema(
+        operation_id="albums_images_remove",
+        summary="Remove images from an album",
+        description="Removes up to 500 images from the album (they stay in the gallery); the "
+        "answer says per id `removed`, `not_in_album` or `not_found`.",
+        parameters=[_ID_PARAMETER],
+        request=ImageIdsSerializer,
+        responses=_IMAGE_IDS_RESPONSES,
+    ),
 )
-ALBUM_IMAGES_REMOVE_SCHEMA = extend_schema(
-    operation_id="albums_images_remove",
+ALBUM_IMAGES_DELETE_SCHEMA = extend_schema(
+    operation_id="albums_images_delete",
     methods=["DELETE"],
-    summary="Remove images from an album",
-    description="Removes up to 500 images from the album (they stay in the gallery); the "
-    "answer says per id `removed`, `not_in_album` or `not_found`.",
+    summary="Remove images from an album (DELETE with a body)",
+    description="The same as `POST albums/{id}/images/remove/` (`albums_images_remove`), for "
+    "clients that can send a body with DELETE; many generated clients cannot, so prefer the "
+    "POST.",
+    deprecated=True,
     parameters=[_ID_PARAMETER],
     request=ImageIdsSerializer,
     responses=_IMAGE_IDS_RESPONSES,
 )
+
+
+class AlbumImagesSchema(AutoSchema):
+    """Documents the body ``DELETE albums/{id}/images/`` takes.
+
+    drf-spectacular describes a request body for POST, PUT and PATCH only; the view reads
+    one on DELETE too, and a schema that leaves it out is a contract the server breaks.
+    """
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
+class ShareCreateSchema(OpenApiSerializerExtension):
+    """``POST shares/`` takes exactly one of ``album`` and ``image_ids``: the request is a
+    ``oneOf`` of the two shapes, so a client learns it from the schema rather than a 400.
+
+    Each shape is a component of its own (``ShareCreateAlbumRequest``,
+    ``ShareCreateImagesRequest``) that refuses unknown fields, so a body naming both fits
+    neither; a generated client gets one model per shape.
+    """
+
+    target_class = "images.serializers.ShareCreateSerializer"
+    _SHAPES = (("ShareCreateAlbumRequest", "album"), ("ShareCreateImagesRequest", "image_ids"))
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        sources = {source for _name, source in self._SHAPES}
+        shapes = []
+        for name, source in self._SHAPES:
+            shape = {
+                **schema,
+                "description": f"{schema.get('description', '')} This shape: `{source}`.",
+                "properties": {
+                    field: value
+                    for field, value in schema["properties"].items()
+                    if field == source or field not in sources
+                },
+                "required": [source],
+            }
+            component = ResolvedComponent(
+                name=name, type=ResolvedComponent.SCHEMA, object=name, schema=shape
+            )
+            auto_schema.registry.register_on_missing(component)
+            shapes.append(component.ref)
+        return {"oneOf": shapes}
+
 
 SHARE_VIEWSET_SCHEMA = extend_schema_view(
     list=extend_schema(
@@ -325,10 +401,12 @@ SHARE_VIEWSET_SCHEMA = extend_schema_view(
         operation_id="shares_create",
         summary="Share an album or some images",
         description="Makes a link (its `token`: 256 random bits) to one of your albums, "
-        "which it follows as it changes, or to a list of your images. Anyone holding the "
-        "link sees its images' renditions, never your name; the original only with "
-        "`allow_original`, and the date taken, camera and GPS only with `show_metadata`. "
-        "With a `password`, nothing is shown until it is given to `unlock/`.",
+        "which it follows as it changes, or to a list of your images: give exactly one of "
+        "`album` and `image_ids`. Anyone holding the link sees its images' renditions, never "
+        "your name or id; the original only with `allow_original`, and the date taken, camera "
+        "and GPS only with `show_metadata`. With a `password`, nothing is shown until it is "
+        "given to `unlock/`. `url` is the page to give people, `api_url` the endpoint for "
+        "programs.",
         request=ShareCreateSerializer,
         responses={201: ShareSerializer, 400: field_errors(), 401: UNAUTHENTICATED},
     ),
@@ -424,9 +502,11 @@ def shared_rendition_schema(rendition: str) -> Any:
     return extend_schema(
         operation_id=f"shared_{rendition}_download",
         summary=f"Download the {rendition} rendition through a share link",
-        description="By the signed URL in the link's page. The original only where the link "
-        "allows it, with its metadata removed (pixels untouched) unless the link shows "
-        "metadata.",
+        description="By the signed URL in the link's page, streamed by this server in every "
+        "delivery mode (never a redirect that names the storage). The original only where "
+        "the link allows it, with its metadata removed (pixels untouched) unless the link "
+        "shows metadata. `preview` is the processed rendition where an image has no "
+        "preview yet.",
         tags=["shared"],
         auth=[],
         parameters=[

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from rest_framework.utils import html
 
 from images import shares
 from images.authentication import SIGNATURE_PARAM, SIGNED_RENDITIONS
+from images.delivery import rendition_key
 from images.models import Album, Image, Share
 from images.signing import credential_digest, rendition_signature
 from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
@@ -93,7 +95,12 @@ class ImageUrlsSerializer(serializers.Serializer):
     processed = serializers.URLField(
         required=False, help_text="Styled, upright, size-capped, without metadata."
     )
-    thumbnail = serializers.URLField(required=False, help_text="A small preview.")
+    preview = serializers.URLField(
+        required=False,
+        help_text="Styled, screen-sized (long edge 1440 px by default), without metadata: "
+        "for showing one picture. Wherever `processed` is given.",
+    )
+    thumbnail = serializers.URLField(required=False, help_text="A small rendition for grids.")
     expires_at = serializers.DateTimeField(help_text="When these URLs expire.")
 
 
@@ -128,15 +135,59 @@ class PhotoMetadataSerializer(serializers.Serializer):
     )
 
 
-class ImageSerializer(serializers.ModelSerializer):
+_TAKEN_AT_LOCAL_HELP = (
+    "When the photo was taken as the camera's clock showed it (ISO 8601): with its offset "
+    'where the file gave one ("2024-05-01T18:32:00+02:00"), without one where it did not '
+    '("2024-05-01T18:32:00"); null without a date.'
+)
+_TAKEN_AT_OFFSET_HELP = (
+    'The camera\'s offset from UTC when the photo was taken ("+02:00"); null where the file '
+    "does not say."
+)
+
+
+def taken_at_local(image: Image) -> tuple[str | None, str | None]:
+    """``taken_at`` on the camera's wall clock, and the camera's offset, as the API writes them.
+
+    ``taken_at`` is the UTC instant; ``taken_at_offset`` the camera's offset in minutes east
+    of UTC where EXIF gave one. Without it, the camera's clock was read as UTC, so the UTC
+    time, written without an offset, is the camera's wall time.
+    """
+    if image.taken_at is None:
+        return None, None
+    minutes = image.taken_at_offset
+    if minutes is None:
+        return image.taken_at.astimezone(UTC).replace(tzinfo=None).isoformat(), None
+    local = image.taken_at.astimezone(dt_timezone(timedelta(minutes=minutes)))
+    sign = "-" if minutes < 0 else "+"
+    offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return local.isoformat(), offset
+
+
+class TakenAtLocalMixin(serializers.Serializer):
+    """``taken_at_local`` and ``taken_at_offset`` of an image body (see ``taken_at_local``)."""
+
+    taken_at_local = serializers.SerializerMethodField(help_text=_TAKEN_AT_LOCAL_HELP)
+    taken_at_offset = serializers.SerializerMethodField(help_text=_TAKEN_AT_OFFSET_HELP)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_taken_at_local(self, image: Image) -> str | None:
+        return taken_at_local(image)[0]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_taken_at_offset(self, image: Image) -> str | None:
+        return taken_at_local(image)[1]
+
+
+class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
     """An image in the caller's gallery."""
 
     owner = serializers.UUIDField(source="owner_id", read_only=True)
     taken_at = serializers.DateTimeField(
         allow_null=True,
         read_only=True,
-        help_text="When the photo was taken, from its EXIF (with the camera's offset); null "
-        "when the file does not say, or until it is rendered.",
+        help_text="When the photo was taken, from its EXIF (with the camera's offset), in UTC; "
+        "null when the file does not say, or until it is rendered.",
     )
     metadata = PhotoMetadataSerializer(
         read_only=True, help_text="Camera, exposure and GPS from the photo's EXIF."
@@ -163,6 +214,8 @@ class ImageSerializer(serializers.ModelSerializer):
             "checksum",
             "is_favorite",
             "taken_at",
+            "taken_at_local",
+            "taken_at_offset",
             "metadata",
             "created_at",
             "updated_at",
@@ -192,7 +245,7 @@ class ImageSerializer(serializers.ModelSerializer):
             image_id=image.pk, rendition="", owner_id=image.owner_id, credential="", ttl=ttl
         )[1]
         for rendition, template in templates.items():
-            if not getattr(image, f"{rendition}_key"):
+            if not rendition_key(image, rendition):
                 continue  # not rendered yet, or failed: no URL that would only answer 409
             token, expires = rendition_signature(
                 image_id=image.pk,
@@ -274,7 +327,7 @@ class PermanentDeleteSerializer(serializers.Serializer):
     )
 
 
-class TrashedImageSerializer(serializers.ModelSerializer):
+class TrashedImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
     """An image in the trash: what it is, when it went there and when it will be purged.
 
     No rendition URLs: nothing of a trashed image is served until it is restored.
@@ -298,6 +351,8 @@ class TrashedImageSerializer(serializers.ModelSerializer):
             "size",
             "is_favorite",
             "taken_at",
+            "taken_at_local",
+            "taken_at_offset",
             "created_at",
             "trashed_at",
             "purge_at",
@@ -424,7 +479,12 @@ class AlbumUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 class ShareSerializer(serializers.ModelSerializer):
     """One of the caller's share links, as its owner sees it (never its password)."""
 
-    url = serializers.SerializerMethodField(help_text="The link's public address in the API.")
+    url = serializers.SerializerMethodField(
+        help_text="The link's page, for people: open it in a browser, no account needed."
+    )
+    api_url = serializers.SerializerMethodField(
+        help_text="The link's public endpoint in the API, for programs (`shared_retrieve`)."
+    )
     album = serializers.UUIDField(source="album_id", read_only=True, allow_null=True)
     image_ids = serializers.SerializerMethodField(
         help_text="The images a link made from a list names; null for an album's link."
@@ -438,6 +498,7 @@ class ShareSerializer(serializers.ModelSerializer):
             "id",
             "token",
             "url",
+            "api_url",
             "title",
             "album",
             "image_ids",
@@ -454,7 +515,12 @@ class ShareSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, share: Share) -> str:
-        path = reverse("shared-detail", kwargs={"token": share.token})
+        return self._absolute(reverse("share", args=[share.token]))
+
+    def get_api_url(self, share: Share) -> str:
+        return self._absolute(reverse("shared-detail", kwargs={"token": share.token}))
+
+    def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
@@ -543,14 +609,20 @@ class ShareGrantSerializer(serializers.Serializer):
 
 class SharedImageUrlsSerializer(serializers.Serializer):
     """Signed URLs of an image's renditions through this link; they name the link, and stop
-    working when it is revoked, expires or gets a new password."""
+    working when it is revoked, expires or gets a new password. The files are streamed by
+    this server (never a redirect to the storage), so they name nothing but the link."""
 
     processed = serializers.URLField()
+    preview = serializers.URLField(help_text="Screen-sized: for showing one picture.")
     thumbnail = serializers.URLField()
     original = serializers.URLField(
         required=False, help_text="Only where the link allows the original."
     )
     expires_at = serializers.DateTimeField()
+
+
+# The renditions a link hands out URLs of, the original only where it allows it.
+SHARED_RENDITIONS = ("processed", "preview", "thumbnail")
 
 
 class SharedImageSerializer(serializers.Serializer):
@@ -561,9 +633,25 @@ class SharedImageSerializer(serializers.Serializer):
     title = serializers.CharField()
     width = serializers.IntegerField()
     height = serializers.IntegerField()
-    size = serializers.IntegerField(help_text="Bytes of the original.")
+    size = serializers.IntegerField(
+        required=False,
+        help_text="Bytes of the original as this link serves it: only where the link serves "
+        "the original as stored (`allow_original` and `show_metadata`). Absent elsewhere: a "
+        "link that does not serve the original says nothing of it, and one that removes its "
+        "metadata serves fewer bytes than the original has.",
+    )
     taken_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Only where the link shows metadata."
+    )
+    taken_at_local = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=f"Only where the link shows metadata. {_TAKEN_AT_LOCAL_HELP}",
+    )
+    taken_at_offset = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text=f"Only where the link shows metadata. {_TAKEN_AT_OFFSET_HELP}",
     )
     metadata = PhotoMetadataSerializer(
         required=False, help_text="Only where the link shows metadata."
@@ -573,11 +661,11 @@ class SharedImageSerializer(serializers.Serializer):
     def to_representation(self, image: Image) -> dict[str, Any]:
         share: Share = self.context["share"]
         request = self.context.get("request")
-        renditions = ["processed", "thumbnail"] + (["original"] if share.allow_original else [])
+        renditions = SHARED_RENDITIONS + (("original",) if share.allow_original else ())
         urls: dict[str, str] = {}
         expires = 0
         for rendition in renditions:
-            if rendition != "original" and not getattr(image, f"{rendition}_key"):
+            if not rendition_key(image, rendition):
                 continue
             token, expires = shares.share_rendition_signature(
                 share=share, image_id=image.pk, rendition=rendition
@@ -593,12 +681,14 @@ class SharedImageSerializer(serializers.Serializer):
             "title": image.title,
             "width": image.width,
             "height": image.height,
-            "size": image.size,
         }
+        if share.allow_original and share.show_metadata:
+            body["size"] = image.size
         if share.show_metadata:
             body["taken_at"] = (
                 _DATETIME.to_representation(image.taken_at) if image.taken_at else None
             )
+            body["taken_at_local"], body["taken_at_offset"] = taken_at_local(image)
             body["metadata"] = PhotoMetadataSerializer(image.metadata).data
         body["urls"] = urls
         return body

@@ -7,10 +7,11 @@ with a password, that the caller holds a grant from ``unlock`` (or a rendition U
 after one). What a link shows is computed from its source at that moment: an image trashed
 or taken out of the album, or an album deleted, is gone from the link at once.
 
-What a link never shows: its owner (no name, no id), any image it does not name, the
-original unless ``allow_original``, and the date taken, the camera and the GPS position
-unless ``show_metadata`` (then the original is served with its EXIF/XMP removed, pixels
-untouched). Unknown, expired and revoked tokens are one and the same 404.
+What a link never shows: its owner (no name, no id, no storage key), any image it does not
+name, the original unless ``allow_original``, and the date taken, the camera and the GPS
+position unless ``show_metadata`` (without it the original is served with its EXIF/XMP
+removed, pixels untouched, from a copy stripped once and stored). Unknown, expired and
+revoked tokens are one and the same 404.
 """
 
 import hashlib
@@ -20,19 +21,24 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from images import strip
 from images.albums import AlbumNotFound
 from images.models import Album, Image, Share, ShareImage
-from images.services import owner_lock
+from images.services import _files_delete, owner_lock
 from images.signing import credential_digest
-from project.errors import InvalidInput, NotFound, Unauthenticated
+from images.storage_errors import STORAGE_ERRORS
+from project.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
 from project.throttling import share_unlock_attempt
 from users.models import User
 
@@ -250,6 +256,56 @@ def share_image_get(*, share: Share, image_id: uuid.UUID) -> Image:
     return image
 
 
+def share_original_stripped_key(*, image: Image) -> str:
+    """The key of ``image``'s original without its metadata: stripped once, then stored.
+
+    Stripping walks the whole file (a PNG of 300,000 empty chunks took 6.6 s of CPU), so
+    it is never done per request: the first request that needs it stores the copy beside
+    the image's other files (``Image.stripped_key``), later ones stream that copy, and it
+    is deleted with the image (``Image.FILE_KEY_FIELDS``). First requests that race each
+    make a copy; only the first to set the key keeps it, the others delete theirs, so no
+    copy is ever left that no row names.
+
+    The copy is not counted against the owner's quota: the server makes it on a visitor's
+    request, at most one per image and never larger than the original (it is the original
+    less some bytes), and a visitor must not be able to push the owner over a quota. The
+    original's own bytes stay counted.
+    """
+    if image.stripped_key:
+        return image.stripped_key
+    try:
+        with default_storage.open(image.original_key, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as exc:
+        raise NotFound("The file of this image is not available.") from exc
+    except STORAGE_ERRORS as exc:
+        raise Unavailable("The file could not be read; try again.") from exc
+    try:
+        stripped = strip.metadata_strip(data=data, image_format=image.format)
+    except strip.MetadataStripError as exc:
+        raise Unavailable("This file cannot be served without its metadata.") from exc
+    suffix = PurePosixPath(image.original_key).suffix
+    key = f"{image.owner_id}/{image.pk}/original-stripped-{secrets.token_hex(4)}{suffix}"
+    try:
+        key = default_storage.save(key, ContentFile(stripped))
+    except STORAGE_ERRORS as exc:
+        raise Unavailable("The file could not be stored; try again.") from exc
+    # Only while no copy is recorded and the original is the one stripped; an image deleted
+    # meanwhile matches nothing, and its copy goes here as any loser's does.
+    won = Image.objects.filter(
+        pk=image.pk, stripped_key="", original_key=image.original_key
+    ).update(stripped_key=key)
+    if won:
+        image.stripped_key = key
+        return key
+    _files_delete([key])
+    current = Image.objects.filter(pk=image.pk).values_list("stripped_key", flat=True).first()
+    if not current:
+        raise ShareNotFound()
+    image.stripped_key = current
+    return current
+
+
 def share_viewed(*, share: Share) -> None:
     """Counts one view of the link (its first page), atomically."""
     Share.objects.filter(pk=share.pk).update(
@@ -316,6 +372,7 @@ __all__ = [
     "share_create",
     "share_delete",
     "share_open",
+    "share_original_stripped_key",
     "share_unlock",
     "share_update",
 ]

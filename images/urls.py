@@ -8,6 +8,7 @@ from images.views import (
     ImageViewSet,
     SharedDetailView,
     SharedOriginalView,
+    SharedPreviewView,
     SharedProcessedView,
     SharedThumbnailView,
     SharedUnlockView,
@@ -35,7 +36,12 @@ urlpatterns = [
             view.as_view(),
             name=f"shared-{view.rendition}",
         )
-        for view in (SharedProcessedView, SharedThumbnailView, SharedOriginalView)
+        for view in (
+            SharedProcessedView,
+            SharedPreviewView,
+            SharedThumbnailView,
+            SharedOriginalView,
+        )
     ),
     *router.urls,
 ]

@@ -8,7 +8,6 @@ schema live in modules of their own.
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from django.db.models import QuerySet
@@ -36,7 +35,7 @@ from images.pagination import (
 )
 from images.permissions import IsOwner
 from images.schema import (
-    ALBUM_IMAGES_REMOVE_SCHEMA,
+    ALBUM_IMAGES_DELETE_SCHEMA,
     ALBUM_VIEWSET_SCHEMA,
     IMAGE_VIEWSET_SCHEMA,
     SHARE_VIEWSET_SCHEMA,
@@ -44,6 +43,7 @@ from images.schema import (
     SHARED_UNLOCK_SCHEMA,
     STYLE_LIST_SCHEMA,
     TRASH_VIEWSET_SCHEMA,
+    AlbumImagesSchema,
     rendition_schema,
     shared_rendition_schema,
 )
@@ -175,7 +175,22 @@ class ImageViewSet(
     def processed(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         return self._file(request, "processed")
 
-    @rendition_schema("thumbnail", "A small preview of the styled image, no metadata.")
+    @rendition_schema(
+        "preview",
+        "The styled image at screen size (long edge ATELIER_PREVIEW_EDGE, 1440 px by "
+        "default; never upscaled), no metadata: for a picture's page. An image rendered "
+        "before previews existed serves its processed rendition here.",
+    )
+    @action(
+        url_path="preview",
+        url_name="preview",
+        authentication_classes=_SIGNED_AUTHENTICATION,
+        **_FILE_ACTION,
+    )
+    def preview(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        return self._file(request, "preview")
+
+    @rendition_schema("thumbnail", "A small rendition of the styled image for grids, no metadata.")
     @action(
         url_path="thumbnail",
         url_name="thumbnail",
@@ -187,7 +202,7 @@ class ImageViewSet(
 
     def _file(self, request: Request, rendition: str) -> HttpResponseBase:
         image = self.get_object()
-        if not getattr(image, f"{rendition}_key"):
+        if not delivery.rendition_key(image, rendition):
             raise services.RenditionNotReady(image=image, rendition=rendition)
         return delivery.rendition_response(request, image, rendition)
 
@@ -266,7 +281,7 @@ class AlbumViewSet(
             return AlbumCreateSerializer
         if self.action == "partial_update":
             return AlbumUpdateSerializer
-        if self.action == "images":
+        if self.action in ("images", "images_remove"):
             return ImageIdsSerializer
         return AlbumSerializer
 
@@ -301,13 +316,28 @@ class AlbumViewSet(
         albums.album_delete(owner=request.user, album_id=album.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @ALBUM_IMAGES_REMOVE_SCHEMA
-    @action(detail=True, methods=["put", "delete"], url_path="images", url_name="images")
+    @ALBUM_IMAGES_DELETE_SCHEMA
+    @action(
+        detail=True,
+        methods=["put", "delete"],
+        url_path="images",
+        url_name="images",
+        schema=AlbumImagesSchema(),
+    )
     def images(self, request: Request, pk: str | None = None) -> Response:
+        change = albums.album_images_add if request.method == "PUT" else albums.album_images_remove
+        return self._images_change(request, change)
+
+    # DELETE with a body is legal HTTP, but many generated clients cannot send one: the same
+    # removal as a POST, documented like any other operation.
+    @action(detail=True, methods=["post"], url_path="images/remove", url_name="images-remove")
+    def images_remove(self, request: Request, pk: str | None = None) -> Response:
+        return self._images_change(request, albums.album_images_remove)
+
+    def _images_change(self, request: Request, change: Any) -> Response:
         album = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        change = albums.album_images_add if request.method == "PUT" else albums.album_images_remove
         results = change(
             owner=request.user, album=album, image_ids=serializer.validated_data["image_ids"]
         )
@@ -458,16 +488,17 @@ class SharedRenditionView(_SharedView):
         if self.rendition == "original" and not share.allow_original:
             raise shares.ShareNotFound()
         image = shares.share_image_get(share=share, image_id=image_id)
-        if not getattr(image, f"{self.rendition}_key"):
+        if not delivery.rendition_key(image, self.rendition):
             raise services.RenditionNotReady(image=image, rendition=self.rendition)
-        extension = PurePosixPath(getattr(image, f"{self.rendition}_key")).suffix
+        strip = self.rendition == "original" and not share.show_metadata
         return delivery.rendition_response(
             request,
             image,
             self.rendition,
-            # The upload's file name may say more than the owner meant to share.
-            filename=f"{image.pk}-{self.rendition}{extension}",
-            strip_metadata=self.rendition == "original" and not share.show_metadata,
+            visitor=True,
+            stripped_key=(lambda: shares.share_original_stripped_key(image=image))
+            if strip
+            else None,
         )
 
 
@@ -475,6 +506,14 @@ class SharedProcessedView(SharedRenditionView):
     rendition = "processed"
 
     @shared_rendition_schema("processed")
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        return super().get(request, token, image_id)
+
+
+class SharedPreviewView(SharedRenditionView):
+    rendition = "preview"
+
+    @shared_rendition_schema("preview")
     def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
         return super().get(request, token, image_id)
 

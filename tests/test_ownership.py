@@ -95,21 +95,19 @@ def _call(client: APIClient, endpoint: str, image_id: str, sig: str | None):
     return client.get(reverse(f"image-{endpoint}", kwargs={"pk": image_id}), query)
 
 
-ENDPOINTS = ["list", "retrieve", "update", "delete", "original", "processed", "thumbnail"]
+ENDPOINTS = ["list", "retrieve", "update", "delete"]
+ENDPOINTS += ["original", "processed", "preview", "thumbnail"]
+SIGNED = {"thumbnail": NOT_FOUND, "processed": NOT_FOUND, "preview": NOT_FOUND}
 # What each kind of caller gets from each endpoint; list for an other account is its own, empty.
 MATRIX = {
     "owner": dict.fromkeys(ENDPOINTS, OK) | {"delete": NO_CONTENT},
     "other": dict.fromkeys(ENDPOINTS, NOT_FOUND) | {"list": OK},
     "anonymous": dict.fromkeys(ENDPOINTS, UNAUTHORIZED),
     # A signature opens its own rendition only; elsewhere it is no credential at all.
-    "valid_thumbnail_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED)
-    | {"thumbnail": OK, "processed": NOT_FOUND},
-    "forged_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED)
-    | {"thumbnail": NOT_FOUND, "processed": NOT_FOUND},
-    "expired_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED)
-    | {"thumbnail": NOT_FOUND, "processed": NOT_FOUND},
-    "revoked_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED)
-    | {"thumbnail": NOT_FOUND, "processed": NOT_FOUND},
+    "valid_thumbnail_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED) | SIGNED | {"thumbnail": OK},
+    "forged_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED) | SIGNED,
+    "expired_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED) | SIGNED,
+    "revoked_sig": dict.fromkeys(ENDPOINTS, UNAUTHORIZED) | SIGNED,
 }
 
 

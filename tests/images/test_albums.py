@@ -46,6 +46,33 @@ class TestAlbums:
         assert _ids(listed) == [second["id"]]
         assert Image.objects.filter(pk=first["id"]).exists()  # removing keeps the image
 
+    def test_remove_has_a_documented_post_and_the_delete_keeps_working(self, auth_client, upload):
+        # #18.13: DELETE albums/{id}/images/ takes a body the schema did not document, so a
+        # generated client could not remove an image; POST .../images/remove/ is its twin.
+        first, second = upload(), upload(image_bytes(color=(1, 2, 3)))
+        album = _album(auth_client)
+        images = reverse("album-images", kwargs={"pk": album["id"]})
+        auth_client.put(images, {"image_ids": [first["id"], second["id"]]}, format="json")
+
+        remove = reverse("album-images-remove", kwargs={"pk": album["id"]})
+        response = auth_client.post(remove, {"image_ids": [first["id"]]}, format="json")
+        assert response.status_code == HTTPStatus.OK
+        assert response.json()["results"] == [{"image_id": first["id"], "result": "removed"}]
+        response = auth_client.delete(images, {"image_ids": [second["id"]]}, format="json")
+        assert response.json()["results"] == [{"image_id": second["id"], "result": "removed"}]
+        response = auth_client.post(remove, {"image_ids": [second["id"]]}, format="json")
+        assert response.json()["results"] == [{"image_id": second["id"], "result": "not_in_album"}]
+
+    def test_the_schema_documents_both_removal_bodies(self, api_client):
+        schema = api_client.get(reverse("schema"), {"format": "json"}).json()
+        paths = schema["paths"]
+        for path, method in (
+            ("/api/v1/albums/{id}/images/remove/", "post"),
+            ("/api/v1/albums/{id}/images/", "delete"),
+        ):
+            body = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+            assert body["$ref"].endswith("/ImageIdsRequest"), (path, method)
+
     def test_another_accounts_image_is_not_found_like_a_missing_one(
         self, auth_client, other_client, upload
     ):

@@ -2,12 +2,15 @@
 
 import io
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import ExifTags
 from PIL import Image as PILImage
 
+from images.models import Image
 from tests.factories import image_bytes
 
 
@@ -119,4 +122,62 @@ class TestMetadataAndOrientation:
             )
         )
         assert processed.size == (100, 50)
-        assert thumbnail.size == (30, 15)
+        assert thumbnail.size == (60, 30)  # its short edge is THUMBNAIL_EDGE
+
+
+class TestPreview:
+    """#18.23: ``preview/`` sits beside ``processed/`` and ``thumbnail/``, with their rules."""
+
+    def test_urls_give_a_signed_preview_that_needs_no_token(self, api_client, upload):
+        image = upload(image_bytes(size=(300, 200)))
+        preview = urlsplit(image["urls"]["preview"])
+        assert preview.path == reverse("image-preview", kwargs={"pk": image["id"]})
+        response = api_client.get(f"{preview.path}?{preview.query}")
+        assert response.status_code == HTTPStatus.OK
+        assert response["Content-Type"] == "image/jpeg"
+        assert PILImage.open(io.BytesIO(_bytes(response))).size == (300, 200)
+
+    def test_the_stored_preview_is_served_where_there_is_one(self, auth_client, upload):
+        image = upload(image_bytes(size=(300, 200)))
+        stored = Image.objects.get(pk=image["id"])
+        small = io.BytesIO()
+        PILImage.new("RGB", (30, 20), (1, 2, 3)).save(small, "PNG")
+        key = default_storage.save(f"{stored.owner_id}/{stored.pk}/preview-test.png", small)
+        Image.objects.filter(pk=stored.pk).update(preview_key=key)
+        response = auth_client.get(reverse("image-preview", kwargs={"pk": image["id"]}))
+        assert response.status_code == HTTPStatus.OK
+        assert response["Content-Type"] == "image/png"
+        assert PILImage.open(io.BytesIO(_bytes(response))).size == (30, 20)
+
+    def test_without_a_stored_preview_it_is_the_processed_rendition(self, auth_client, upload):
+        image = upload(image_bytes(size=(300, 200)))
+        Image.objects.filter(pk=image["id"]).update(preview_key="")
+        preview = auth_client.get(reverse("image-preview", kwargs={"pk": image["id"]}))
+        processed = auth_client.get(reverse("image-processed", kwargs={"pk": image["id"]}))
+        assert preview.status_code == HTTPStatus.OK
+        assert _bytes(preview) == _bytes(processed)
+        again = auth_client.get(
+            reverse("image-preview", kwargs={"pk": image["id"]}),
+            HTTP_IF_NONE_MATCH=preview["ETag"],
+        )
+        assert again.status_code == HTTPStatus.NOT_MODIFIED
+        body = auth_client.get(reverse("image-detail", kwargs={"pk": image["id"]})).json()
+        assert "preview" in body["urls"]
+
+    def test_an_accept_that_excludes_it_is_a_406(self, auth_client, upload):
+        image = upload()
+        response = auth_client.get(
+            reverse("image-preview", kwargs={"pk": image["id"]}), HTTP_ACCEPT="image/png"
+        )
+        assert response.status_code == HTTPStatus.NOT_ACCEPTABLE
+        assert response.json()["code"] == "not_acceptable"
+
+    def test_before_the_first_render_it_is_a_409_not_ready(self, auth_client, upload, monkeypatch):
+        from images import services
+
+        monkeypatch.setattr(services, "_render_dispatch", lambda **kwargs: None)
+        image = upload()
+        assert image["status"] == "pending" and "preview" not in image["urls"]
+        response = auth_client.get(reverse("image-preview", kwargs={"pk": image["id"]}))
+        assert response.status_code == HTTPStatus.CONFLICT
+        assert response.json()["code"] == "not_ready" and response["Retry-After"]

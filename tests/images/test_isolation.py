@@ -14,8 +14,8 @@ from django.urls import reverse
 from images.models import Image
 from tests.factories import image_bytes
 
-RENDITIONS = ["original", "processed", "thumbnail"]
-SIGNED = ["processed", "thumbnail"]
+RENDITIONS = ["original", "processed", "preview", "thumbnail"]
+SIGNED = ["processed", "preview", "thumbnail"]
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ class TestRenditionIsolation:
 
 
 def test_the_original_is_never_handed_out_as_a_signed_url(api_client, image):
-    assert set(image["urls"]) == {"processed", "thumbnail", "expires_at"}
+    assert set(image["urls"]) == {"processed", "preview", "thumbnail", "expires_at"}
     # Moving a rendition's signature onto the original does not open it either.
     query = urlsplit(image["urls"]["processed"]).query
     url = reverse("image-original", kwargs={"pk": image["id"]}) + "?" + query

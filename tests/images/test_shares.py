@@ -61,14 +61,14 @@ class TestPublicSide:
         album = _album_with(auth_client, image)
         share = _share(auth_client, album=album["id"], title="For Gran")
 
-        response = visitor.get(_path(share["url"]))
+        response = visitor.get(_path(share["api_url"]))
         assert response.status_code == HTTPStatus.OK
         body = response.json()
         assert body["title"] == "For Gran"
         [item] = body["results"]
         assert item["id"] == image["id"] and item["title"] == "Harbour"
-        assert set(item) == {"id", "title", "width", "height", "size", "urls"}
-        assert set(item["urls"]) == {"processed", "thumbnail", "expires_at"}
+        assert set(item) == {"id", "title", "width", "height", "urls"}
+        assert set(item["urls"]) == {"processed", "preview", "thumbnail", "expires_at"}
         assert "alice" not in response.content.decode()
         thumb = visitor.get(_path(item["urls"]["thumbnail"]))
         assert thumb.status_code == HTTPStatus.OK
@@ -77,8 +77,8 @@ class TestPublicSide:
 
     def test_views_are_counted_for_the_owner(self, auth_client, upload, visitor):
         share = _share(auth_client, image_ids=[upload()["id"]])
-        visitor.get(_path(share["url"]))
-        visitor.get(_path(share["url"]))
+        visitor.get(_path(share["api_url"]))
+        visitor.get(_path(share["api_url"]))
         seen = auth_client.get(reverse("share-detail", kwargs={"pk": share["id"]})).json()
         assert seen["view_count"] == 2 and seen["last_viewed_at"] is not None
 
@@ -89,12 +89,12 @@ class TestPublicSide:
             expires_at=timezone.now() - timedelta(seconds=1)
         )
         revoked = _share(auth_client, image_ids=[image["id"]])
-        thumb = visitor.get(_path(revoked["url"])).json()["results"][0]["urls"]["thumbnail"]
+        thumb = visitor.get(_path(revoked["api_url"])).json()["results"][0]["urls"]["thumbnail"]
         auth_client.delete(reverse("share-detail", kwargs={"pk": revoked["id"]}))
         unknown = reverse("shared-detail", kwargs={"token": "x" * 43})
 
         bodies = []
-        for url in (_path(expired["url"]), _path(revoked["url"]), unknown, _path(thumb)):
+        for url in (_path(expired["api_url"]), _path(revoked["api_url"]), unknown, _path(thumb)):
             response = visitor.get(url)
             assert response.status_code == HTTPStatus.NOT_FOUND, url
             bodies.append(response.json())
@@ -104,7 +104,7 @@ class TestPublicSide:
         kept, trashed, removed = (upload(image_bytes(color=(i, i, i))) for i in (1, 2, 3))
         album = _album_with(auth_client, kept, trashed, removed)
         share = _share(auth_client, album=album["id"])
-        page = visitor.get(_path(share["url"])).json()["results"]
+        page = visitor.get(_path(share["api_url"])).json()["results"]
         urls = {item["id"]: item["urls"]["thumbnail"] for item in page}
 
         auth_client.delete(reverse("image-detail", kwargs={"pk": trashed["id"]}))
@@ -114,7 +114,7 @@ class TestPublicSide:
             format="json",
         )
 
-        page = visitor.get(_path(share["url"])).json()["results"]
+        page = visitor.get(_path(share["api_url"])).json()["results"]
         assert [item["id"] for item in page] == [kept["id"]]
         for gone in (trashed, removed):
             assert visitor.get(_path(urls[gone["id"]])).status_code == HTTPStatus.NOT_FOUND
@@ -124,14 +124,14 @@ class TestPublicSide:
         album = _album_with(auth_client, upload())
         share = _share(auth_client, album=album["id"])
         auth_client.delete(reverse("album-detail", kwargs={"pk": album["id"]}))
-        assert visitor.get(_path(share["url"])).status_code == HTTPStatus.NOT_FOUND
+        assert visitor.get(_path(share["api_url"])).status_code == HTTPStatus.NOT_FOUND
         assert not Share.objects.exists()
 
     def test_a_bearer_token_sent_along_changes_nothing(self, auth_client, other_client, upload):
         share = _share(auth_client, image_ids=[upload()["id"]], password="open sesame")
         # Another account's (or the owner's own) credentials are not a share's grant.
         for client in (other_client, auth_client):
-            response = client.get(_path(share["url"]))
+            response = client.get(_path(share["api_url"]))
             assert response.status_code == HTTPStatus.UNAUTHORIZED
             assert response.json()["code"] == "share_password_required"
 
@@ -142,7 +142,7 @@ class TestPassword:
             auth_client, image_ids=[upload()["id"]], password="open sesame", allow_original=True
         )
         assert "password" not in share and share["has_password"] is True
-        url = _path(share["url"])
+        url = _path(share["api_url"])
         response = visitor.get(url)
         assert response.status_code == HTTPStatus.UNAUTHORIZED
         assert response.json()["code"] == "share_password_required"
@@ -156,11 +156,13 @@ class TestPassword:
                 response = visitor.get(path + suffix)
                 assert response.status_code == HTTPStatus.UNAUTHORIZED, (rendition, suffix)
 
-        wrong = visitor.post(_path(share["url"]) + "unlock/", {"password": "nope"}, format="json")
+        wrong = visitor.post(
+            _path(share["api_url"]) + "unlock/", {"password": "nope"}, format="json"
+        )
         assert wrong.status_code == HTTPStatus.UNAUTHORIZED
         assert wrong.json()["code"] == "share_password_invalid"
         unlocked = visitor.post(
-            _path(share["url"]) + "unlock/", {"password": "open sesame"}, format="json"
+            _path(share["api_url"]) + "unlock/", {"password": "open sesame"}, format="json"
         )
         assert unlocked.status_code == HTTPStatus.OK
         grant = unlocked.json()["grant"]
@@ -181,7 +183,7 @@ class TestPassword:
 
     def test_unlock_attempts_are_limited(self, auth_client, upload, visitor, settings):
         share = _share(auth_client, image_ids=[upload()["id"]], password="open sesame")
-        url = _path(share["url"]) + "unlock/"
+        url = _path(share["api_url"]) + "unlock/"
         codes = [
             visitor.post(url, {"password": f"guess {n}"}, format="json").status_code
             for n in range(12)
@@ -197,7 +199,7 @@ class TestWhatALinkShows:
     def test_original_only_when_allowed(self, auth_client, upload, visitor):
         image = upload()
         closed = _share(auth_client, image_ids=[image["id"]])
-        item = visitor.get(_path(closed["url"])).json()["results"][0]
+        item = visitor.get(_path(closed["api_url"])).json()["results"][0]
         assert "original" not in item["urls"]
         path = reverse(
             "shared-original", kwargs={"token": closed["token"], "image_id": image["id"]}
@@ -209,7 +211,7 @@ class TestWhatALinkShows:
     def test_metadata_hidden_and_stripped_from_the_original(self, auth_client, upload, visitor):
         image = upload(_exif_jpeg())
         share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
-        item = visitor.get(_path(share["url"])).json()["results"][0]
+        item = visitor.get(_path(share["api_url"])).json()["results"][0]
         assert "metadata" not in item and "taken_at" not in item
         original = visitor.get(_path(item["urls"]["original"]))
         assert original.status_code == HTTPStatus.OK
@@ -224,7 +226,7 @@ class TestWhatALinkShows:
         share = _share(
             auth_client, image_ids=[image["id"]], allow_original=True, show_metadata=True
         )
-        item = visitor.get(_path(share["url"])).json()["results"][0]
+        item = visitor.get(_path(share["api_url"])).json()["results"][0]
         assert "taken_at" in item and "metadata" in item
         original = visitor.get(_path(item["urls"]["original"]))
         data = b"".join(original.streaming_content) if original.streaming else original.content
@@ -310,3 +312,191 @@ class TestSafeRetries:
         assert other.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
         assert other.json()["code"] == "idempotency_key_reused"
         assert Share.objects.count() == 1
+
+
+def _content(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+class TestLinkAddresses:
+    def test_url_is_the_page_for_people_and_api_url_the_endpoint_for_clients(
+        self, auth_client, upload, visitor
+    ):
+        share = _share(auth_client, image_ids=[upload()["id"]], title="For Gran")
+        token = share["token"]
+        assert urlsplit(share["url"]).path == reverse("share", args=[token])
+        assert urlsplit(share["api_url"]).path == reverse("shared-detail", kwargs={"token": token})
+        assert visitor.get(_path(share["url"])).status_code == HTTPStatus.OK
+        assert "text/html" in visitor.get(_path(share["url"]))["Content-Type"]
+        assert visitor.get(_path(share["api_url"])).json()["title"] == "For Gran"
+        listed = auth_client.get(reverse("share-list")).json()["results"][0]
+        assert (listed["url"], listed["api_url"]) == (share["url"], share["api_url"])
+
+
+class TestStoredStrippedOriginal:
+    """#18.2: an original served without metadata is stripped once, stored, then streamed."""
+
+    @pytest.fixture
+    def strip_calls(self, monkeypatch) -> list[int]:
+        """Counts the real stripper's runs (it still does its work)."""
+        import images.strip
+
+        calls: list[int] = []
+        real = images.strip.metadata_strip
+
+        def counting(**kwargs):
+            calls.append(len(kwargs["data"]))
+            return real(**kwargs)
+
+        monkeypatch.setattr(images.strip, "metadata_strip", counting)
+        return calls
+
+    def test_the_stripped_copy_is_made_once_and_then_streamed(
+        self, auth_client, upload, visitor, strip_calls, assert_storage_consistent
+    ):
+        from images.models import Image
+
+        image = upload(_exif_jpeg())
+        share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        served = [_content(visitor.get(_path(item["urls"]["original"]))) for _ in range(3)]
+
+        assert len(strip_calls) == 1
+        assert served[0] == served[1] == served[2]
+        assert b"Canon" not in served[0]
+        stored = Image.objects.get(pk=image["id"])
+        assert stored.stripped_key and stored.stripped_key != stored.original_key
+        assert_storage_consistent()
+        # A second link to the same image serves the same stored copy.
+        again = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        [item] = visitor.get(_path(again["api_url"])).json()["results"]
+        assert _content(visitor.get(_path(item["urls"]["original"]))) == served[0]
+        assert len(strip_calls) == 1
+
+    def test_a_copy_made_by_a_request_that_lost_the_race_is_removed(
+        self, auth_client, upload, assert_storage_consistent
+    ):
+        from images import shares
+        from images.models import Image
+
+        image = upload(_exif_jpeg())
+        stale = Image.objects.get(pk=image["id"])  # read before another request stored a copy
+        winner = shares.share_original_stripped_key(image=Image.objects.get(pk=image["id"]))
+        loser = shares.share_original_stripped_key(image=stale)
+
+        assert loser == winner == Image.objects.get(pk=image["id"]).stripped_key
+        assert_storage_consistent()  # the loser's own copy is gone, nothing orphaned
+
+    def test_the_stored_copy_goes_with_the_image(
+        self,
+        auth_client,
+        upload,
+        visitor,
+        assert_storage_consistent,
+        django_capture_on_commit_callbacks,
+    ):
+        from images.models import Image
+
+        image = upload(_exif_jpeg())
+        share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        assert visitor.get(_path(item["urls"]["original"])).status_code == HTTPStatus.OK
+        assert Image.objects.get(pk=image["id"]).stripped_key
+        with django_capture_on_commit_callbacks(execute=True):
+            response = auth_client.delete(
+                reverse("image-detail", kwargs={"pk": image["id"]}) + "?permanent=true"
+            )
+        assert response.status_code == HTTPStatus.NO_CONTENT
+        assert_storage_consistent()
+
+    def test_the_stored_copy_does_not_count_against_the_quota(self, auth_client, upload, visitor):
+        image = upload(_exif_jpeg())
+        before = auth_client.get(reverse("users-me")).json()
+        share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        assert visitor.get(_path(item["urls"]["original"])).status_code == HTTPStatus.OK
+        assert auth_client.get(reverse("users-me")).json() == before
+
+
+class TestWhatTheListingReports:
+    """#18.11: a link's listing reports only what the link serves."""
+
+    def test_no_size_where_the_link_does_not_serve_the_original_as_stored(
+        self, auth_client, upload, visitor
+    ):
+        image = upload(_exif_jpeg())
+        for options in ({}, {"allow_original": True}, {"show_metadata": True}):
+            share = _share(auth_client, image_ids=[image["id"]], **options)
+            [item] = visitor.get(_path(share["api_url"])).json()["results"]
+            assert "size" not in item, options
+        share = _share(
+            auth_client, image_ids=[image["id"]], allow_original=True, show_metadata=True
+        )
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        served = _content(visitor.get(_path(item["urls"]["original"])))
+        assert item["size"] == image["size"] == len(served)
+
+
+class TestDownloadNames:
+    """#18.25: downloads are named after the image, for a link's visitors and the owner."""
+
+    def _disposition(self, response) -> str:
+        assert response.status_code == HTTPStatus.OK
+        return response["Content-Disposition"]
+
+    def test_a_links_original_is_named_by_its_title(self, auth_client, upload, visitor):
+        image = upload(_exif_jpeg(), name="IMG_0001.jpg", title="Harbour at dusk")
+        share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        disposition = self._disposition(visitor.get(_path(item["urls"]["original"])))
+        assert 'filename="Harbour at dusk.jpg"' in disposition
+        assert "filename*=UTF-8''Harbour%20at%20dusk.jpg" in disposition
+        assert image["id"] not in disposition and "IMG_0001" not in disposition
+        processed = self._disposition(visitor.get(_path(item["urls"]["processed"])))
+        assert 'filename="Harbour at dusk-none.jpg"' in processed
+
+    def test_an_untitled_images_link_download_never_names_the_upload(
+        self, auth_client, upload, visitor
+    ):
+        image = upload(name="alice-passport.jpg")
+        share = _share(auth_client, image_ids=[image["id"]], allow_original=True)
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        disposition = self._disposition(visitor.get(_path(item["urls"]["original"])))
+        assert "alice" not in disposition and image["id"] not in disposition
+        assert 'filename="photo.jpg"' in disposition
+
+    def test_the_owner_downloads_under_the_title_or_the_upload_name(self, auth_client, upload):
+        titled = upload(name="IMG_0001.jpg", title='Quay / "night"\u202e')
+        untitled = upload(name="IMG_0002.jpg")
+        url = reverse("image-original", kwargs={"pk": titled["id"]})
+        disposition = self._disposition(auth_client.get(url))
+        assert disposition == (
+            "inline; filename=\"Quay night.jpg\"; filename*=UTF-8''Quay%20night.jpg"
+        )
+        url = reverse("image-original", kwargs={"pk": untitled["id"]})
+        assert 'filename="IMG_0002.jpg"' in self._disposition(auth_client.get(url))
+
+    def test_a_non_ascii_title_has_an_ascii_fallback_and_a_utf8_name(
+        self, auth_client, upload, visitor
+    ):
+        image = upload(title="Ærø at dawn")
+        url = reverse("image-original", kwargs={"pk": image["id"]})
+        disposition = self._disposition(auth_client.get(url))
+        assert disposition.startswith("inline; ")
+        fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
+        assert fallback.isascii() and fallback.endswith(".jpg")
+        assert "filename*=UTF-8''%C3%86r%C3%B8%20at%20dawn.jpg" in disposition
+
+
+class TestSchemaSaysWhatSharesTake:
+    def test_create_takes_exactly_one_of_album_and_image_ids(self, api_client):
+        schema = api_client.get(reverse("schema"), {"format": "json"}).json()
+        body = schema["paths"]["/api/v1/shares/"]["post"]["requestBody"]["content"]
+        ref = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        components = schema["components"]["schemas"]
+        shapes = [components[b["$ref"].rsplit("/", 1)[1]] for b in components[ref]["oneOf"]]
+        assert sorted(tuple(shape["required"]) for shape in shapes) == [("album",), ("image_ids",)]
+        for shape in shapes:
+            # Each refuses what it does not name, so a body with both fits neither.
+            assert shape["additionalProperties"] is False
+            assert len({"album", "image_ids"} & set(shape["properties"])) == 1

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 
 OK, CREATED, NO_CONTENT = HTTPStatus.OK, HTTPStatus.CREATED, HTTPStatus.NO_CONTENT
 UNAUTHORIZED, NOT_FOUND = HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND
-RENDITIONS = ("processed", "thumbnail", "original")
+RENDITIONS = ("processed", "preview", "thumbnail", "original")
 PASSWORD = "open sesame"
 UNKNOWN_TOKEN = "x" * 43
 
@@ -420,7 +420,7 @@ class TestEveryMethodOnEveryNewPath:
 
     def test_options_says_nothing_of_a_locked_share(self, world):
         visitor = APIClient()
-        for path in _new_paths(world)[-5:]:
+        for path in _new_paths(world)[-(2 + len(RENDITIONS)) :]:
             body = visitor.options(path).content.decode()
             for secret in (world.image["id"], world.share["title"] or "Trip", "alice"):
                 assert secret not in body, path
@@ -649,7 +649,7 @@ class TestShareReachesOnlyWhatItNames:
 
     def test_a_share_signature_is_no_signature_of_the_owners_gallery(self, two_shares):
         s = two_shares
-        for rendition in ("processed", "thumbnail"):
+        for rendition in ("processed", "preview", "thumbnail"):
             sig = urlsplit(s.urls[s.named["id"]][rendition]).query
             url = reverse(f"image-{rendition}", kwargs={"pk": s.named["id"]}) + f"?{sig}"
             assert s.visitor.get(url).status_code in (UNAUTHORIZED, NOT_FOUND)
@@ -657,7 +657,7 @@ class TestShareReachesOnlyWhatItNames:
     def test_the_owners_gallery_signature_is_no_signature_of_a_share(self, two_shares, auth_client):
         s = two_shares
         mine = auth_client.get(reverse("image-detail", kwargs={"pk": s.named["id"]})).json()
-        for rendition in ("processed", "thumbnail"):
+        for rendition in ("processed", "preview", "thumbnail"):
             sig = urlsplit(mine["urls"][rendition]).query
             url = _rendition(s.first["token"], s.named["id"], rendition, sig)
             assert s.visitor.get(url).status_code == NOT_FOUND
@@ -927,6 +927,41 @@ class TestWhatThePublicSees:
             for text in texts:
                 assert secret not in text, secret
 
+    # Found by attack (#18.4): in S3 redirect mode the 302's Location held the storage key
+    # "{owner id}/{image id}/...", so a visitor of any two links could tell they were one
+    # account's; accel mode put the same key in X-Accel-Redirect. A visitor's files are
+    # streamed by this process in every mode: no Location, no storage key, no owner.
+    @pytest.mark.parametrize("mode", ["stream", "redirect", "accel"])
+    @pytest.mark.parametrize("show_metadata", [False, True])
+    def test_nothing_a_visitor_receives_names_the_owner_in_any_delivery_mode(
+        self, settings, auth_client, upload, user, mode, show_metadata
+    ):
+        settings.ATELIER_FILE_DELIVERY = mode
+        image = upload(_photo("JPEG"), title="Beach")
+        share = _share(
+            auth_client,
+            album=_album_with(auth_client, image)["id"],
+            allow_original=True,
+            show_metadata=show_metadata,
+        )
+        visitor = APIClient()
+        page = visitor.get(reverse("shared-detail", kwargs={"token": share["token"]}))
+        received = [page.content.decode(), repr(dict(page.items()))]
+        [item] = page.json()["results"]
+        for rendition in RENDITIONS:
+            response = visitor.get(_path(item["urls"][rendition]))
+            assert response.status_code == OK, (rendition, response.status_code)
+            assert "Location" not in response and "X-Accel-Redirect" not in response
+            assert _content(response)[:2] == b"\xff\xd8", rendition  # the bytes themselves
+            received.append(repr(dict(response.items())))
+        stored = Image.objects.get(pk=image["id"])
+        secrets = [str(user.pk), user.pk.hex, user.username, user.email]
+        secrets += [key for key in stored.storage_keys]
+        secrets += [key.rsplit("/", 1)[-1] for key in stored.storage_keys]
+        for text in received:
+            for secret in secrets:
+                assert secret not in text, secret
+
     @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
     def test_metadata_hidden_and_removed_from_every_file(self, auth_client, upload, fmt):
         uploaded = _photo(fmt)
@@ -1005,7 +1040,7 @@ class TestTrashAlbumsAndRenders:
 
         auth_client.delete(reverse("image-detail", kwargs={"pk": trashed["id"]}))
         assert _page_ids(visitor, share) == [kept["id"]]
-        for rendition in ("processed", "thumbnail"):
+        for rendition in ("processed", "preview", "thumbnail"):
             assert visitor.get(_path(urls[trashed["id"]][rendition])).status_code == NOT_FOUND
 
         response = auth_client.post(reverse("trash-restore", kwargs={"pk": trashed["id"]}))

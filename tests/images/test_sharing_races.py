@@ -193,7 +193,7 @@ def test_share_create_racing_the_permanent_delete_of_its_image(
         share = created.json()
         owner_view = setup.get(reverse("share-detail", kwargs={"pk": share["id"]})).json()
         assert owner_view["image_ids"] == [other]
-        parts = urlsplit(share["url"])
+        parts = urlsplit(share["api_url"])
         page = APIClient().get(parts.path)
         assert page.status_code == HTTPStatus.OK
         assert [item["id"] for item in page.json()["results"]] == [other]
@@ -322,7 +322,7 @@ def test_album_delete_racing_a_share_of_it(clients, media_root, assert_storage_c
     assert not Album.objects.exists()
     assert not Share.objects.exists()
     if created.status_code == HTTPStatus.CREATED:
-        page = APIClient().get(urlsplit(created.json()["url"]).path)
+        page = APIClient().get(urlsplit(created.json()["api_url"]).path)
         assert page.status_code == HTTPStatus.NOT_FOUND
     assert_rows_agree()
     assert_storage_consistent()

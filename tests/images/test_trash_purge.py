@@ -67,7 +67,7 @@ def gallery(auth_client, upload, trash_days) -> dict:
     by_album = auth_client.post(reverse("share-list"), {"album": album["id"]}, format="json")
     by_list = auth_client.post(reverse("share-list"), {"image_ids": ids}, format="json")
     # Signed share URLs handed out while everything was live: a purged image's must die.
-    page = APIClient().get(_path(by_list.json()["url"])).json()["results"]
+    page = APIClient().get(_path(by_list.json()["api_url"])).json()["results"]
     thumbnails = {item["id"]: item["urls"]["thumbnail"] for item in page}
     now = timezone.now()
     for name, age in AGES.items():
@@ -144,7 +144,7 @@ def test_albums_and_links_no_longer_name_the_purged(
     assert set(str(pk) for pk in AlbumImage.objects.values_list("image_id", flat=True)) == kept
 
     for share in gallery["shares"]:
-        page = api_client.get(_path(share["url"]), {"page_size": 100})
+        page = api_client.get(_path(share["api_url"]), {"page_size": 100})
         assert page.status_code == HTTPStatus.OK
         assert {item["id"] for item in page.json()["results"]} == kept
         owner_view = auth_client.get(reverse("share-detail", kwargs={"pk": share["id"]})).json()
@@ -170,7 +170,7 @@ def test_a_link_whose_images_were_all_purged_shows_an_empty_page(
 
     assert run_sweep()["trash_purged"] == 1
 
-    page = api_client.get(_path(share["url"]))
+    page = api_client.get(_path(share["api_url"]))
     assert page.status_code == HTTPStatus.OK
     assert page.json()["results"] == []
     owner_view = auth_client.get(reverse("share-detail", kwargs={"pk": share["id"]})).json()

@@ -44,7 +44,7 @@ class TestImageUpload:
         assert body["style"] == "sepia"
         assert body["owner"] == str(user.pk)
         assert response["Location"].endswith(reverse("image-detail", kwargs={"pk": body["id"]}))
-        assert set(body["urls"]) == {"processed", "thumbnail", "expires_at"}
+        assert set(body["urls"]) == {"processed", "preview", "thumbnail", "expires_at"}
         assert body["urls"]["thumbnail"].startswith("http://testserver/")
         assert Image.objects.filter(pk=body["id"], owner=user).exists()
         assert_storage_consistent()

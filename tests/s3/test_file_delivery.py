@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 from PIL import Image as PILImage
+from rest_framework.test import APIClient
 
 from images.models import Image
 from tests.factories import image_bytes
@@ -53,7 +54,10 @@ class TestRedirectDelivery:
         assert status == HTTPStatus.OK
         assert headers["Content-Type"] == "image/png"
         marker = {"original": "", "processed": "-none", "thumbnail": "-thumbnail"}[rendition]
-        assert headers["Content-Disposition"] == f'inline; filename="harbour{marker}.png"'
+        name = f"harbour{marker}.png"
+        assert headers["Content-Disposition"] == (
+            f"inline; filename=\"{name}\"; filename*=UTF-8''{name}"
+        )
         PILImage.open(io.BytesIO(body)).verify()
 
     def test_presigned_url_is_short_lived_and_signed(self, auth_client, upload):
@@ -145,6 +149,102 @@ class TestRedirectDelivery:
         assert "Location" not in response
 
 
+def _exif_jpeg() -> bytes:
+    exif = PILImage.Exif()
+    exif[0x010F] = "SECRETCAM"  # Make
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (64, 48), (20, 120, 200)).save(buffer, "JPEG", exif=exif, quality=90)
+    return buffer.getvalue()
+
+
+def _local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("s3_storage")
+class TestShareDeliveryOnS3:
+    """#18.4 and #18.8: a link's visitor is streamed every file, never redirected to S3.
+
+    A presigned Location named the storage key ("{owner id}/{image id}/..."), tying every
+    link of one account together, and it kept working for up to ATELIER_S3_URL_TTL seconds
+    after the link was revoked or the image trashed.
+    """
+
+    @pytest.fixture
+    def shared(self, auth_client, upload) -> dict:
+        image = upload(_exif_jpeg(), title="Quay")
+        response = auth_client.post(
+            reverse("share-list"),
+            {"image_ids": [image["id"]], "allow_original": True},
+            format="json",
+        )
+        assert response.status_code == HTTPStatus.CREATED
+        share = response.json()
+        page = APIClient().get(reverse("shared-detail", kwargs={"token": share["token"]}))
+        [item] = page.json()["results"]
+        return {"image": image, "share": share, "urls": item["urls"]}
+
+    @pytest.mark.parametrize("rendition", ["processed", "preview", "thumbnail", "original"])
+    def test_visitor_is_streamed_the_bytes_with_no_owner_or_key(
+        self, shared, user, seaweed, rendition
+    ):
+        response = APIClient().get(_local(shared["urls"][rendition]))
+
+        assert response.status_code == HTTPStatus.OK
+        assert "Location" not in response
+        data = _body(response)
+        PILImage.open(io.BytesIO(data)).verify()
+        assert b"SECRETCAM" not in data
+        headers = repr(dict(response.items()))
+        stored = Image.objects.get(pk=shared["image"]["id"])
+        for secret in (str(user.pk), user.pk.hex, *stored.storage_keys, seaweed.endpoint_url):
+            assert secret not in headers, secret
+
+    def test_the_owner_still_gets_a_presigned_redirect(self, auth_client, shared):
+        response = auth_client.get(file_url(shared["image"], "processed"))
+        assert response.status_code == HTTPStatus.FOUND
+
+    def test_the_stripped_copy_is_stored_in_the_bucket_once(self, shared, seaweed):
+        before = seaweed.object_keys()
+        first = _body(APIClient().get(_local(shared["urls"]["original"])))
+        after = seaweed.object_keys()
+        second = _body(APIClient().get(_local(shared["urls"]["original"])))
+
+        stored = Image.objects.get(pk=shared["image"]["id"])
+        assert after - before == {stored.stripped_key}
+        assert seaweed.object_keys() == after
+        assert first == second and b"SECRETCAM" not in first
+
+    @pytest.mark.parametrize("ending", ["revoke", "trash"])
+    def test_nothing_a_visitor_held_opens_after_a_revoke_or_a_trash(
+        self, auth_client, shared, ending
+    ):
+        held = {
+            rendition: APIClient().get(_local(url))
+            for rendition, url in shared["urls"].items()
+            if rendition != "expires_at"
+        }
+        if ending == "revoke":
+            path = reverse("share-detail", kwargs={"pk": shared["share"]["id"]})
+        else:
+            path = reverse("image-detail", kwargs={"pk": shared["image"]["id"]})
+        assert auth_client.delete(path).status_code == HTTPStatus.NO_CONTENT
+
+        for rendition, url in shared["urls"].items():
+            if rendition != "expires_at":
+                assert APIClient().get(_local(url)).status_code == HTTPStatus.NOT_FOUND
+        # What the visitor was handed before: never an S3 URL that outlives the link.
+        for rendition, response in held.items():
+            location = response.get("Location")
+            assert location is None or http_get(location)[0] != HTTPStatus.OK, rendition
+
+
 @pytest.mark.django_db
 @pytest.mark.usefixtures("s3_storage")
 class TestSeaweedRefusesWhatIsNotSigned:
@@ -198,7 +298,9 @@ class TestFileSystemDelivery:
         assert response.status_code == HTTPStatus.OK
         assert response["X-Accel-Redirect"] == f"/protected-media/{key}"
         assert response["Content-Type"] == "image/png"
-        assert response["Content-Disposition"] == 'inline; filename="harbour-none.png"'
+        assert response["Content-Disposition"] == (
+            "inline; filename=\"harbour-none.png\"; filename*=UTF-8''harbour-none.png"
+        )
         assert response["Cache-Control"] == "private, max-age=3600"
         assert response["ETag"]
         assert response.content == b""
