@@ -227,7 +227,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # after it. (The render sweep finds them sooner; a job handed out twice finds the render's
 # lease and does nothing.)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("ATELIER_QUEUE_VISIBILITY_TIMEOUT", default=180)
+    "visibility_timeout": env.int("ATELIER_QUEUE_VISIBILITY_TIMEOUT", default=180),
+    # Before every key the queue keeps in Redis: deployments (or test runs) that share one
+    # Redis database never take each other's jobs.
+    "global_keyprefix": env.str("ATELIER_QUEUE_KEY_PREFIX", default=""),
 }
 # Days an image stays in the trash before the sweep purges it (rows and files).
 ATELIER_TRASH_DAYS = env.int("ATELIER_TRASH_DAYS", default=30)

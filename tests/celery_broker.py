@@ -8,13 +8,21 @@ The S3 stack run (``ATELIER_TEST_STACK=s3``) keeps one real worker for the whole
 Redis database of its own (``STACK_BROKER``), apart from the render-job tests' broker
 (``BROKER``). Tests on that broker run workers of their own, so they are not run beside it:
 stopping any in-process worker sets celery's global stop flags, which stop every one.
+
+Every key this session's queues keep in Redis starts with ``KEY_PREFIX``, unique to the
+session (``ATELIER_QUEUE_KEY_PREFIX`` for worker processes): two test runs on one machine
+share one Redis, and without it one run's worker took the other's jobs and its flush emptied
+the other's queue.
 """
 
+import os
 import socket
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from celery.worker import state as worker_state
 
@@ -34,9 +42,20 @@ def redis_up() -> bool:
         return False
 
 
+KEY_PREFIX = f"atelier-tests-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+
+
 def app_broker_use(url: str) -> None:
-    """The Celery app publishes to and consumes from ``url`` from now on."""
-    app.conf.update(broker_url=url, broker_connection_timeout=1, task_ignore_result=True)
+    """The Celery app publishes to and consumes from ``url`` from now on (this session's keys)."""
+    app.conf.update(
+        broker_url=url,
+        broker_connection_timeout=1,
+        task_ignore_result=True,
+        broker_transport_options={
+            **(app.conf.broker_transport_options or {}),
+            "global_keyprefix": KEY_PREFIX,
+        },
+    )
     # kombu keeps one pool per broker URL; dropping the app's references makes it take the
     # pool for the new URL (closing the old one would close it for good, for every user).
     app._pool = None
@@ -50,8 +69,14 @@ def broker_use(settings, url: str) -> None:
 
 
 def queue_flush() -> None:
-    with app.connection_for_write() as connection:
-        connection.default_channel.client.flushdb()
+    """Empties this session's queues (only its own keys: another run may share the database)."""
+    client = redis.Redis.from_url(app.conf.broker_url)
+    try:
+        keys = list(client.scan_iter(match=f"{KEY_PREFIX}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def queue_depth() -> int:

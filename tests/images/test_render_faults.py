@@ -1,5 +1,6 @@
-"""Nothing lost when a render's worker dies (#12.3): a real worker process on the real Redis,
-its render process killed with SIGKILL mid-render, and the job then finished by a worker.
+"""Nothing lost when a render's worker dies (#12.3, #18.12): a real worker process on the real
+Redis, its render process killed with SIGKILL mid-render, and the render then handed on by
+the sweep once the dead render's lease has run out, and finished by a worker.
 
 PostgreSQL only: the worker is a separate process, so it must reach the test database over
 the network (pytest-django's SQLite test database lives in this process's memory).
@@ -10,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 
@@ -17,10 +19,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from images import services
 from images.models import Image
-from tests.celery_broker import BROKER
+from tests.celery_broker import BROKER, KEY_PREFIX
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -42,6 +46,7 @@ def worker_process(media_root: Path, name: str) -> subprocess.Popen:
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}",
         "CELERY_BROKER_URL": BROKER,
+        "ATELIER_QUEUE_KEY_PREFIX": KEY_PREFIX,
         "DJANGO_MEDIA_ROOT": str(media_root),
     }
     return subprocess.Popen(
@@ -120,8 +125,14 @@ def test_a_render_whose_process_is_killed_is_finished_all_the_same(
         assert children, "the prefork pool has a process rendering"
         for pid in children:
             os.kill(pid, signal.SIGKILL)
-        # The worker notices its render process died and puts the job back on the queue;
-        # the pool starts a new process, which renders it to the end.
+        # The worker notices its render process died and puts the job back on the queue; the
+        # pool starts a new process, whose job finds the dead render's lease and does nothing
+        # until it runs out. The clock is moved past it, and the render sweep (as beat runs
+        # it) hands the render to the new process, which renders it to the end.
+        Image.objects.filter(pk=image_id, render_attempts=1).update(
+            render_lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        services.image_render_sweep(older_than_seconds=3600)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if Image.objects.get(pk=image_id).status == "ready":
@@ -138,5 +149,8 @@ def test_a_render_whose_process_is_killed_is_finished_all_the_same(
     assert image.status == "ready", log[-3000:]
     # It was killed mid-render, not after: the worker saw its render process die.
     assert "WorkerLostError" in log or "signal 9" in log, log[-3000:]
-    assert image.processed_key and image.thumbnail_key
+    assert image.processed_key and image.preview_key and image.thumbnail_key
+    # Taken twice at most (the dead process's attempt and the one that finished), and the
+    # lease given up.
+    assert image.render_attempts <= 2 and image.render_lease_expires_at is None
     assert_storage_consistent()

@@ -14,6 +14,8 @@ a dead worker are set up with a moved clock: the lease a worker took is set to h
 """
 
 import io
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,6 +26,7 @@ from celery.contrib.testing.worker import start_worker
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -305,4 +308,41 @@ def test_a_render_stopped_by_its_time_limit_is_tried_again_then_failed_too_costl
     assert (failed["status"], failed["error"]["code"]) == ("failed", "too_costly")
     assert "took too long" in failed["error"]["detail"]
     assert tasks.render_sweep.apply().get() == 0
+    assert_storage_consistent()
+
+
+@pytest.mark.postgres
+def test_a_running_render_renews_its_lease_so_no_other_job_takes_it(
+    client, worker, settings, monkeypatch, assert_storage_consistent
+):
+    # PostgreSQL: the test reads the lease while the worker's renewal thread writes it (on
+    # SQLite's shared-cache test database one of them would find the table locked).
+    if connection.vendor != "postgresql":
+        pytest.skip("reads the database while the worker writes it: PostgreSQL")
+    settings.ATELIER_RENDER_LEASE_SECONDS = 3  # renewed every second
+    started, finish = threading.Event(), threading.Event()
+    style_apply = processing.style_apply
+
+    def slow_style(image, style):  # a render that takes as long as the test says
+        started.set()
+        assert finish.wait(60)
+        return style_apply(image, style)
+
+    monkeypatch.setattr(processing, "style_apply", slow_style)
+    image = upload(client)
+    with worker():
+        assert started.wait(60)
+        first = Image.objects.get(pk=image["id"]).render_lease_expires_at
+        assert first is not None
+        deadline = time.monotonic() + 30
+        while Image.objects.get(pk=image["id"]).render_lease_expires_at == first:
+            assert time.monotonic() < deadline, "the lease was never renewed"
+            time.sleep(0.1)
+        # Renewed past its first term: the sweep sees a live render, not a lost one.
+        assert services.image_render_sweep(older_than_seconds=0) == 0
+        finish.set()
+        renders_settle()
+    done = Image.objects.get(pk=image["id"])
+    assert done.status == "ready" and done.render_attempts == 1
+    assert done.render_lease_expires_at is None
     assert_storage_consistent()
