@@ -348,6 +348,23 @@ class TestImagePageContext:
             "back": reverse("home") + context,
         }
 
+    def test_steps_by_date_taken_with_the_undated_last(self, owner, gallery):
+        images = gallery["images"]
+        for image, day in ((images[0], 2), (images[2], 1)):
+            Image.objects.filter(pk=image["id"]).update(
+                taken_at=datetime(2024, 5, day, 12, 0, tzinfo=UTC)
+            )
+        context = "?ordering=-taken_at"
+        # Newest taken first: picture 0 (2 May), picture 2 (1 May), then picture 1 (no date).
+        assert links_of(owner.get(image_page(images[2], context))) == {
+            "prev": image_page(images[0], context),
+            "next": image_page(images[1], context),
+            "back": reverse("home") + context,
+        }
+        assert links_of(owner.get(image_page(images[1], context)))["prev"] == image_page(
+            images[2], context
+        )
+
     def test_tiles_link_to_their_pictures_in_the_context_they_are_shown_in(self, owner, gallery):
         images, album = gallery["images"], gallery["album"]
         sorted_gallery = owner.get(reverse("home"), {"ordering": "created_at"}).content.decode()
