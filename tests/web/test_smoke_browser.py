@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def test_upload_look_organise_and_share(owner, anonymous):
     page = owner.open("upload")
-    page.locator("summary", has_text="Style for these pictures").click()  # the picker is folded away
+    page.locator("summary", has_text="Style for these pictures").click()  # folded away
     page.get_by_label("Sepia").check()
     drop_files(
         page.locator("[data-dropzone]"),
