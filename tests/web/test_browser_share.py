@@ -13,6 +13,7 @@ from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import VIEWPORT, ApiAs, Visitor, axe, sample_photo, screenshot
+from tests.web.test_browser_a11y import FOCUSABLE, FOCUSED
 from tests.web.test_share_pages import (
     ALBUM_DESCRIPTION,
     ALBUM_TITLE,
@@ -236,3 +237,17 @@ def test_share_page_is_accessible_and_clean(name, owner: Visitor, anonymous: Vis
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     ), "the page scrolls sideways at 375 px"
+
+
+@pytest.mark.parametrize("name", ["share-set", "share-viewer"])
+def test_tab_reaches_every_control_of_a_share_page(name, owner: Visitor, anonymous: Visitor, links):
+    page = SHARE_PAGES[name]({"owner": owner, "anonymous": anonymous}, links)
+    wanted = page.evaluate(FOCUSABLE)
+    reached: list[str] = []
+    for _ in range(len(wanted) * 2 + 10):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is not None and focused not in reached:
+            reached.append(focused)
+    missing = [control for control in wanted if control not in reached]
+    assert not missing, f"Tab never reaches on {page.url}: {missing}"
