@@ -11,7 +11,7 @@ from drf_spectacular.views import (
 
 from project.metrics import metrics_view
 from project.readiness import healthz, readyz
-from project.views import ApiRootView
+from project.views import ApiRootView, redoc_bundle
 from users.forms import AdminLoginForm
 from users.views import BrowserLoginView
 
@@ -33,6 +33,7 @@ api_v1 = [
         SpectacularRedocView.as_view(url_name="schema", http_method_names=_READ_ONLY),
         name="redoc",
     ),
+    path("redoc/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
 ]
 
 urlpatterns = [

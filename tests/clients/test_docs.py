@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.clients.conftest import LiveApi
 from tests.factories import DEFAULT_PASSWORD
@@ -20,6 +20,8 @@ pytestmark = pytest.mark.browser
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.yml"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+# How long a docs page may take to show the schema (it renders it all in the browser).
+PAGE_READY_MS = 30_000
 
 
 def documented_operations() -> list[tuple[str, str]]:
@@ -39,15 +41,8 @@ class RequestLog:
     def __init__(self, page: Page, host: str) -> None:
         self.host = host
         self.urls: list[str] = []
-        # Requests the page's own Content-Security-Policy stopped never left the browser.
-        self.blocked_by_policy: set[str] = set()
         page.on("request", lambda request: self.urls.append(request.url))
-        page.on("requestfailed", self._failed)
         page.route("**/*", self._only_this_server)
-
-    def _failed(self, request: Request) -> None:
-        if request.failure == "csp":
-            self.blocked_by_policy.add(request.url)
 
     def _only_this_server(self, route: Route) -> None:
         if urlsplit(route.request.url).netloc == self.host:
@@ -55,14 +50,16 @@ class RequestLog:
         else:
             route.abort()
 
-    def sent_elsewhere(self) -> list[str]:
-        """The requests that went out to a host other than the server's."""
+    def asked_elsewhere(self) -> list[str]:
+        """Every request for a host other than the server's, those its CSP refused too.
+
+        A refusal is still a page asking for something it must not need, and a console error.
+        """
         return [
             url
             for url in self.urls
             if urlsplit(url).scheme in ("http", "https", "ws", "wss")
             and urlsplit(url).netloc != self.host
-            and url not in self.blocked_by_policy
         ]
 
 
@@ -70,7 +67,7 @@ def open_swagger_ui(page: Page, api: LiveApi) -> RequestLog:
     requested = RequestLog(page, api.host)
     response = page.goto(api.url("swagger-ui"))
     assert response is not None and response.status == HTTPStatus.OK
-    expect(page.locator("#operations-images-images_upload")).to_be_visible()
+    expect(page.locator("#operations-images-images_upload")).to_be_visible(timeout=PAGE_READY_MS)
     page.wait_for_load_state("networkidle")
     return requested
 
@@ -79,7 +76,10 @@ def open_redoc(page: Page, api: LiveApi) -> RequestLog:
     requested = RequestLog(page, api.host)
     response = page.goto(api.url("redoc"))
     assert response is not None and response.status == HTTPStatus.OK
-    expect(page.get_by_role("heading", name="Upload an image").first).to_be_visible()
+    # ReDoc lays out the whole schema before it shows anything: seconds on a loaded machine.
+    expect(page.get_by_role("heading", name="Upload an image").first).to_be_visible(
+        timeout=PAGE_READY_MS
+    )
     page.wait_for_load_state("networkidle")
     return requested
 
@@ -93,9 +93,9 @@ class TestSwaggerUI:
         schema_url = public_live_api.url("schema")
         assert schema_url in requested.urls, "Swagger UI did not load the schema from this server"
 
-    def test_loads_nothing_from_other_hosts(self, page, public_live_api):
+    def test_asks_nothing_of_other_hosts(self, page, public_live_api):
         requested = open_swagger_ui(page, public_live_api)
-        assert requested.sent_elsewhere() == []
+        assert requested.asked_elsewhere() == []
 
     def test_offers_bearer_authorization(self, page, public_live_api):
         open_swagger_ui(page, public_live_api)
@@ -138,6 +138,8 @@ class TestRedoc:
             expect(page.locator(f"[data-section-id='operation/{operation_id}']")).to_have_count(1)
         assert public_live_api.url("schema") in requested.urls
 
-    def test_loads_nothing_from_other_hosts(self, page, public_live_api):
+    def test_asks_nothing_of_other_hosts(self, page, public_live_api):
+        # Found by a new user (#18): ReDoc asked cdn.redoc.ly for its logo, which the page's
+        # policy then refused (a console error on every visit).
         requested = open_redoc(page, public_live_api)
-        assert requested.sent_elsewhere() == []
+        assert requested.asked_elsewhere() == []
