@@ -1,8 +1,9 @@
 """Image decoding, validation and rendering with Pillow, free of Django and HTTP.
 
-The upload path is: ``image_decode`` reads the bytes once (deciding the format from the bytes
-alone, with an explicit list of accepted formats, and refusing oversized pixel counts and edges
-from the header before any pixel is decoded), then ``renditions_render`` turns the decoded
+The upload path is: ``image_decode`` reads the bytes once (walking the container within its
+limits, ``images.containers``, before Pillow parses any of it; deciding the format from the
+bytes alone, with an explicit list of accepted formats; refusing oversized pixel counts and
+edges from the header before any pixel is decoded), then ``renditions_render`` turns the decoded
 image into the processed rendition and the thumbnail. Decoding brings every mode Pillow opens
 to 8-bit RGB or RGBA in sRGB (16-bit values scaled, an embedded ICC profile applied). Every
 way bad input can fail comes out as ``ImageRejected``; nothing else escapes for bad bytes.
@@ -129,11 +130,7 @@ def image_header(
     a million segments or a thousand scans is refused before Pillow parses any of it.
     """
     fp.seek(0)
-    data = fp.read()
-    image_format = containers.container_format(data)
-    if image_format is not None:
-        image_payload_end(data, image_format)
-    del data
+    _container_check(fp.read())
     image = image_probe(fp, max_pixels=max_pixels, max_edge_px=max_edge_px)
     width, height = image.size
     try:
@@ -146,8 +143,19 @@ def image_header(
 
 
 def image_format(data: bytes) -> str:
-    """The accepted format the bytes are in (``JPEG`` for a multi-picture JPEG), from the header."""
+    """The accepted format the bytes are in (``JPEG`` for a multi-picture JPEG), from the header,
+    once the container has been walked within its limits."""
+    _container_check(data)
     return _format_name(_open(io.BytesIO(data)))
+
+
+def _container_check(data: bytes) -> None:
+    """Walks the container the bytes start like within its limits (``images.containers``),
+    so that a file of a million segments or a thousand scans is refused before Pillow parses
+    any of it. Bytes of no accepted container are left for Pillow to name."""
+    image_format = containers.container_format(data)
+    if image_format is not None:
+        image_payload_end(data, image_format)
 
 
 def image_checksum(data: bytes, image_format: str) -> str:
@@ -264,10 +272,8 @@ def _decodable_bytes(data: bytes) -> bytes:
     Progressive and other multi-scan JPEGs are given as they are: libjpeg reads all their
     scans before the first row, so the padding cannot tell complete from cut short.
     """
-    image_format = containers.container_format(data)
-    if image_format != "JPEG":
-        if image_format is not None:
-            image_payload_end(data, image_format)
+    if containers.container_format(data) != "JPEG":
+        _container_check(data)
         return data
     try:
         end, scans = containers.jpeg_walk(data, 0)

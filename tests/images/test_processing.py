@@ -182,6 +182,17 @@ class TestContainerLimits:
         assert raised.value.code == "too_many_blocks"
         assert time.process_time() - started < 0.5  # Pillow's own header parse took 2.8 s
 
+    def test_format_check_refuses_before_pillow_parses(self):
+        # What the importer asks first, before the checksum.
+        data = image_bytes("PNG", size=(48, 32))
+        idat = data.index(b"IDAT") - 4
+        bomb = data[:idat] + b"\x00\x00\x00\x00prVt\xa6\x87\x8c\x49" * 300_000 + data[idat:]
+        started = time.process_time()
+        with pytest.raises(ImageRejected) as raised:
+            processing.image_format(bomb)
+        assert raised.value.code == "too_many_blocks"
+        assert time.process_time() - started < 0.5  # Pillow's own header parse took 2 s
+
     def test_a_normal_progressive_jpeg_decodes(self):
         data = image_bytes("JPEG", size=(640, 480), noisy=True, progressive=True)
         decoded = processing.image_decode(io.BytesIO(data), max_pixels=MAX_PIXELS)
