@@ -34,7 +34,7 @@ from project.errors import NotFound
 from project.throttling import LoginLocked
 from web import api
 from web.security import strict_csp
-from web.views import _taken, photo_facts, ratio_class
+from web.views import _alt, _local, _taken, photo_facts, ratio_class
 
 # The set page a picture was opened from (its cursor), kept while stepping so that "All
 # pictures" and Escape return there; longer than any cursor the API makes is dropped.
@@ -233,15 +233,3 @@ def _uuid(value: str) -> uuid.UUID:
     if str(parsed) != value:
         raise Http404()
     return parsed
-
-
-def _alt(data: dict[str, Any]) -> str:
-    return data.get("title") or "Untitled picture"
-
-
-def _local(url: str | None) -> str | None:
-    """An absolute link the API built for this page's request, as a path on this site."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
