@@ -50,6 +50,9 @@ from atelier_client.models import (
 )
 from atelier_client.types import File
 
+# The repository's var/ folder, where the thumbnail goes unless --thumbnail says otherwise.
+LOCAL_FILES = Path(__file__).resolve().parent.parent / "var"
+
 
 class ApiError(RuntimeError):
     """The server answered something other than the documented success."""
@@ -125,7 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", required=True)
     parser.add_argument("--register", action="store_true", help="create the account first")
     parser.add_argument("--style", default="sepia", choices=[style.value for style in StyleEnum])
-    parser.add_argument("--thumbnail", type=Path, help="where to save the thumbnail")
+    parser.add_argument(
+        "--thumbnail",
+        type=Path,
+        help="where to save the thumbnail (default: var/<image>-thumbnail.jpg)",
+    )
     parser.add_argument("--keep", action="store_true", help="do not delete the image at the end")
     args = parser.parse_args(argv)
 
@@ -157,7 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(gallery)} image(s) in the gallery")
 
     thumbnail = thumbnail_bytes(api, image.id)
-    target = args.thumbnail or Path(f"{args.image.stem}-thumbnail.jpg")
+    # By default under var/, where everything made locally goes (git ignores it), never in the
+    # folder it runs from (the repository, as the README runs it).
+    target = args.thumbnail or LOCAL_FILES / f"{args.image.stem}-thumbnail.jpg"
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(thumbnail)
     print(f"saved the thumbnail ({len(thumbnail)} bytes) to {target}")
 

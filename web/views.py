@@ -354,7 +354,8 @@ def account(request: HttpRequest) -> HttpResponse:
             )
             update_session_auth_hash(request, request.user)
             messages.success(
-                request, "Password changed. Links to your pictures made before it stop working."
+                request,
+                "Password changed. Other sessions are logged out; share links keep working.",
             )
             return redirect("account")
         status = HTTPStatus.BAD_REQUEST

@@ -8,6 +8,7 @@ schema names for it: a response the schema gets wrong shows up as ``None``, a di
 import importlib
 import io
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -388,6 +389,36 @@ def test_quickstart_runs_against_the_live_server(sdk_dir, live_api, tmp_path):
         live_api.url("image-list"), headers={"Authorization": f"Bearer {access}"}
     )
     assert listed.json()["results"] == []
+
+
+@pytest.mark.inprocess_render
+def test_quickstart_leaves_nothing_in_the_folder_it_runs_from(sdk_dir, live_api, tmp_path):
+    # Found by a new user (#18): run from the repository, it left harbour-thumbnail.jpg in it.
+    # A name of its own: the thumbnail lands in the repository's var/, beside a reader's own.
+    photo = tmp_path / "photos" / f"harbour-{uuid.uuid4().hex}.jpg"
+    photo.parent.mkdir()
+    photo.write_bytes(image_bytes(size=(400, 300)))
+    here = tmp_path / "here"
+    here.mkdir()
+    command = [sys.executable, str(QUICKSTART), "--base-url", live_api.base_url]
+    command += ["--username", "eli", "--password", PASSWORD, "--register", str(photo)]
+    result = subprocess.run(
+        command,
+        cwd=here,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(sdk_dir)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert list(here.iterdir()) == []
+    saved = Path(re.search(r"saved the thumbnail \(\d+ bytes\) to (.+)", result.stdout)[1])
+    try:
+        assert saved.parent == ROOT / "var"  # ignored by git, like everything made locally
+        assert decoded(saved.read_bytes()).format == "JPEG"
+    finally:
+        saved.unlink(missing_ok=True)
 
 
 def test_quickstart_type_checks_against_the_generated_client(sdk_dir, tmp_path):

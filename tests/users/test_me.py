@@ -4,6 +4,7 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -314,3 +315,28 @@ class TestMeViewSetPassword:
             "old_password": ["This field is required."],
             "new_password": ["This field is required."],
         }
+
+
+@pytest.mark.django_db
+class TestPasswordChangeHint:
+    """The account page says what a password change ends, and only that (#18)."""
+
+    def test_share_links_keep_working_as_the_account_page_says(self, auth_client, user):
+        album = auth_client.post(reverse("album-list"), {"title": "Trip"}, format="json").json()
+        share = auth_client.post(reverse("share-list"), {"album": album["id"]}, format="json")
+        link = reverse("share", kwargs={"token": share.json()["token"]})
+        browser = Client()
+        browser.force_login(user)
+
+        page = browser.get(reverse("account")).content.decode()
+        changed = browser.post(
+            reverse("account"),
+            {"action": "password", "old_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD},
+            follow=True,
+        )
+
+        assert "Share links keep working" in page
+        assert "stop working" not in page
+        assert changed.status_code == HTTPStatus.OK
+        assert "stop working" not in changed.content.decode()
+        assert Client().get(link).status_code == HTTPStatus.OK
