@@ -14,6 +14,8 @@ from http import HTTPStatus
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.celery_broker import renders_settle
+from tests.conftest import ON_S3_STACK, RENDER_WAIT_SECONDS
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from tests.web.conftest import ApiAs, Visitor, axe, drop_files, sample_photo, screenshot
 
@@ -183,6 +185,8 @@ def image(visitors, world):
 
 def image_in_album(visitors, world):
     """A picture opened from its album: steps and the way back are the album's; zoomed in."""
+    if ON_S3_STACK:  # its preview rendered by the stack's worker
+        renders_settle(timeout=RENDER_WAIT_SECONDS)
     visitor = visitors["owner"]
     page = visitor.open_url(
         visitor.site.url("image", image_id=world.images[1]["id"])

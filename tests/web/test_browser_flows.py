@@ -15,6 +15,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from images.models import Image
+from tests.celery_broker import renders_settle
+from tests.conftest import ON_S3_STACK, RENDER_WAIT_SECONDS
 from tests.factories import image_bytes
 from tests.web.conftest import (
     ApiAs,
@@ -318,6 +320,13 @@ GRID_BOX = """() => {
 SHAPES = [(1600, 1200), (1200, 1600), (1000, 1000), (1920, 1080), (6000, 750), (1500, 1000)]
 
 
+def renders_done() -> None:
+    """On the S3 stack, waits for its worker to render what the test uploaded (elsewhere an
+    upload is rendered when it is answered)."""
+    if ON_S3_STACK:
+        renders_settle(timeout=RENDER_WAIT_SECONDS)
+
+
 def upload_shapes(owner_api: ApiAs) -> None:
     for index, size in enumerate(SHAPES):
         owner_api.post(
@@ -325,6 +334,7 @@ def upload_shapes(owner_api: ApiAs) -> None:
             files={"file": (f"shape-{index}.jpg", image_bytes(size=size), "image/jpeg")},
             data={"title": f"Shape {index} ({size[0]}×{size[1]})"},
         )
+    renders_done()
 
 
 def loaded_tiles(page: Page) -> list[dict]:
@@ -398,6 +408,7 @@ class TestImagePageContext:
     def test_arrows_step_within_the_album_and_escape_returns_to_it(self, owner, owner_api):
         images = [owner_api.upload(index, title=f"Boat {index}") for index in range(4)]
         album = owner_api.album("Boats in the album", [images[0], images[2]])
+        renders_done()
         page = owner.open("album", album_id=album["id"])
         open_picture(page, "Boat 2")
         page.wait_for_load_state("load")
@@ -416,6 +427,7 @@ class TestImagePageContext:
 
     def test_the_filter_form_applies_as_soon_as_a_choice_changes(self, owner, owner_api):
         images = [owner_api.upload(index, title=f"Gull {index}") for index in range(3)]
+        renders_done()
         owner_api.patch("image-detail", kwargs={"pk": images[1]["id"]}, json={"is_favorite": True})
         page = owner.open("home")
         with page.expect_navigation():
@@ -454,6 +466,7 @@ class TestPhone:
             files={"file": ("tall.jpg", image_bytes(size=size), "image/jpeg")},
             data={"title": "On a phone"},
         )
+        renders_done()
         owner.page.set_viewport_size(PHONE)
         page = owner.open("image", image_id=image["id"])
         assert in_first_screen(page.get_by_role("img", name="On a phone", exact=True))
@@ -473,6 +486,7 @@ class TestImagePagePreview:
             files={"file": ("big.jpg", image_bytes(size=(3000, 2000)), "image/jpeg")},
             data={"title": "Big harbour"},
         )
+        renders_done()
         owner.page.set_viewport_size(PHONE)
         page = owner.open("image", image_id=image["id"])
         picture = page.get_by_role("img", name="Big harbour", exact=True)
@@ -493,6 +507,7 @@ class TestImagePagePreview:
 class TestUndo:
     def test_moving_a_picture_to_the_trash_can_be_undone(self, owner, owner_api):
         image = owner_api.upload(0, title="Kept after all")
+        renders_done()
         page = owner.open("image", image_id=image["id"])
         page.get_by_role("button", name="Move to trash").click()
         expect(page.get_by_role("heading", name="Your gallery")).to_be_visible()
@@ -505,6 +520,7 @@ class TestUndo:
     def test_removing_a_picture_from_an_album_can_be_undone(self, owner, owner_api):
         images = [owner_api.upload(index, title=f"Pier {index}") for index in range(2)]
         album = owner_api.album("Piers", images)
+        renders_done()
         page = owner.open("album", album_id=album["id"])
         page.get_by_role("button", name="Remove Pier 1 from the album").click()
         expect(page.get_by_role("img", name="Pier 1", exact=True)).to_have_count(0)
@@ -517,6 +533,7 @@ class TestUndo:
         self, owner, owner_api
     ):
         image = owner_api.upload(0, title="Back again")
+        renders_done()
         owner_api.trash(image)
         page = owner.open("trash")
         page.get_by_role("button", name="Restore Back again").click()
