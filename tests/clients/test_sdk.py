@@ -382,7 +382,7 @@ def test_quickstart_runs_against_the_live_server(sdk_dir, live_api, tmp_path):
     assert "1 image(s) in the gallery" in result.stdout
     assert "restyled" in result.stdout and "pencil_sketch" in result.stdout
     assert "(204)" in result.stdout
-    assert min(decoded(thumbnail.read_bytes()).size) == thumbnail_short_edge(300)
+    assert min(decoded(thumbnail.read_bytes()).size) == thumbnail_short_edge(600)
 
     access = live_api.tokens("dee", PASSWORD)["access"]
     listed = live_api.http.get(
