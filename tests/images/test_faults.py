@@ -164,7 +164,7 @@ class TestDeleteRollback:
             delete_then_fail()
         assert callbacks == []
         assert Image.objects.filter(pk=image["id"]).exists()
-        assert len([p for p in media_root.rglob("*") if p.is_file()]) == 3
+        assert len([p for p in media_root.rglob("*") if p.is_file()]) == 4
         assert_storage_consistent()
 
 

@@ -11,18 +11,18 @@ from tests.factories import DEFAULT_PASSWORD
 
 def image_keys(image_id: str) -> set[str]:
     row = Image.objects.get(pk=image_id)
-    return {key for key in (row.original_key, row.processed_key, row.thumbnail_key) if key}
+    return set(row.storage_keys)
 
 
 @pytest.mark.django_db
 @pytest.mark.usefixtures("s3_storage")
 class TestObjectsFollowRows:
-    def test_upload_stores_three_objects_and_nothing_on_disk(self, seaweed, upload, media_root):
+    def test_upload_stores_four_objects_and_nothing_on_disk(self, seaweed, upload, media_root):
         image = upload()
 
         assert image["status"] == "ready"
         keys = image_keys(image["id"])
-        assert len(keys) == 3
+        assert len(keys) == 4
         assert seaweed.object_keys() == keys
         assert not any(media_root.rglob("*"))
 
