@@ -53,8 +53,19 @@ LIST_LIMIT = 1.3
 STYLE = "sepia"
 # The bare-Pillow baseline applies the app's own sepia matrix (one colour-matrix pass), so the
 # ratio measures the app's overhead around the style, not a difference in style code.
-THUMBNAIL_EDGE = 320
+# The app's renditions at their default sizes: a preview by its long edge, a thumbnail by its
+# short edge (its long edge capped), both downscaled from the styled pixels.
+PREVIEW_EDGE = 1440
+THUMBNAIL_EDGE = 480
+THUMBNAIL_MAX_EDGE = 3840
 JPEG_QUALITY = 85
+
+
+def _scaled(image: Image.Image, scale: float) -> Image.Image:
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def bare_upload(data: bytes, directory: Path) -> None:
@@ -65,16 +76,20 @@ def bare_upload(data: bytes, directory: Path) -> None:
     if image.mode != "RGB":
         image = image.convert("RGB")
     styled = image.convert("RGB", SEPIA_MATRIX)
-    scale = THUMBNAIL_EDGE / max(styled.size)
-    size = (max(1, round(styled.width * scale)), max(1, round(styled.height * scale)))
-    thumbnail = styled.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    processed_bytes, thumbnail_bytes = io.BytesIO(), io.BytesIO()
+    preview = _scaled(styled, PREVIEW_EDGE / max(styled.size))
+    thumbnail = _scaled(
+        styled,
+        min(THUMBNAIL_EDGE / min(styled.size), THUMBNAIL_MAX_EDGE / max(styled.size)),
+    )
+    processed_bytes, preview_bytes, thumbnail_bytes = io.BytesIO(), io.BytesIO(), io.BytesIO()
     styled.save(processed_bytes, format="JPEG", quality=JPEG_QUALITY)
+    preview.save(preview_bytes, format="JPEG", quality=JPEG_QUALITY)
     thumbnail.save(thumbnail_bytes, format="JPEG", quality=JPEG_QUALITY)
     target = directory / uuid.uuid4().hex
     target.mkdir(parents=True)
     (target / "original.jpg").write_bytes(data)
     (target / "processed.jpg").write_bytes(processed_bytes.getvalue())
+    (target / "preview.jpg").write_bytes(preview_bytes.getvalue())
     (target / "thumbnail.jpg").write_bytes(thumbnail_bytes.getvalue())
 
 

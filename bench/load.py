@@ -8,8 +8,8 @@ requests/s, p50/p95/p99 latency overall and per operation, and every status; the
 server stopped, it audits storage against the database.
 
 It passes only with no 5xx answer, no failed connection, no lost or orphaned file (the files
-under the media root are exactly the ``original_key``/``processed_key``/``thumbnail_key`` the
-``Image`` rows reference, and every referenced file exists), and no lost or stray row (the
+under the media root are exactly the files the ``Image`` rows reference
+(``Image.FILE_KEY_FIELDS``), and every referenced file exists), and no lost or stray row (the
 rows are exactly the images the clients were told they have).
 
 With ``--stack`` it runs against the production-shaped stack instead (``make stack``, on
@@ -287,9 +287,7 @@ def storage_audit(env: dict[str, str], clients: list[Client]) -> dict[str, int]:
 
     referenced: set[str] = set()
     rows = set()
-    for pk, *keys in Image.objects.values_list(
-        "pk", "original_key", "processed_key", "thumbnail_key"
-    ):
+    for pk, *keys in Image.objects.values_list("pk", *Image.FILE_KEY_FIELDS):
         rows.add(str(pk))
         referenced.update(k for k in keys if k)
     files = stored_files(Path(env["DJANGO_MEDIA_ROOT"]))

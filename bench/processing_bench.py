@@ -34,7 +34,7 @@ from images.styles import STYLES, style_apply
 
 MAX_PIXELS = 50_000_000
 MAX_EDGE = 4096
-THUMBNAIL_EDGE = 320
+THUMBNAIL_EDGE = 480  # the app's default thumbnail short edge
 POINT_OPERATIONS = frozenset({"grayscale", "sepia", "invert", "posterize", "solarize"})
 POINT_LIMIT = 1.5
 OTHER_LIMIT = 3.0

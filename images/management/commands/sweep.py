@@ -12,7 +12,8 @@ from project.idempotency import KEY_TTL, idempotency_keys_purge
 
 class Command(BaseCommand):
     help = (
-        "Queues again every render pending for longer than ATELIER_RENDER_STALE_SECONDS, "
+        "Queues again every render whose job is lost (its lease ran out, or it waited "
+        "unstarted longer than ATELIER_RENDER_STALE_SECONDS), fails those out of attempts, "
         "purges what has been in the trash longer than ATELIER_TRASH_DAYS, removes "
         "stored objects no image points to once they are an hour old, and forgets "
         "Idempotency-Keys older than a day."
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--older-than",
             type=int,
             default=None,
-            help="seconds a render may be pending before it is queued again",
+            help="seconds a render may wait unstarted before it is queued again",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
