@@ -24,9 +24,7 @@ class ImageAdmin(admin.ModelAdmin):
         "size",
         "stored_bytes",
         "checksum",
-        "original_key",
-        "processed_key",
-        "thumbnail_key",
+        *Image.FILE_KEY_FIELDS,
         "created_at",
         "updated_at",
     )
