@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "project.apps.ProjectConfig",
     "users",
     "images",
     "web",
@@ -296,9 +297,13 @@ ATELIER_METRICS_ALLOWED_IPS = env.list("ATELIER_METRICS_ALLOWED_IPS", default=["
 # pool process: PROMETHEUS_MULTIPROC_DIR is required) on this port; 0 serves none.
 ATELIER_WORKER_METRICS_PORT = env.int("ATELIER_WORKER_METRICS_PORT", default=0)
 ATELIER_WORKER_METRICS_ADDR = env.str("ATELIER_WORKER_METRICS_ADDR", default="127.0.0.1")
-# The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_REAL_IP).
-# Unset: the socket's REMOTE_ADDR is the client, and X-Forwarded-For is ignored.
-ATELIER_CLIENT_IP_HEADER = env.str("ATELIER_CLIENT_IP_HEADER", default="")
+# The header a trusted reverse proxy puts the client address in (e.g. HTTP_X_REAL_IP); empty
+# says clients reach this server directly. Without a header the socket's REMOTE_ADDR is the
+# client and X-Forwarded-For is ignored. Unset (None), `check --deploy` warns: production must
+# say which. (django-environ would read an empty value as unset, were the default None.)
+ATELIER_CLIENT_IP_HEADER = (
+    env.str("ATELIER_CLIENT_IP_HEADER") if "ATELIER_CLIENT_IP_HEADER" in env.ENVIRON else None
+)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("JWT_ACCESS_TTL_SECONDS", default=600)),

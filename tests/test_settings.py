@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "ATELIER_CLIENT_IP_HEADER"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -21,6 +25,20 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def _deploy_check(**env: str) -> subprocess.CompletedProcess:
+    """``check --deploy`` failing on warnings, as CI runs it, on production settings."""
+    return _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="k3y-" + "Zq8rT2vW" * 8,
+        DJANGO_ALLOWED_HOSTS="atelier.example.com",
+        **env,
     )
 
 
@@ -35,18 +53,20 @@ class TestProductionSettings:
         assert result.returncode != 0
         assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
 
-    def test_passes_the_deploy_checks(self):
-        result = _manage(
-            "check",
-            "--deploy",
-            "--fail-level",
-            "WARNING",
-            DJANGO_ENV="production",
-            DJANGO_SECRET_KEY="k3y-" + "Zq8rT2vW" * 8,
-            DJANGO_ALLOWED_HOSTS="atelier.example.com",
-        )
+    @pytest.mark.parametrize("client_ip_header", ["HTTP_X_REAL_IP", ""])
+    def test_passes_the_deploy_checks(self, client_ip_header):
+        # "" says the server is exposed directly: the socket's address is the client's.
+        result = _deploy_check(ATELIER_CLIENT_IP_HEADER=client_ip_header)
         assert result.returncode == 0, result.stderr
         assert "no issues" in result.stdout
+
+    def test_deploy_checks_warn_when_production_does_not_say_where_clients_come_from(self):
+        # Found by attack (#18): behind a proxy with the header unset, every caller was the
+        # proxy's 127.0.0.1, so /metrics was public and one address's failed logins locked all.
+        result = _deploy_check()
+        assert result.returncode != 0
+        assert "atelier.W001" in result.stderr
+        assert "ATELIER_CLIENT_IP_HEADER" in result.stderr
 
 
 class TestCors:
