@@ -694,10 +694,20 @@ class SharedImageSerializer(serializers.Serializer):
         return body
 
 
+class SharedAlbumSerializer(serializers.Serializer):
+    """The words of the album a link shares (never its id, owner or other albums)."""
+
+    title = serializers.CharField()
+    description = serializers.CharField()
+
+
 class SharedPageSerializer(serializers.Serializer):
     """Describes a share's public page for the schema (built in the view)."""
 
     title = serializers.CharField()
+    album = SharedAlbumSerializer(
+        allow_null=True, help_text="The album a link to an album shows; null for a link to images."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SharedImageSerializer(many=True)

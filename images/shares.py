@@ -194,11 +194,13 @@ def share_open(*, token: str) -> Share:
     share = (
         Share.objects.filter(token=token, owner__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
-        .select_related("owner")
+        .select_related("owner", "album")
         .only(
             "id",
             "token",
             "album_id",
+            "album__title",
+            "album__description",
             "title",
             "expires_at",
             "password",

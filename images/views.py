@@ -447,6 +447,11 @@ class SharedDetailView(_SharedView):
         return Response(
             {
                 "title": share.title,
+                "album": (
+                    {"title": share.album.title, "description": share.album.description}
+                    if share.album_id is not None
+                    else None
+                ),
                 "next": paginator.get_next_link(),
                 "previous": paginator.get_previous_link(),
                 "results": SharedImageSerializer(page, many=True, context=context).data,

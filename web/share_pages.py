@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.pagination import Cursor
 
 from images import shares
-from images.models import Album, Share
+from images.models import Share
 from images.pagination import SharedCursorPagination
 from project.errors import NotFound
 from project.throttling import LoginLocked
@@ -84,7 +84,7 @@ def share(request: HttpRequest, token: str) -> HttpResponse:
         }
         for item in data["results"]
     ]
-    album = _album(link)
+    album = data["album"]
     return render(
         request,
         "web/share.html",
@@ -201,17 +201,6 @@ def _cursor(image_id: uuid.UUID | None, *, reverse: bool) -> str:
     position = None if image_id is None else f"|{image_id.hex}"
     url = pagination.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
     return parse_qs(urlsplit(url).query)[pagination.cursor_query_param][0]
-
-
-def _album(link: Share) -> dict[str, str] | None:
-    """The title and description of the album a link shares (a link to pictures has none)."""
-    if link.album_id is None:
-        return None
-    return (
-        Album.objects.filter(pk=link.album_id, owner_id=link.owner_id)
-        .values("title", "description")
-        .first()
-    )
 
 
 def _picture_url(token: str, image_id: str, came_from: dict[str, str]) -> str:

@@ -233,6 +233,34 @@ class TestWhatALinkShows:
         assert b"Canon" in data
 
 
+    def test_an_album_link_gives_the_albums_words_and_a_link_to_images_none(
+        self, auth_client, upload, visitor
+    ):
+        image = upload()
+        album = _album_with(auth_client, image)
+        auth_client.patch(
+            reverse("album-detail", kwargs={"pk": album["id"]}),
+            {"description": "Ten days by the sea"},
+            format="json",
+        )
+        album_link = _share(auth_client, album=album["id"])
+        images_link = _share(auth_client, image_ids=[image["id"]])
+
+        body = visitor.get(_path(album_link["api_url"])).json()
+        assert body["album"] == {"title": "Trip", "description": "Ten days by the sea"}
+        assert visitor.get(_path(images_link["api_url"])).json()["album"] is None
+
+    def test_a_protected_album_link_gives_nothing_of_its_album_before_the_password(
+        self, auth_client, upload, visitor
+    ):
+        album = _album_with(auth_client, upload())
+        link = _share(auth_client, album=album["id"], password="open sesame")
+
+        response = visitor.get(_path(link["api_url"]))
+        assert response.status_code == HTTPStatus.UNAUTHORIZED
+        assert "Trip" not in response.content.decode()
+
+
 class TestOwnerSide:
     def test_only_my_album_or_images(self, auth_client, other_client, upload):
         theirs = upload(client=other_client)
