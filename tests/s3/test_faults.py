@@ -107,7 +107,7 @@ def test_a_delete_while_s3_is_down_still_deletes_and_the_audit_finds_what_is_lef
     assert response.status_code == HTTPStatus.NO_CONTENT
     up()
     out = io.StringIO()
-    with pytest.raises(CommandError, match="3 orphan"):
+    with pytest.raises(CommandError, match="4 orphan"):
         call_command("storage_audit", stdout=out)
-    # The row is gone; its three objects wait for the sweep (or storage_audit --fix).
+    # The row is gone; its four objects wait for the sweep (or storage_audit --fix).
     assert not Image.objects.filter(pk=image["id"]).exists()
