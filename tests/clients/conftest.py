@@ -83,16 +83,22 @@ def public_live_api(live_server, settings) -> Iterator[LiveApi]:
     api.close()
 
 
-@pytest.fixture
-def chromium(live_server, monkeypatch) -> Iterator[Browser]:
-    """A headless Chromium for one test, which maps ``PUBLIC_HOST`` to the live server."""
+@pytest.fixture(scope="session")
+def chromium(live_server) -> Iterator[Browser]:
+    """The session's headless Chromium, which maps ``PUBLIC_HOST`` to the live server.
+
+    Launched once (by the first test that asks) and shared: every test works in browser
+    contexts of its own (``page``, ``visitor``), each with its own cookies and storage, closed
+    when the test ends. The browser tests are collected last (``tests/conftest.py``), so the
+    others run before it is up.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed")
     # Playwright's sync API keeps an asyncio loop registered on this thread while it runs, so
     # Django would refuse ORM calls from fixtures and teardown as if they were in async code.
     # They are not concurrent with anything; the live server answers on its own thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1"],
