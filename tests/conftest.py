@@ -27,6 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import Browser, sync_playwright
 from rest_framework.test import APIClient
 
 from images.audit import empty_folders, referenced_files, storage_audit, stored_files
@@ -39,6 +40,7 @@ from tests.celery_broker import (
     stack_worker,  # noqa: F401 (a fixture: the S3 stack run's worker)
     worker_stopped,
 )
+from tests.clients.conftest import CHROMIUM, CHROMIUM_ARGS, PUBLIC_HOST
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from tests.s3.conftest import SeaweedS3, s3_storage_options, seaweed_running, weed_binary
 from users.models import User
@@ -190,6 +192,31 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
     """The session's SeaweedFS S3 server (``tests/s3/conftest.py``), started on first use."""
     with seaweed_running(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def chromium_session() -> Iterator[Browser]:
+    """The session's one headless Chromium, for ``chromium`` (``tests/clients/conftest.py``).
+
+    Defined here, once: a session fixture imported into several conftests would be one per
+    importer, each starting Playwright. The browser tests are collected last
+    (``pytest_collection_modifyitems``), so every other test has run before it is up.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API keeps an asyncio loop registered on this thread while it runs, so
+    # Django would refuse ORM calls from fixtures and teardown as if they were in async code.
+    # They are not concurrent with anything; the live server answers on its own thread.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture(autouse=True)

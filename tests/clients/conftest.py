@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, quiet: no sandbox (containers), and none of its own calls home, so every
@@ -83,30 +83,15 @@ def public_live_api(live_server, settings) -> Iterator[LiveApi]:
     api.close()
 
 
-@pytest.fixture(scope="session")
-def chromium(live_server) -> Iterator[Browser]:
-    """The session's headless Chromium, which maps ``PUBLIC_HOST`` to the live server.
+@pytest.fixture
+def chromium(live_server, chromium_session: Browser) -> Browser:
+    """The session's headless Chromium (``tests/conftest.py``), with the live server up.
 
-    Launched once (by the first test that asks) and shared: every test works in browser
-    contexts of its own (``page``, ``visitor``), each with its own cookies and storage, closed
-    when the test ends. The browser tests are collected last (``tests/conftest.py``), so the
-    others run before it is up.
+    One browser for the session, launched by the first test that asks: each test works in
+    browser contexts of its own (``page``, ``visitor``), with their own cookies and storage,
+    closed when it ends. ``PUBLIC_HOST`` resolves to the live server.
     """
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API keeps an asyncio loop registered on this thread while it runs, so
-    # Django would refuse ORM calls from fixtures and teardown as if they were in async code.
-    # They are not concurrent with anything; the live server answers on its own thread.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    return chromium_session
 
 
 @pytest.fixture
