@@ -55,11 +55,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 # Hypothesis profile is ATELIER_HYPOTHESIS's ("dev" unless set; CI sets "ci").
 TEST_PROCESSES ?= 2
 test: $(VENV)/.dev node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The edit-test loop: everything but the browser, the slow tests and the schema fuzz.
 test-quick: $(VENV)/.dev
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup -q \
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -q \
 		-m "not browser and not slow" --ignore=tests/test_fuzz.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev

