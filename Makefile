@@ -57,10 +57,12 @@ TEST_PROCESSES ?= 2
 test: $(VENV)/.dev node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-# The edit-test loop: everything but the browser, the slow tests and the schema fuzz.
+# The edit-test loop: all but the browser, the slow tests, the fuzzers (the schema fuzz and the
+# imaging ones), SeaweedFS and the render worker, which `make test` runs.
 test-quick: $(VENV)/.dev
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -q \
-		-m "not browser and not slow" --ignore=tests/test_fuzz.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -q -m "not browser and not slow" -k "not Fuzzed" \
+		--ignore=tests/test_fuzz.py --ignore=tests/s3 --ignore=tests/images/test_render_jobs.py \
+		$(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
