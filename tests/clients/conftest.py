@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, quiet: no sandbox (containers), and none of its own calls home, so every
@@ -84,23 +84,14 @@ def public_live_api(live_server, settings) -> Iterator[LiveApi]:
 
 
 @pytest.fixture
-def chromium(live_server, monkeypatch) -> Iterator[Browser]:
-    """A headless Chromium for one test, which maps ``PUBLIC_HOST`` to the live server."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API keeps an asyncio loop registered on this thread while it runs, so
-    # Django would refuse ORM calls from fixtures and teardown as if they were in async code.
-    # They are not concurrent with anything; the live server answers on its own thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {PUBLIC_HOST} 127.0.0.1"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(live_server, chromium_session: Browser) -> Browser:
+    """The session's headless Chromium (``tests/conftest.py``), with the live server up.
+
+    One browser for the session, launched by the first test that asks: each test works in
+    browser contexts of its own (``page``, ``visitor``), with their own cookies and storage,
+    closed when it ends. ``PUBLIC_HOST`` resolves to the live server.
+    """
+    return chromium_session
 
 
 @pytest.fixture
