@@ -167,9 +167,9 @@ def test_account_ending_operations_conform_to_the_schema(case, live_api):
     user = UserFactory()
     # A random current password is always wrong; the right one reaches the success path (and
     # wrong ones would count as failed logins from this address).
-    for field in ("old_password", "password"):
-        if isinstance(case.body, dict) and field in case.body:
-            case.body[field] = DEFAULT_PASSWORD
+    for name in ("old_password", "password"):
+        if isinstance(case.body, dict) and name in case.body:
+            case.body[name] = DEFAULT_PASSWORD
     call_and_validate(case, live_api, live_api.tokens(user.username, DEFAULT_PASSWORD)["access"])
 
 

@@ -232,7 +232,6 @@ class TestWhatALinkShows:
         data = b"".join(original.streaming_content) if original.streaming else original.content
         assert b"Canon" in data
 
-
     def test_an_album_link_gives_the_albums_words_and_a_link_to_images_none(
         self, auth_client, upload, visitor
     ):

@@ -50,5 +50,9 @@ class TestStorageAuditOnS3:
 
         assert status == 1  # the missing original is left for a person to decide on
         assert "removed orphan 9/stray/a.jpg" in output
-        assert seaweed.object_keys() == {image.processed_key, image.preview_key, image.thumbnail_key}
+        assert seaweed.object_keys() == {
+            image.processed_key,
+            image.preview_key,
+            image.thumbnail_key,
+        }
         assert Image.objects.filter(pk=image.pk, original_key=image.original_key).exists()
