@@ -122,7 +122,10 @@ def user_password_check(*, user: User, password: str, request: Any) -> None:
     no faster a way to guess a password; a locked username or address is ``LoginLocked``.
     """
     with login_attempt(request, user.get_username()) as attempt:
-        attempt.succeeded = user.check_password(password)
+        # No stored password holds a NUL (every door refuses one), but Django's PBKDF2 check
+        # accepts the right one with NULs added: the web form, which takes the raw field, must
+        # not be the one door that does.
+        attempt.succeeded = "\x00" not in password and user.check_password(password)
     if not attempt.succeeded:
         raise PasswordIncorrect()
 

@@ -469,6 +469,13 @@ def _browse_context(request: HttpRequest) -> dict[str, str]:
     """Where the person came from to a picture's page: the gallery's filters and order, and
     ``via=album`` when it was an album's page. Checked by the API when it is used."""
     context = _params(request, CONTEXT_PARAMS)
+    if "album" in context:
+        # One spelling of the id for the API, the links and the way back: the API takes
+        # {uuid}, upper case or no hyphens too, which reverse() does not.
+        try:
+            context["album"] = str(uuid.UUID(context["album"]))
+        except ValueError:
+            del context["album"]
     if request.GET.get("via") == "album" and "album" in context:
         context["via"] = "album"
     return context

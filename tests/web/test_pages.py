@@ -335,6 +335,32 @@ class TestImagePageContext:
             images[2], context
         )
 
+    @pytest.mark.parametrize(
+        "spelling",
+        [
+            str.upper,
+            lambda u: u.replace("-", ""),
+            lambda u: "{" + u + "}",
+            lambda u: f"urn:uuid:{u}",
+        ],
+    )
+    def test_an_album_id_in_another_spelling_steps_within_the_album(
+        self, owner, gallery, auth_client, spelling
+    ):
+        images, album = gallery["images"], gallery["album"]
+        auth_client.put(
+            reverse("album-images", kwargs={"pk": album["id"]}),
+            {"image_ids": [images[2]["id"]]},
+            format="json",
+        )
+        response = owner.get(image_page(images[2], f"?album={spelling(album['id'])}&via=album"))
+        assert response.status_code == HTTPStatus.OK
+        context = f"?album={album['id']}&via=album"
+        assert links_of(response) == {
+            "next": image_page(images[0], context),
+            "back": reverse("album", kwargs={"album_id": album["id"]}),
+        }
+
     def test_steps_within_the_gallerys_filter_and_order(self, owner, gallery, auth_client):
         images = gallery["images"]
         for image in (images[0], images[2]):
@@ -648,6 +674,20 @@ class TestAccountPage:
         assert response["Location"] == reverse("login")
         assert not User.objects.filter(pk=user.pk).exists()
         assert not Image.objects.filter(owner_id=user.pk).exists()
+
+    def test_the_password_with_a_nul_added_deletes_nothing_as_on_the_api(
+        self, owner, user, settings
+    ):
+        # The production hasher: PBKDF2 is the one that takes a password with NULs added.
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+        user.set_password(DEFAULT_PASSWORD)
+        user.save(update_fields=["password"])
+        owner.force_login(user)
+        response = owner.post(
+            reverse("account"), {"action": "delete", "password": DEFAULT_PASSWORD + "\x00"}
+        )
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert User.objects.filter(pk=user.pk).exists()
 
     def test_forms_need_the_csrf_token(self, user):
         client = Client(enforce_csrf_checks=True)
