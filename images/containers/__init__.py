@@ -30,6 +30,7 @@ from images.containers.gif import (
 from images.containers.jpeg import (
     JPEG_EOI,
     JPEG_SOS,
+    MAX_JPEG_SCAN_PIXELS,
     MAX_JPEG_SCANS,
     MAX_JPEG_SEGMENTS,
     JpegSegment,
@@ -64,6 +65,7 @@ __all__ = [
     "MAX_GIF_BLOCKS",
     "MAX_GIF_SUB_BLOCKS",
     "MAX_JPEG_SCANS",
+    "MAX_JPEG_SCAN_PIXELS",
     "MAX_JPEG_SEGMENTS",
     "MAX_PNG_CHUNKS",
     "MAX_PNG_CHUNKS_OTHER",

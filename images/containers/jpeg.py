@@ -17,6 +17,16 @@ from images.containers.errors import ContainerError, ContainerTooComplex, too_ma
 # of 100 scans decodes in about 5 s of CPU (the same picture in 6 scans in 0.25 s; 2,000
 # scans would take some 100 s). 100 is five times the most any encoder writes.
 MAX_JPEG_SCANS = 100
+# A picture's scans times its frame's pixels: the decoder's passes over pixels, which is what
+# its time follows (about a nanosecond per pixel per scan here). A hundred scans of a small
+# picture cost little, but a hundred at the 50-megapixel limit cost some 5 s of CPU for every
+# render and restyle. 1.5 billion allows 30 scans at 50 megapixels (more than any encoder's
+# script), 100 up to 15 megapixels, and bounds any file to about 1.5 s of decoding.
+MAX_JPEG_SCAN_PIXELS = 1_500_000_000
+# Start-of-frame markers (every coding process): their payload gives the frame's size.
+_SOF_MARKERS = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
 # A JPEG's marker segments, over all the pictures of a multi-picture JPEG. A photo has a few
 # dozen (tables, frame, scans, EXIF, XMP, an ICC profile); an ICC profile has at most 255
 # chunks, and every other application segment holds up to 64 KB, so 25 MB of metadata is
@@ -66,7 +76,8 @@ def jpeg_segments(
 
     Standalone markers (TEM, a stray RST) are counted but not given: they hold nothing.
     Raises ``ContainerError`` where the bytes are not a JPEG's segments, and
-    ``ContainerTooComplex`` past ``MAX_JPEG_SEGMENTS`` or ``MAX_JPEG_SCANS``.
+    ``ContainerTooComplex`` past ``MAX_JPEG_SEGMENTS``, ``MAX_JPEG_SCANS`` or
+    ``MAX_JPEG_SCAN_PIXELS``.
     """
     if data[pos : pos + 2] != b"\xff\xd8":
         raise ContainerError("no SOI marker")
@@ -74,6 +85,7 @@ def jpeg_segments(
     pos += 2
     size = len(data)
     scans = 0
+    width = height = frame_pixels = scan_pixels = 0
     while True:
         if pos >= size:
             raise ContainerError("the file ends before the EOI marker")
@@ -97,10 +109,23 @@ def jpeg_segments(
         if length < 2 or header_end > size:
             raise ContainerError(f"segment {marker:#04x} at byte {pos} has a bad length")
         end = header_end
+        if marker in _SOF_MARKERS and length >= 7:
+            # P (1 byte), then the height and the width (2 bytes each).
+            height = int.from_bytes(data[pos + 3 : pos + 5], "big")
+            width = int.from_bytes(data[pos + 5 : pos + 7], "big")
+            frame_pixels = height * width
         if marker == JPEG_SOS:
             scans += 1
             if scans > MAX_JPEG_SCANS:
                 raise too_many("too_many_scans", "JPEG scans", MAX_JPEG_SCANS)
+            scan_pixels += frame_pixels
+            if scan_pixels > MAX_JPEG_SCAN_PIXELS:
+                allowed = MAX_JPEG_SCAN_PIXELS // max(frame_pixels, 1)
+                raise ContainerTooComplex(
+                    "too_many_scans",
+                    f"The file has more than {allowed:,} JPEG scans at {width}×{height} "
+                    "pixels; no image of that size needs so many.",
+                )
             found = _SCAN_END.search(data, header_end)
             if found is None:
                 raise ContainerError("a scan runs to the end of the file")

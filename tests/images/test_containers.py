@@ -101,6 +101,22 @@ class TestJpegLimits:
         data = self._with_scans(containers.MAX_JPEG_SCANS)
         assert containers.jpeg_walk(data) == (len(data), containers.MAX_JPEG_SCANS)
 
+    def test_scans_are_bounded_by_the_pixels_they_pass_over(self):
+        sof = SEEDS["JPEG-progressive"].index(b"\xff\xc2")
+
+        def claimed(data: bytes, width: int, height: int) -> bytes:
+            size = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+            return data[: sof + 5] + size + data[sof + 9 :]
+
+        # 30 scans at the 50-megapixel limit are walked; 31 are too many; 100 are fine at
+        # 15 megapixels.
+        at_budget = claimed(self._with_scans(30), 7071, 7071)
+        assert containers.jpeg_walk(at_budget)[1] == 30
+        with pytest.raises(ContainerTooComplex) as raised:
+            containers.jpeg_walk(claimed(self._with_scans(31), 7071, 7071))
+        assert raised.value.code == "too_many_scans"
+        assert containers.jpeg_walk(claimed(self._with_scans(100), 5000, 3000))[1] == 100
+
     def test_one_scan_more_is_too_many(self):
         with pytest.raises(ContainerTooComplex) as raised:
             containers.jpeg_walk(self._with_scans(containers.MAX_JPEG_SCANS + 1))

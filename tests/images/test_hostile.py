@@ -337,6 +337,13 @@ def _progressive_with_last_scan_repeated(times: int, edge: int = 2048) -> bytes:
     return data[:-2] + last_scan * times + data[-2:]
 
 
+def _frame_claimed(data: bytes, width: int, height: int) -> bytes:
+    """``data`` (a progressive JPEG) with its frame header claiming ``width``×``height``."""
+    sof = data.index(b"\xff\xc2")
+    size = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return data[: sof + 5] + size + data[sof + 9 :]
+
+
 def _png_with_private_chunks(count: int) -> bytes:
     """A PNG with ``count`` empty private chunks before its image data (12 bytes each)."""
     data = image_bytes("PNG", size=(64, 48))
@@ -412,6 +419,18 @@ class TestContainerBombs:
         assert len(data) < 60_000
         body = self._refused_quickly(auth_client, data, "too_many_scans", "image/jpeg")
         assert "100 JPEG scans" in body["file"][0]
+        assert_storage_consistent()
+
+    def test_many_scans_of_a_very_large_frame_are_refused_before_decoding(
+        self, auth_client, assert_storage_consistent
+    ):
+        # 31 scans at 49 megapixels: a hundred passes' worth of a 15-megapixel photo, seconds
+        # of CPU on every render and restyle if it were decoded.
+        small = _progressive_with_last_scan_repeated(25, edge=64)
+        assert small.count(b"\xff\xda") == 31
+        data = _frame_claimed(small, 7000, 7000)
+        body = self._refused_quickly(auth_client, data, "too_many_scans", "image/jpeg")
+        assert "at 7000×7000 pixels" in body["file"][0]
         assert_storage_consistent()
 
     def test_progressive_jpeg_at_the_scan_limit_is_accepted(self, auth_client):
