@@ -408,15 +408,20 @@ def _attempts_used_up(attempts: int) -> dict[str, object]:
     }
 
 
+def _render_job_image(*, image_id: uuid.UUID, token: uuid.UUID, attempt: int) -> QuerySet[Image]:
+    """The image, while the render is still this job's: its token, its attempt, pending."""
+    return Image.objects.filter(
+        pk=image_id, render_token=token, render_attempts=attempt, status=Image.Status.PENDING
+    )
+
+
 def _render_release(*, image_id: uuid.UUID, token: uuid.UUID, attempt: int, refund: bool) -> None:
     """Gives the lease up (the render may be taken at once), uncounting the attempt if
     ``refund``; only while it is still this job's."""
     updates: dict[str, object] = {"render_lease_expires_at": None}
     if refund:
         updates["render_attempts"] = max(0, attempt - 1)
-    Image.objects.filter(
-        pk=image_id, render_token=token, render_attempts=attempt, status=Image.Status.PENDING
-    ).update(**updates)
+    _render_job_image(image_id=image_id, token=token, attempt=attempt).update(**updates)
 
 
 @contextmanager
@@ -434,11 +439,8 @@ def _lease_renewed(*, image_id: uuid.UUID, token: uuid.UUID, attempt: int) -> It
         try:
             while not stop.wait(seconds / 3):
                 try:
-                    kept = Image.objects.filter(
-                        pk=image_id,
-                        render_token=token,
-                        render_attempts=attempt,
-                        status=Image.Status.PENDING,
+                    kept = _render_job_image(
+                        image_id=image_id, token=token, attempt=attempt
                     ).update(render_lease_expires_at=timezone.now() + timedelta(seconds=seconds))
                 except DatabaseError:
                     logger.warning("Could not renew the render lease of image %s", image_id)
@@ -501,13 +503,8 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 owner = User(pk=image.owner_id)  # only its id: the account may be gone
                 locked_owner = owner_lock(owner)
                 current = (
-                    Image.objects.select_for_update()
-                    .filter(
-                        pk=image_id,
-                        render_token=token,
-                        render_attempts=attempt,
-                        status=Image.Status.PENDING,
-                    )
+                    _render_job_image(image_id=image_id, token=token, attempt=attempt)
+                    .select_for_update()
                     .first()
                 )
                 if current is None:
@@ -626,13 +623,8 @@ def _render_fail(
     """Ends this job's render in failure (see ``_render_fail_locked``), while it is its own."""
     with transaction.atomic():
         current = (
-            Image.objects.select_for_update()
-            .filter(
-                pk=image_id,
-                render_token=token,
-                render_attempts=attempt,
-                status=Image.Status.PENDING,
-            )
+            _render_job_image(image_id=image_id, token=token, attempt=attempt)
+            .select_for_update()
             .first()
         )
         if current is None:
