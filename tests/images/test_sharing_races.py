@@ -28,6 +28,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from images.models import Album, AlbumImage, Image, Share, ShareImage
+from tests.celery_broker import renders_settle
+from tests.conftest import ON_S3_STACK, RENDER_WAIT_SECONDS
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from tests.parallel import in_parallel
 from users.models import User
@@ -73,6 +75,9 @@ def upload(client: APIClient, seed: int) -> str:
         format="multipart",
     )
     assert response.status_code == HTTPStatus.CREATED, response.content
+    if ON_S3_STACK:
+        # A link shows rendered images only: on the stack, wait for the worker's render.
+        renders_settle(timeout=RENDER_WAIT_SECONDS)
     return response.json()["id"]
 
 
