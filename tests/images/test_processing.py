@@ -12,6 +12,7 @@ from PIL import Image as PILImage
 from images import processing
 from images.processing import ImageRejected
 from tests.factories import image_bytes
+from tests.strategies import mutated
 
 SEEDS = {
     "JPEG": image_bytes("JPEG", size=(48, 32), noisy=True),
@@ -24,22 +25,7 @@ MAX_PIXELS = 4_000_000
 
 @st.composite
 def mutated_images(draw) -> bytes:
-    data = bytearray(SEEDS[draw(st.sampled_from(sorted(SEEDS)))])
-    for _ in range(draw(st.integers(1, 8))):
-        action = draw(st.sampled_from(["flip", "truncate", "insert", "delete", "overwrite"]))
-        pos = draw(st.integers(0, max(0, len(data) - 1)))
-        if action == "flip" and data:
-            data[pos] ^= 1 << draw(st.integers(0, 7))
-        elif action == "truncate":
-            del data[pos:]
-        elif action == "insert":
-            data[pos:pos] = draw(st.binary(min_size=1, max_size=16))
-        elif action == "delete":
-            del data[pos : pos + draw(st.integers(1, 16))]
-        else:
-            chunk = draw(st.binary(min_size=1, max_size=8))
-            data[pos : pos + len(chunk)] = chunk
-    return bytes(data)
+    return draw(mutated(SEEDS[draw(st.sampled_from(sorted(SEEDS)))]))
 
 
 def _full_pipeline(data: bytes) -> None:

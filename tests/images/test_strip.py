@@ -16,6 +16,7 @@ from PIL.PngImagePlugin import PngInfo
 from images.exif import exif_load
 from images.processing import image_payload_end
 from images.strip import MetadataStripError, metadata_strip
+from tests.strategies import mutated
 
 SIZE = (40, 30)
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">XMPSECRET</x:xmpmeta>'
@@ -669,22 +670,7 @@ class TestHostileInput:
 @st.composite
 def mutated_originals(draw) -> tuple[str, bytes]:
     image_format = draw(st.sampled_from(sorted(SEEDS)))
-    data = bytearray(SEEDS[image_format])
-    for _ in range(draw(st.integers(1, 8))):
-        action = draw(st.sampled_from(["flip", "truncate", "insert", "delete", "overwrite"]))
-        pos = draw(st.integers(0, max(0, len(data) - 1)))
-        if action == "flip" and data:
-            data[pos] ^= 1 << draw(st.integers(0, 7))
-        elif action == "truncate":
-            del data[pos:]
-        elif action == "insert":
-            data[pos:pos] = draw(st.binary(min_size=1, max_size=16))
-        elif action == "delete":
-            del data[pos : pos + draw(st.integers(1, 16))]
-        else:
-            chunk = draw(st.binary(min_size=1, max_size=8))
-            data[pos : pos + len(chunk)] = chunk
-    return image_format, bytes(data)
+    return image_format, draw(mutated(SEEDS[image_format]))
 
 
 class TestFuzzedInput:
