@@ -14,8 +14,6 @@ offer no account's menu and no API docs; someone logged in gets a link to their 
 """
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -30,11 +28,9 @@ from rest_framework.pagination import Cursor
 from images import shares
 from images.models import Share
 from images.pagination import SharedCursorPagination
-from project.errors import NotFound
 from project.throttling import LoginLocked
 from web import api
-from web.security import strict_csp
-from web.views import _alt, _local, _taken, photo_facts, ratio_class
+from web.views import _alt, _local, _taken, page_with_missing, photo_facts, ratio_class
 
 # The set page a picture was opened from (its cursor), kept while stepping so that "All
 # pictures" and Escape return there; longer than any cursor the API makes is dropped.
@@ -42,18 +38,12 @@ FROM_PARAM = "from"
 _FROM_MAX_LENGTH = 200
 
 
-def share_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A recipient's page: strict CSP, and one 404 page for anything not found under /s/."""
+def _share_missing(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/share_missing.html", status=HTTPStatus.NOT_FOUND)
 
-    @strict_csp
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except (Http404, NotFound):
-            return render(request, "web/share_missing.html", status=HTTPStatus.NOT_FOUND)
 
-    return wrapped
+# A recipient's page: strict CSP, and one 404 page for anything not found under /s/.
+share_page = page_with_missing(_share_missing)
 
 
 @share_page

@@ -59,22 +59,31 @@ RATIO_STEPS = 116
 THUMBNAIL_LONG_EDGE_CAP = 3840
 
 
-def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A web page: strict CSP, and the web's own 404 page for anything not found.
+def page_with_missing(
+    missing: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A page decorator: strict CSP, and ``missing`` answers anything not found.
 
     Another account's object and a missing one are the same 404 (never a 403), as in the
     API, whatever ``DEBUG`` says.
     """
 
-    @strict_csp
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except (Http404, NotFound):
-            return not_found_page(request)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @strict_csp
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except (Http404, NotFound):
+                return missing(request)
 
-    return wrapped
+        return wrapped
+
+    return decorator
+
+
+# A web page: strict CSP, and the web's own 404 page (defined below) for anything not found.
+page = page_with_missing(lambda request: not_found_page(request))
 
 
 def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
