@@ -46,7 +46,7 @@ from bench.common import (
     workdir,
 )
 from bench.inputs import FULL, SMOKE, inputs_ensure
-from images.styles import SEPIA_MATRIX
+from imaging.styles import SEPIA_MATRIX
 
 UPLOAD_LIMIT = 1.25
 LIST_LIMIT = 1.3

@@ -1,8 +1,8 @@
-"""Styles and thumbnails against the codec: what ``images.processing`` adds to decode + encode.
+"""Styles and thumbnails against the codec: what ``imaging.processing`` adds to decode + encode.
 
 Two figures, no Django involved:
 
-* for every style in ``images.styles.STYLES``, the bare style pipeline (``image_decode`` →
+* for every style in ``imaging.styles.STYLES``, the bare style pipeline (``image_decode`` →
   ``style_apply`` → encode, as an upload renders its processed image) over bare decode →
   encode of the same image; a point operation may add half, anything else may triple it;
 * ``thumbnail_from_file`` of the 12 MP JPEG over a full decode of it (the thumbnail should
@@ -29,8 +29,8 @@ from bench.common import (
     workdir,
 )
 from bench.inputs import FULL, SMOKE, file_digest, inputs_ensure
-from images import processing
-from images.styles import STYLES, style_apply
+from imaging import processing
+from imaging.styles import STYLES, style_apply
 
 MAX_PIXELS = 50_000_000
 MAX_EDGE = 4096

@@ -19,9 +19,9 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.errors import InvalidInput, NotFound
 from images.models import Album, AlbumImage, Image
 from images.services import owner_lock
-from project.errors import InvalidInput, NotFound
 from users.models import User
 
 # At most this many ids per add or remove call: one request, one bounded transaction.

@@ -14,11 +14,18 @@ class ImagesConfig(AppConfig):
         # and removes an account's files itself when the account row is deleted.
         from django.db.models.signals import pre_delete
 
+        from core.metrics import scrape_gauge_register
         from images import selectors, services
+        from images.models import Image
         from users.models import User
         from users.usage import usage_provider_register
 
         usage_provider_register(selectors.image_storage_usage_for)
+        scrape_gauge_register(
+            name="atelier_images_pending",
+            documentation="Images waiting for a render.",
+            read=lambda: Image.objects.filter(status=Image.Status.PENDING).count(),
+        )
         pre_delete.connect(
             services.account_files_delete_on_commit,
             sender=User,

@@ -1,7 +1,7 @@
 """Signed rendition URLs as an authentication class: a ``sig`` yields a narrow grant.
 
 A valid signature authenticates the request as the image's owner *with a grant* for one
-rendition of one image (``project.grants``); the owned viewset then scopes and checks it on
+rendition of one image (``core.grants``); the owned viewset then scopes and checks it on
 the same path as a token or a session. A signature that is forged, expired, moved to another
 image or rendition, or made before the owner's last password change is answered 404 at once:
 exactly like a missing image, so it reveals nothing.
@@ -16,6 +16,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
+from core.grants import Grant
 from images import selectors
 from images.signing import (
     credential_digest,
@@ -23,7 +24,6 @@ from images.signing import (
     rendition_signature_parse,
     rendition_signature_valid,
 )
-from project.grants import Grant
 from users.models import User
 
 SIGNATURE_PARAM = "sig"

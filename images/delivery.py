@@ -45,10 +45,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
+from core.errors import NotFound, Unavailable
 from images.models import Image
-from images.processing import EXTENSIONS, MEDIA_TYPES
 from images.storage_errors import STORAGE_ERRORS
-from project.errors import NotFound, Unavailable
+from imaging.processing import EXTENSIONS, MEDIA_TYPES
 
 # The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
 # so the extension of a server-made key is the server's own record of that format.

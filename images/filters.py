@@ -19,7 +19,7 @@ from rest_framework.request import Request
 
 from images.models import Album, Image
 from images.serializers import STYLE_ERROR
-from images.styles import STYLE_CHOICES
+from imaging.styles import STYLE_CHOICES
 
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 10

@@ -10,7 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from images.styles import DEFAULT_STYLE, STYLE_CHOICES
+from imaging.styles import DEFAULT_STYLE, STYLE_CHOICES
 
 
 class Image(models.Model):

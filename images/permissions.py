@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from project.grants import Grant
+from core.grants import Grant
 
 
 class IsOwner(BasePermission):

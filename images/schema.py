@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
+from core.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
 from images.authentication import SIGNATURE_PARAM
 from images.serializers import (
     AlbumCreateSerializer,
@@ -39,7 +40,6 @@ from images.serializers import (
     TrashedImageSerializer,
     TrashEmptiedSerializer,
 )
-from project.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
 
 
 def _file_responses(media_types: tuple[str, ...]) -> dict[Any, Any]:

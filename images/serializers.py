@@ -12,13 +12,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from core.serializers import StrictFieldsMixin
 from images import shares
 from images.authentication import SIGNATURE_PARAM, SIGNED_RENDITIONS
 from images.delivery import rendition_key
 from images.models import Album, Image, Share
 from images.signing import credential_digest, rendition_signature
-from images.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
-from project.serializers import StrictFieldsMixin
+from imaging.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
 from users.models import User
 
 # The renditions handed out as signed URLs (``images.authentication``).

@@ -26,12 +26,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from images import audit, exif, processing
-from images.models import Album, Image
-from images.processing import ImageRejected, Rendition
-from images.selectors import image_storage_usage
-from images.storage_errors import STORAGE_ERRORS, storage_missing
-from project.errors import (
+from core.errors import (
     ApplicationError,
     Conflict,
     Gone,
@@ -40,7 +35,13 @@ from project.errors import (
     TooLarge,
     Unavailable,
 )
-from project.metrics import RENDERS, UPLOADS
+from core.metrics import RENDERS, UPLOADS
+from images import audit
+from images.models import Album, Image
+from images.selectors import image_storage_usage
+from images.storage_errors import STORAGE_ERRORS, storage_missing
+from imaging import exif, processing
+from imaging.processing import ImageRejected, Rendition
 from users.models import User
 from users.selectors import user_quota_limits
 

@@ -32,14 +32,14 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from images import strip
+from core.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
+from core.throttling import share_unlock_attempt
 from images.albums import AlbumNotFound
 from images.models import Album, Image, Share, ShareImage
 from images.services import _files_delete, owner_lock
 from images.signing import credential_digest
 from images.storage_errors import STORAGE_ERRORS
-from project.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
-from project.throttling import share_unlock_attempt
+from imaging import strip
 from users.models import User
 
 # How long an unlock lasts, and a share's rendition URL.
@@ -230,7 +230,7 @@ def share_unlock(*, share: Share, password: str, request: Any) -> tuple[str, int
     """Checks the link's password; returns a grant and when it expires (Unix time).
 
     Wrong passwords are limited per (link, client address) and per address, in counters of
-    their own (``project.throttling.share_unlock_attempt``): a refused try raises
+    their own (``core.throttling.share_unlock_attempt``): a refused try raises
     ``ShareUnlockLocked`` (429 with Retry-After) before the password is even checked.
     """
     if share.password:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from rest_framework.parsers import MultiPartParser
 
-from project.errors import TooLarge
+from core.errors import TooLarge
 
 # Room for multipart boundaries and the other form fields around the file.
 _FORM_OVERHEAD = 64 * 1024

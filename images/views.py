@@ -1,8 +1,8 @@
 """Gallery endpoints: upload, list, view, restyle and delete images, and fetch their bytes.
 
 Each view parses input with a serializer, calls one service or selector and serializes the
-result. Scoping to the caller (``project.ownership``), signed access
-(``images.authentication``), errors (``project.handlers``), pagination, file delivery and the
+result. Scoping to the caller (``core.ownership``), signed access
+(``images.authentication``), errors (``core.handlers``), pagination, file delivery and the
 schema live in modules of their own.
 """
 
@@ -23,6 +23,8 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from core.ownership import OwnerScopedViewSet
+from core.throttling import UploadRateThrottle
 from images import albums, delivery, selectors, services, shares
 from images.authentication import SIGNATURE_PARAM, SignedRenditionAuthentication
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
@@ -68,10 +70,8 @@ from images.serializers import (
     TrashedImageSerializer,
     TrashEmptiedSerializer,
 )
-from images.styles import STYLES
+from imaging.styles import STYLES
 from project.idempotency import idempotent
-from project.ownership import OwnerScopedViewSet
-from project.throttling import UploadRateThrottle
 
 # Rendition downloads also accept a signed URL, which the other actions never do.
 _SIGNED_AUTHENTICATION = [

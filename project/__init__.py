@@ -1,7 +1,7 @@
 """Atelier's project package: settings, URLs, wiring; the Celery app loads with Django."""
 
+from core.requestid import log_records_carry_request_id
 from project.celery import app as celery_app
-from project.requestid import log_records_carry_request_id
 
 log_records_carry_request_id()
 

@@ -65,8 +65,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from project.errors import Conflict, Gone, InvalidInput, Unauthenticated, Unprocessable
-from project.schema import ErrorSerializer
+from core.errors import Conflict, Gone, InvalidInput, Unauthenticated, Unprocessable
+from core.schema import ErrorSerializer
 from users.models import IdempotencyKey, User
 
 logger = logging.getLogger(__name__)

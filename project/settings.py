@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
-    "project.apps.ProjectConfig",
+    "core.apps.CoreConfig",
     "users",
     "images",
     "web",
@@ -61,10 +61,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "project.requestid.RequestIdMiddleware",
+    "core.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # First after the security headers: it must see requests before anything can fail on them.
-    "project.middleware.ApiJsonErrorsMiddleware",
+    "core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,7 +82,7 @@ WSGI_APPLICATION = "project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "project" / "templates"],
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -263,13 +263,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "project.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "images.uploads.LimitedMultiPartParser",
-        "project.parsers.FormParser",
+        "core.parsers.FormParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "project.handlers.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.handlers.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login_username": env.str("ATELIER_THROTTLE_LOGIN_USERNAME", default="10/15m"),
         "login_ip": env.str("ATELIER_THROTTLE_LOGIN_IP", default="10/15m"),
@@ -331,12 +331,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # API clients send JSON; the form parsers stay on for the browsable API's HTML forms only.
-    "PARSER_WHITELIST": ["project.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["core.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "project.schema.name_enums",
-        "project.schema.document_query_rejection",
-        "project.schema.forbid_unknown_request_fields",
+        "core.schema.name_enums",
+        "core.schema.document_query_rejection",
+        "core.schema.forbid_unknown_request_fields",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -345,7 +345,7 @@ SPECTACULAR_SETTINGS = {
     # The token stays in the page's memory, never in localStorage where any script can read it.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": False},
     "ENUM_NAME_OVERRIDES": {
-        "StyleEnum": "images.styles.STYLE_CHOICES",
+        "StyleEnum": "imaging.styles.STYLE_CHOICES",
         "ImageStatusEnum": "images.models.Image.Status",
     },
 }

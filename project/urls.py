@@ -9,9 +9,9 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from project.metrics import metrics_view
-from project.readiness import healthz, readyz
-from project.views import ApiRootView, redoc_bundle
+from core.metrics import metrics_view
+from core.readiness import healthz, readyz
+from core.views import ApiRootView, redoc_bundle
 from users.forms import AdminLoginForm
 from users.views import BrowserLoginView
 

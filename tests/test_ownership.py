@@ -16,9 +16,9 @@ from django.test import override_settings
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.ownership import OwnerScopedViewSet
 from images.models import Image
 from images.views import ImageViewSet
-from project.ownership import OwnerScopedViewSet
 from tests.factories import DEFAULT_PASSWORD
 
 OK, NO_CONTENT = HTTPStatus.OK, HTTPStatus.NO_CONTENT

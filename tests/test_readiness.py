@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from project import readiness
+from core import readiness
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,12 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from project.throttling import login_attempt
+from core.throttling import login_attempt
 from users.models import User
 
 
 class LimitedModelBackend(ModelBackend):
-    """Checks a password only within a reserved login attempt (``project.throttling``).
+    """Checks a password only within a reserved login attempt (``core.throttling``).
 
     Every login path calls ``django.contrib.auth.authenticate``, so putting the limit here
     covers the token endpoint, the browsable API's login form and the admin's alike. A locked

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
-from project.throttling import LoginLocked
+from core.throttling import LoginLocked
 
 
 class _LimitedLoginMixin:

@@ -12,7 +12,6 @@ An account's idempotency keys (``IdempotencyKey``, used by ``project.idempotency
 too: they belong to the account and are deleted with it.
 """
 
-import unicodedata
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -20,10 +19,9 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 
+from core.names import canonical_name
 
-def canonical_name(text: str) -> str:
-    """The form in which two usernames (or two emails) are compared: ``Émile`` → ``émile``."""
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+__all__ = ["IdempotencyKey", "User", "canonical_name"]
 
 
 class UserManager(DjangoUserManager["User"]):

@@ -10,8 +10,8 @@ from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from project.serializers import StrictFieldsMixin
-from project.throttling import login_attempt
+from core.serializers import StrictFieldsMixin
+from core.throttling import login_attempt
 from users.models import User, canonical_name
 from users.selectors import (
     user_email_taken,

@@ -14,8 +14,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from project.errors import Gone, InvalidInput, Unauthenticated
-from project.throttling import login_attempt
+from core.errors import Gone, InvalidInput, Unauthenticated
+from core.throttling import login_attempt
 from users.models import User
 from users.selectors import user_email_taken, user_username_taken
 
@@ -118,7 +118,7 @@ def user_password_check(*, user: User, password: str, request: Any) -> None:
     """``PasswordIncorrect`` unless ``password`` is the account's current one.
 
     Knowing the password is what a stolen access token or session lacks. A try draws on the
-    failed-login counters (``project.throttling.login_attempt``) like any login, so this is
+    failed-login counters (``core.throttling.login_attempt``) like any login, so this is
     no faster a way to guess a password; a locked username or address is ``LoginLocked``.
     """
     with login_attempt(request, user.get_username()) as attempt:

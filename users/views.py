@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView
 
-from project.schema import THROTTLED, UNAUTHENTICATED, field_errors
-from project.throttling import RegisterRateThrottle
+from core.schema import THROTTLED, UNAUTHENTICATED, field_errors
+from core.throttling import RegisterRateThrottle
 from users import services
 from users.forms import LoginForm
 from users.serializers import (

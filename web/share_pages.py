@@ -25,10 +25,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from rest_framework.pagination import Cursor
 
+from core.throttling import LoginLocked
 from images import shares
 from images.models import Share
 from images.pagination import SharedCursorPagination
-from project.throttling import LoginLocked
 from web import api
 from web.views import _alt, _local, _taken, page_with_missing, photo_facts, ratio_class
 

@@ -27,12 +27,12 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import NotAcceptable
 
+from core.errors import ApplicationError, NotFound
+from core.throttling import LoginLocked, RegisterRateThrottle
 from images import delivery, selectors
 from images.models import Image
 from images.selectors import image_albums
-from images.styles import DEFAULT_STYLE, STYLES
-from project.errors import ApplicationError, NotFound
-from project.throttling import LoginLocked, RegisterRateThrottle
+from imaging.styles import DEFAULT_STYLE, STYLES
 from users import services as user_services
 from users.serializers import MeSerializer, PasswordChangeSerializer, RegisterSerializer
 from users.views import BrowserLoginView

@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 from PIL import ImageCms
 
-from images import processing
+from imaging import processing
 
 D50 = (0.9642, 1.0, 0.8249)
 # Adobe RGB (1998) colorants, Bradford-adapted to D50.

@@ -1,4 +1,4 @@
-"""images/containers.py alone: each walker reads back what a file is built of, refuses what
+"""imaging/containers.py alone: each walker reads back what a file is built of, refuses what
 no encoder writes at exactly its limit, and raises only ContainerError on mutated bytes."""
 
 import contextlib
@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from images import containers
-from images.containers import ContainerError, ContainerTooComplex
+from imaging import containers
+from imaging.containers import ContainerError, ContainerTooComplex
 from tests.strategies import mutated
 
 

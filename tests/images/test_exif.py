@@ -1,4 +1,4 @@
-"""images/exif.py alone: each field read, dates and offsets, and hostile values become None."""
+"""imaging/exif.py alone: each field read, dates and offsets, and hostile values become None."""
 
 import io
 import json
@@ -13,7 +13,7 @@ from PIL import ExifTags, Image, ImageFile
 from PIL.PngImagePlugin import PngInfo
 from PIL.TiffImagePlugin import IFDRational
 
-from images.exif import MAX_TEXT_LENGTH, PhotoMetadata, exif_load, exif_metadata, exif_read
+from imaging.exif import MAX_TEXT_LENGTH, PhotoMetadata, exif_load, exif_metadata, exif_read
 
 EXIF_IFD = ExifTags.IFD.Exif
 GPS_IFD = ExifTags.IFD.GPSInfo

@@ -19,8 +19,8 @@ from django.urls import reverse
 from PIL import Image as PILImage
 from PIL import ImageChops, ImageStat
 
-from images import processing
-from images.styles import STYLES
+from imaging import processing
+from imaging.styles import STYLES
 
 SIZE = (64, 48)
 WIDTH, HEIGHT = SIZE

@@ -1,4 +1,4 @@
-"""images/processing.py alone: mutated bytes only ever raise ImageRejected, quickly and small."""
+"""imaging/processing.py alone: mutated bytes only ever raise ImageRejected, quickly and small."""
 
 import io
 import resource
@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from images import processing
-from images.processing import ImageRejected
+from imaging import processing
+from imaging.processing import ImageRejected
 from tests.factories import image_bytes
 from tests.strategies import mutated
 

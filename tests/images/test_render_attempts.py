@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from images import processing
 from images.models import Image
+from imaging import processing
 
 pytestmark = [pytest.mark.django_db, pytest.mark.inprocess_render]
 

@@ -31,8 +31,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from images import processing, services, tasks
 from images.models import Image
+from imaging import processing, services, tasks
 from project.celery import app
 from tests.celery_broker import (
     BROKER,

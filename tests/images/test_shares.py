@@ -366,16 +366,16 @@ class TestStoredStrippedOriginal:
     @pytest.fixture
     def strip_calls(self, monkeypatch) -> list[int]:
         """Counts the real stripper's runs (it still does its work)."""
-        import images.strip
+        import imaging.strip
 
         calls: list[int] = []
-        real = images.strip.metadata_strip
+        real = imaging.strip.metadata_strip
 
         def counting(**kwargs):
             calls.append(len(kwargs["data"]))
             return real(**kwargs)
 
-        monkeypatch.setattr(images.strip, "metadata_strip", counting)
+        monkeypatch.setattr(imaging.strip, "metadata_strip", counting)
         return calls
 
     def test_the_stripped_copy_is_made_once_and_then_streamed(

@@ -1,4 +1,4 @@
-"""images/strip.py alone: metadata leaves, pixels and orientation stay, bad bytes are refused."""
+"""imaging/strip.py alone: metadata leaves, pixels and orientation stay, bad bytes are refused."""
 
 import io
 import random
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageCms, ImageOps, ImageSequence
 from PIL.PngImagePlugin import PngInfo
 
-from images.exif import exif_load
-from images.processing import image_payload_end
-from images.strip import MetadataStripError, metadata_strip
+from imaging.exif import exif_load
+from imaging.processing import image_payload_end
+from imaging.strip import MetadataStripError, metadata_strip
 from tests.strategies import mutated
 
 SIZE = (40, 30)

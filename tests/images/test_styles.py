@@ -10,8 +10,8 @@ from PIL import Image as PILImage
 from PIL import ImageChops, ImageFilter, ImageStat
 
 from bench.inputs import photo
-from images import processing
-from images.styles import STYLES, style_apply
+from imaging import processing
+from imaging.styles import STYLES, style_apply
 from tests.factories import image_bytes
 
 STYLED = [name for name in STYLES if name != "none"]

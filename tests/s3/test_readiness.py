@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from project import readiness
+from core import readiness
 from tests.s3.conftest import s3_storage_options
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from images.models import Image, Share
-from images.styles import STYLES
+from imaging.styles import STYLES
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from users.models import User
 

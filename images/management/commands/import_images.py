@@ -6,11 +6,11 @@ from typing import Any
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.errors import ApplicationError
 from images import services
 from images.models import Image
-from images.processing import ImageRejected, image_checksum, image_format
-from images.styles import DEFAULT_STYLE, STYLES
-from project.errors import ApplicationError
+from imaging.processing import ImageRejected, image_checksum, image_format
+from imaging.styles import DEFAULT_STYLE, STYLES
 from users.models import User, canonical_name
 
 

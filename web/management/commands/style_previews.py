@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from PIL import Image, ImageOps
 
-from images.styles import STYLES, style_apply
+from imaging.styles import STYLES, style_apply
 
 SOURCE = Path(settings.BASE_DIR) / "examples" / "harbour.jpg"
 TARGET = Path(__file__).resolve().parents[2] / "static" / "web" / "styles"

@@ -18,7 +18,7 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-from images.processing import ACCEPTED_FORMATS
+from imaging.processing import ACCEPTED_FORMATS
 
 # Camera and lens names are short; anything longer is a stuffed field, cut to this many
 # characters so it cannot bloat a row or a response.
@@ -92,7 +92,7 @@ def exif_load(*, data: bytes) -> Image.Exif:
     Read from the header without decoding pixels: Pillow's PNG plugin would decode the whole
     image to look for an eXIf chunk stored after the image data, so that chunk is found by
     walking the chunk headers instead. The orientation falls back to XMP's
-    ``tiff:Orientation``, as Pillow's (and so ``images.processing``'s) does.
+    ``tiff:Orientation``, as Pillow's (and so ``imaging.processing``'s) does.
     """
     try:
         with warnings.catch_warnings():

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-from project.middleware import MAX_QUERY_VALUE_LENGTH
+from core.middleware import MAX_QUERY_VALUE_LENGTH
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -52,7 +52,7 @@ def document_query_rejection(result: dict, **kwargs: object) -> dict:
     """Documents the 400 the middleware gives a query it refuses, and what it refuses.
 
     Any API request whose query has a NUL character, a value over 2,048 characters or a
-    parameter given twice is a 400 (``project.middleware``); every string parameter says so
+    parameter given twice is a 400 (``core.middleware``); every string parameter says so
     with a pattern and a length, so a generated client or a fuzzer knows the real contract.
     """
     for path_item in result["paths"].values():

@@ -4,7 +4,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from images.containers.errors import ContainerError, too_many
+from imaging.containers.errors import ContainerError, too_many
 
 # A PNG's chunks that hold no image data (everything but IDAT, fdAT and fcTL): text, colour,
 # time, private chunks. Editors write a few dozen; Pillow parses each one before the pixels.

@@ -16,9 +16,9 @@ so it displays the way Atelier's own renditions show it.
 import struct
 import zlib
 
-from images import containers
-from images.exif import exif_load
-from images.processing import FORMAT_ALIASES
+from imaging import containers
+from imaging.exif import exif_load
+from imaging.processing import FORMAT_ALIASES
 
 _ORIENTATION = 0x0112
 
@@ -33,7 +33,7 @@ class MetadataStripError(Exception):
 def metadata_strip(*, data: bytes, image_format: str) -> bytes:
     """``data`` without metadata, in the same format, its pixels byte-identical.
 
-    ``image_format`` is one of ``images.processing.ACCEPTED_FORMATS`` (``MPO`` is taken as
+    ``image_format`` is one of ``imaging.processing.ACCEPTED_FORMATS`` (``MPO`` is taken as
     the JPEG it is, and only its first picture is kept). Raises ``MetadataStripError`` if
     the format is not one of them or the bytes cannot be walked to the image's end.
     """

@@ -27,7 +27,7 @@ from health_check.base import HealthCheck
 from health_check.checks import Database, Storage
 from health_check.exceptions import HealthCheckException, ServiceUnavailable
 
-from project.exceptions import json_error
+from core.exceptions import json_error
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Broker(HealthCheck):
     """Connects to the Celery broker (not to a worker: an idle fleet is still ready)."""
 
     def run(self) -> None:
-        from project.celery import app
+        from celery import current_app as app  # the project's app: made current at start
 
         # One attempt, two seconds at most: a probe must answer before the balancer gives up.
 

@@ -13,8 +13,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import is_valid_path
 from rest_framework.response import Response
 
-from project.errors import ApplicationError
-from project.exceptions import application_error_response, django_request_error, json_error
+from core.errors import ApplicationError
+from core.exceptions import application_error_response, django_request_error, json_error
 
 logger = logging.getLogger("django.request")
 

@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from rest_framework import viewsets
 
-from project.grants import Grant
+from core.grants import Grant
 
 _GUARDED = ("get_queryset", "get_object")
 

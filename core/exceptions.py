@@ -1,6 +1,6 @@
 """From errors to HTTP: the JSON error body, and the status of every application error.
 
-Shared by DRF's exception handler (``project.handlers``) and the middleware that answers
+Shared by DRF's exception handler (``core.handlers``) and the middleware that answers
 outside DRF. This module must not import ``rest_framework.views``: DRF's ``APIView`` loads
 the parser classes from settings while it is imported, and the parsers import from here.
 """
@@ -17,7 +17,7 @@ from django.core.exceptions import (
 from django.http import JsonResponse
 from rest_framework import status
 
-from project.errors import (
+from core.errors import (
     ApplicationError,
     Conflict,
     InvalidInput,

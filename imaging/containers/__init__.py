@@ -1,8 +1,8 @@
 """One walker per container format (JPEG segments, PNG chunks, GIF blocks, WebP RIFF chunks),
 one module each.
 
-Upload validation (``images.processing``: where the image ends, how many scans a JPEG has)
-and metadata stripping (``images.strip``) walk a file the same way, here, so what one reads
+Upload validation (``imaging.processing``: where the image ends, how many scans a JPEG has)
+and metadata stripping (``imaging.strip``) walk a file the same way, here, so what one reads
 as the image the other reads identically. Plain Python: no Django, no Pillow.
 
 The walks are also where a file's shape is bounded. A container can hold any number of
@@ -15,8 +15,8 @@ is refused before any decoder sees it, after walking no more than the limit's wo
 pieces.
 """
 
-from images.containers.errors import ContainerError, ContainerTooComplex
-from images.containers.gif import (
+from imaging.containers.errors import ContainerError, ContainerTooComplex
+from imaging.containers.gif import (
     GIF_EXTENSION,
     GIF_IMAGE,
     GIF_TRAILER,
@@ -27,7 +27,7 @@ from images.containers.gif import (
     gif_end,
     gif_header_end,
 )
-from images.containers.jpeg import (
+from imaging.containers.jpeg import (
     JPEG_EOI,
     JPEG_SOS,
     MAX_JPEG_SCAN_PIXELS,
@@ -38,7 +38,7 @@ from images.containers.jpeg import (
     jpeg_segments,
     jpeg_walk,
 )
-from images.containers.png import (
+from imaging.containers.png import (
     MAX_PNG_CHUNKS,
     MAX_PNG_CHUNKS_OTHER,
     PNG_SIGNATURE,
@@ -46,7 +46,7 @@ from images.containers.png import (
     png_chunks,
     png_end,
 )
-from images.containers.webp import (
+from imaging.containers.webp import (
     MAX_WEBP_CHUNKS,
     WEBP_ANMF,
     WEBP_ANMF_HEADER_LENGTH,

@@ -1,7 +1,7 @@
 """Image decoding, validation and rendering with Pillow, free of Django and HTTP.
 
 The upload path is: ``image_decode`` reads the bytes once (walking the container within its
-limits, ``images.containers``, before Pillow parses any of it; deciding the format from the
+limits, ``imaging.containers``, before Pillow parses any of it; deciding the format from the
 bytes alone, with an explicit list of accepted formats; refusing oversized pixel counts and
 edges from the header before any pixel is decoded), then ``renditions_render`` turns the decoded
 image into the processed rendition and the thumbnail. Decoding brings every mode Pillow opens
@@ -17,9 +17,9 @@ from typing import BinaryIO, NamedTuple
 
 from PIL import Image, ImageChops, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
-from images import containers
-from images.styles import style_apply
-from project.errors import InvalidInput
+from core.errors import InvalidInput
+from imaging import containers
+from imaging.styles import style_apply
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # What each accepted format is called in a Content-Type and a file name.
@@ -126,7 +126,7 @@ def image_header(
     """The accepted format and upright size from the header; ``ImageRejected`` otherwise.
 
     The size is the image as shown: an EXIF orientation of 5 to 8 swaps width and height.
-    The container is walked first, within its limits (``images.containers``), so a file of
+    The container is walked first, within its limits (``imaging.containers``), so a file of
     a million segments or a thousand scans is refused before Pillow parses any of it.
     """
     fp.seek(0)
@@ -150,7 +150,7 @@ def image_format(data: bytes) -> str:
 
 
 def _container_check(data: bytes) -> None:
-    """Walks the container the bytes start like within its limits (``images.containers``),
+    """Walks the container the bytes start like within its limits (``imaging.containers``),
     so that a file of a million segments or a thousand scans is refused before Pillow parses
     any of it. Bytes of no accepted container are left for Pillow to name."""
     image_format = containers.container_format(data)
@@ -304,7 +304,7 @@ def image_payload_end(data: bytes, image_format: str) -> int:
 
     Polyglot files hide a second document after a valid image. Atelier stores the original
     only up to this point, so nothing it serves carries a stowaway. Walks the container's
-    structure (``images.containers``: PNG chunks, JPEG segments and entropy-coded scans, GIF
+    structure (``imaging.containers``: PNG chunks, JPEG segments and entropy-coded scans, GIF
     blocks, WebP chunks) within its limits; raises ``ImageRejected`` if the structure cannot
     be walked to its end (``corrupt``) or holds more pieces than any image needs
     (``too_many_scans``, ``too_many_blocks``).

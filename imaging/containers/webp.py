@@ -4,7 +4,7 @@ bounded (reason below)."""
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from images.containers.errors import ContainerError, too_many
+from imaging.containers.errors import ContainerError, too_many
 
 # A WebP's RIFF chunks, counting the chunks inside each animation frame: a header, a
 # profile, EXIF and XMP, and two or three for every frame (an animation of 10,000 frames).

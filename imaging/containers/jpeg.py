@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from images.containers.errors import ContainerError, ContainerTooComplex, too_many
+from imaging.containers.errors import ContainerError, ContainerTooComplex, too_many
 
 # A JPEG's scans. A baseline JPEG has one scan (or one per component); libjpeg's progressive
 # script has 10 for YCbCr, 6 for grey and 18 for CMYK; mozjpeg's optimised scripts and

@@ -9,7 +9,7 @@ workers). The endpoint answers only the addresses in ``ATELIER_METRICS_ALLOWED_I
 (loopback by default); anyone else gets the same 404 as an unknown URL.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,7 +25,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from project.throttling import client_ip
+from core.throttling import client_ip
 
 UPLOADS = Counter(
     "atelier_uploads_total",
@@ -40,15 +40,24 @@ RENDERS = Histogram(
 )
 
 
+#: Gauges an app registers at start-up (its ``AppConfig.ready``): name, help, and a function
+#: read at scrape time. The core imports no app, so each app brings its own.
+SCRAPE_GAUGES: dict[str, tuple[str, Callable[[], float]]] = {}
+
+
+def scrape_gauge_register(*, name: str, documentation: str, read: Callable[[], float]) -> None:
+    """Adds a gauge read on every scrape (registering the same name again replaces it)."""
+    SCRAPE_GAUGES[name] = (documentation, read)
+
+
 class ScrapeTimeCollector(Collector):
-    """Gauges read when scraped: images pending, and renders waiting in the queue."""
+    """Gauges read when scraped: the apps' registered gauges, and renders waiting in the queue."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from images.models import Image  # at scrape time: apps are loaded
-
-        pending = GaugeMetricFamily("atelier_images_pending", "Images waiting for a render.")
-        pending.add_metric([], Image.objects.filter(status=Image.Status.PENDING).count())
-        yield pending
+        for name, (documentation, read) in SCRAPE_GAUGES.items():
+            gauge = GaugeMetricFamily(name, documentation)
+            gauge.add_metric([], read())
+            yield gauge
         depth = _queue_depth()
         if depth is not None:
             queue = GaugeMetricFamily(
@@ -61,7 +70,7 @@ class ScrapeTimeCollector(Collector):
 def _queue_depth() -> int | None:
     if not settings.CELERY_BROKER_URL:
         return None
-    from project.celery import app
+    from celery import current_app as app  # the project's app: it is made current at start
 
     try:
         with app.connection_for_read() as connection:

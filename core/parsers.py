@@ -17,7 +17,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.utils.json import strict_constant
 
-from project.errors import TooLarge
+from core.errors import TooLarge
 
 # Deep enough for any body this API takes (the deepest is an object of lists of strings).
 MAX_JSON_DEPTH = 32

@@ -1,7 +1,7 @@
 """The application's errors: one small hierarchy every service raises, free of HTTP.
 
 Services say *what* went wrong (a code for programs, a message for people, and the facts a
-client needs, such as a quota's limit); ``project.handlers`` alone decides which HTTP status
+client needs, such as a quota's limit); ``core.handlers`` alone decides which HTTP status
 and body that becomes. Plain Python, no Django: the image processing module raises these too.
 """
 

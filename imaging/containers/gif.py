@@ -5,7 +5,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from images.containers.errors import ContainerError, too_many
+from imaging.containers.errors import ContainerError, too_many
 
 # A GIF's blocks (extensions and image descriptors): two a frame (its graphic control and
 # its image). Animations run to hundreds of frames, long ones to a few thousand.

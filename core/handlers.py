@@ -24,9 +24,9 @@ from rest_framework.exceptions import (
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from project.errors import ApplicationError
-from project.exceptions import application_error_response, django_request_error
-from project.throttling import LoginLocked
+from core.errors import ApplicationError
+from core.exceptions import application_error_response, django_request_error
+from core.throttling import LoginLocked
 
 NOT_FOUND_DETAIL = "Not found."
 _EXPIRED = "Token is expired"
