@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "core.apps.CoreConfig",
     "users",
+    "idempotency",
     "images",
     "web",
 ]

@@ -21,11 +21,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from idempotency import services as idempotency
+from idempotency.models import IdempotencyKey
 from images.models import Image
-from project import idempotency
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from tests.parallel import in_parallel_n
-from users.models import IdempotencyKey, User
+from users.models import User
 
 KEY = "3f1c9a52-upload-harbour"
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.yml"
