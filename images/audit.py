@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage
 from django.utils import timezone
 
 from images import files
@@ -146,6 +146,7 @@ def storage_orphans_sweep(*, min_age_seconds: int = 3600) -> int:
     between committing a delete and removing its files); the age keeps an upload that is
     still committing safe. Returns how many objects went.
     """
-    report = storage_audit(default_storage)
-    result = orphans_remove(default_storage, report, min_age=timedelta(seconds=min_age_seconds))
+    storage = files.storage_default()
+    report = storage_audit(storage)
+    result = orphans_remove(storage, report, min_age=timedelta(seconds=min_age_seconds))
     return len(result.removed)

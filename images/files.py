@@ -42,6 +42,7 @@ __all__ = [
     "folders_empty",
     "folders_remove_empty",
     "image_file_key",
+    "storage_default",
     "storage_missing",
     "storage_names",
     "storage_on_filesystem",
@@ -62,10 +63,12 @@ def image_file_key(
     return f"{owner_id}/{image_id}/{kind}{suffix}.{extension.lstrip('.')}"
 
 
-def file_store(*, key: str, content: File, written: list[str]) -> str:
-    """Saves ``content`` under ``key``; records (in ``written``) and returns the name used."""
+def file_store(*, key: str, content: File, written: list[str] | None = None) -> str:
+    """Saves ``content`` under ``key``; returns the name used, also recorded in ``written``
+    (the files a change must remove again if it fails: ``files_removed_on_failure``)."""
     name = default_storage.save(key, content)
-    written.append(name)
+    if written is not None:
+        written.append(name)
     return name
 
 
@@ -123,6 +126,11 @@ def files_removed_on_failure(*, written: list[str], image_id: object) -> Iterato
     except BaseException:
         files_delete(keys=written)
         raise
+
+
+def storage_default() -> Storage:
+    """The configured storage (``STORAGES["default"]``), for the audit to walk."""
+    return default_storage
 
 
 def storage_on_filesystem(storage: Storage | None = None) -> bool:
