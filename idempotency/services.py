@@ -151,14 +151,14 @@ def _file_sha256(upload: File) -> str:
 
 
 @dataclass(frozen=True)
-class _Claim:
+class KeyClaim:
     """The outcome of claiming a key: our own claim to run under, or an answer to replay."""
 
     row: IdempotencyKey
     ours: bool
 
 
-def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
+def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> KeyClaim:
     """Claims ``key`` for this request, or finds the stored answer to replay.
 
     Raises ``IdempotencyKeyReused`` for another request's key, and
@@ -172,7 +172,7 @@ def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
             # so a request-wide transaction (ATOMIC_REQUESTS) fails loudly instead.
             with transaction.atomic(durable=True):
                 row = IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint)
-            return _Claim(row, ours=True)
+            return KeyClaim(row, ours=True)
         except IntegrityError:
             row = IdempotencyKey.objects.filter(owner=owner, key=key).first()
         if row is None:
@@ -188,7 +188,7 @@ def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
         elif row.fingerprint != fingerprint:
             raise IdempotencyKeyReused()
         elif row.state == IdempotencyKey.State.COMPLETED:
-            return _Claim(row, ours=False)
+            return KeyClaim(row, ours=False)
         elif time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
         else:

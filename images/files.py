@@ -84,6 +84,7 @@ def file_open(*, key: str) -> File:
 
 
 def file_exists(*, key: str) -> bool:
+    """Whether storage holds the file (one request to an object store)."""
     return default_storage.exists(key)
 
 
