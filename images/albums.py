@@ -19,7 +19,8 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
+from images.errors import AlbumNotFound
 from images.locks import owner_lock
 from images.models import Album, AlbumImage, Image
 from users.models import User
@@ -28,11 +29,6 @@ from users.models import User
 MAX_IDS_PER_CALL = 500
 
 _UNSET: Any = object()
-
-
-class AlbumNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("No album with this id.", code="not_found")
 
 
 def album_create(*, owner: User, title: str, description: str = "") -> Album:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # only a type here: this module stays importable before Djang
 
 __all__ = [
     "AccountGone",
+    "AlbumNotFound",
     "ImageNotFound",
     "ImageQuotaExceeded",
     "ImageRejected",
@@ -74,6 +75,13 @@ class StorageFailed(Unavailable):
     def __init__(self, message: str = "") -> None:
         super().__init__("The service is temporarily unavailable; nothing was saved. Try again.")
         self.cause = message
+
+
+class AlbumNotFound(NotFound):
+    """No such album in this owner's gallery."""
+
+    def __init__(self) -> None:
+        super().__init__("No album with this id.", code="not_found")
 
 
 class ImageNotFound(NotFound):
