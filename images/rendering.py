@@ -241,7 +241,8 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 del data
                 renditions = _render(decoded, image.style)
                 # Stored under fresh names before the transaction (which then only writes
-                # rows), removed again if it does not commit.
+                # rows), removed again if it does not commit; keyed by the field naming each
+                # (``processed_key``, ``preview_key``, ``thumbnail_key``).
                 keys = {
                     f"{kind}_key": files.file_store(
                         key=files.image_file_key(
