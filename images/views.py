@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from core.ownership import OwnerScopedViewSet
 from core.throttling import UploadRateThrottle
+from idempotency.decorators import idempotent
 from images import albums, delivery, selectors, services, shares
 from images.authentication import SIGNATURE_PARAM, SignedRenditionAuthentication
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
@@ -71,7 +72,6 @@ from images.serializers import (
     TrashEmptiedSerializer,
 )
 from imaging.styles import STYLES
-from project.idempotency import idempotent
 
 # Rendition downloads also accept a signed URL, which the other actions never do.
 _SIGNED_AUTHENTICATION = [
