@@ -24,13 +24,8 @@ from rest_framework.pagination import Cursor
 
 from images.filters import datetime_to_utc
 from images.pagination import ImageCursorPagination
-from images.views import (
-    AlbumViewSet,
-    ImageViewSet,
-    SharedDetailView,
-    ShareViewSet,
-    TrashViewSet,
-)
+from images.public.views import SharedDetailView
+from images.views import AlbumViewSet, ImageViewSet, ShareViewSet, TrashViewSet
 
 IMAGE_LIST = ImageViewSet.as_view({"get": "list"})
 IMAGE_DETAIL = ImageViewSet.as_view({"get": "retrieve"})
