@@ -12,6 +12,10 @@ name, the original unless ``allow_original``, and the date taken, the camera and
 position unless ``show_metadata`` (without it the original is served with its EXIF/XMP
 removed, pixels untouched, from a copy stripped once and stored). Unknown, expired and
 revoked tokens are one and the same 404.
+
+This module keeps the link's rows and tokens (its grant and rendition URLs, on
+``core.tokens``); *what* a visitor may see or fetch is decided by ``images.access`` alone,
+where a link's visitor is one kind of principal.
 """
 
 import hashlib
