@@ -30,12 +30,14 @@ from images.serializers import (
     ImageSerializer,
     ImageUpdateSerializer,
     PermanentDeleteSerializer,
-    ShareCreateSerializer,
-    ShareSerializer,
-    ShareUpdateSerializer,
     StyleSerializer,
     TrashedImageSerializer,
     TrashEmptiedSerializer,
+)
+from images.share_serializers import (
+    ShareCreateSerializer,
+    ShareSerializer,
+    ShareUpdateSerializer,
 )
 
 
@@ -353,7 +355,7 @@ class ShareCreateSchema(OpenApiSerializerExtension):
     neither; a generated client gets one model per shape.
     """
 
-    target_class = "images.serializers.ShareCreateSerializer"
+    target_class = "images.share_serializers.ShareCreateSerializer"
     _SHAPES = (("ShareCreateAlbumRequest", "album"), ("ShareCreateImagesRequest", "image_ids"))
 
     def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:

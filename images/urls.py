@@ -11,7 +11,8 @@ from images.public.views import (
     SharedThumbnailView,
     SharedUnlockView,
 )
-from images.views import AlbumViewSet, ImageViewSet, ShareViewSet, StyleListView, TrashViewSet
+from images.share_views import ShareViewSet
+from images.views import AlbumViewSet, ImageViewSet, StyleListView, TrashViewSet
 
 router = SimpleRouter()
 router.register("images", ImageViewSet, basename="image")

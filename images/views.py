@@ -1,9 +1,12 @@
-"""Gallery endpoints: upload, list, view, restyle and delete images, and fetch their bytes.
+"""The owner's API: upload, list, view, restyle and delete images, fetch their bytes, the
+trash and albums.
 
 Each view parses input with a serializer, calls one service or selector and serializes the
 result. Scoping to the caller (``core.ownership``), signed access
-(``images.authentication``), errors (``core.handlers``), pagination, file delivery and the
-schema live in modules of their own.
+(``images.authentication``), what each caller may do (``images.access``, asked by
+``images.permissions.HasAccess``), errors (``core.handlers``), pagination, file delivery and
+the schema live in modules of their own; so do the owner's share links
+(``images.share_views``) and a link's public side (``images.public``).
 """
 
 from typing import Any
@@ -23,11 +26,11 @@ from rest_framework.views import APIView
 
 from core.ownership import OwnerScopedViewSet
 from core.throttling import UploadRateThrottle
-from images import albums, delivery, selectors, services, shares
+from images import albums, delivery, selectors, services
 from images.access import Action
 from images.authentication import SignedRenditionAuthentication
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
-from images.models import Album, Image, Share
+from images.models import Album, Image
 from images.pagination import (
     ImageCursorPagination,
     KeysetCursorPagination,
@@ -38,7 +41,6 @@ from images.schema import (
     ALBUM_IMAGES_DELETE_SCHEMA,
     ALBUM_VIEWSET_SCHEMA,
     IMAGE_VIEWSET_SCHEMA,
-    SHARE_VIEWSET_SCHEMA,
     STYLE_LIST_SCHEMA,
     TRASH_VIEWSET_SCHEMA,
     AlbumImagesSchema,
@@ -55,9 +57,6 @@ from images.serializers import (
     ImageSerializer,
     ImageUpdateSerializer,
     PermanentDeleteSerializer,
-    ShareCreateSerializer,
-    ShareSerializer,
-    ShareUpdateSerializer,
     StyleSerializer,
     TrashedImageSerializer,
     TrashEmptiedSerializer,
@@ -364,69 +363,3 @@ class AlbumViewSet(
 
     def _representation(self, album: Album) -> dict[str, Any]:
         return AlbumSerializer(album, context=self.get_serializer_context()).data
-
-
-@SHARE_VIEWSET_SCHEMA
-class ShareViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    OwnerScopedViewSet,
-):
-    """The caller's share links: make, change and revoke them, and see how often they are
-    opened."""
-
-    model = Share
-    permission_classes = [IsAuthenticated, HasAccess]
-    access_actions = dict.fromkeys(
-        ("list", "retrieve", "create", "partial_update", "destroy"), Action.SHARE_MANAGE
-    )
-    serializer_class = ShareSerializer
-    pagination_class = KeysetCursorPagination
-    filter_backends: list = []
-
-    def safely_get_queryset(self, queryset: QuerySet[Share]) -> QuerySet[Share]:
-        return shares.shares_for_listing(queryset)
-
-    def get_serializer_class(self) -> type[BaseSerializer]:
-        if self.action == "create":
-            return ShareCreateSerializer
-        if self.action == "partial_update":
-            return ShareUpdateSerializer
-        return ShareSerializer
-
-    @idempotent
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        share = shares.share_create(
-            owner=request.user,
-            album_id=data.get("album"),
-            image_ids=data.get("image_ids"),
-            title=data["title"],
-            expires_at=data["expires_at"],
-            password=data["password"],
-            allow_original=data["allow_original"],
-            show_metadata=data["show_metadata"],
-        )
-        location = request.build_absolute_uri(reverse("share-detail", kwargs={"pk": share.pk}))
-        return Response(
-            self._representation(share),
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        share = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        share = shares.share_update(owner=request.user, share=share, **serializer.validated_data)
-        return Response(self._representation(share))
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        share = self.get_object()
-        shares.share_delete(owner=request.user, share_id=share.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def _representation(self, share: Share) -> dict[str, Any]:
-        return ShareSerializer(share, context=self.get_serializer_context()).data

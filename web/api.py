@@ -25,7 +25,8 @@ from rest_framework.pagination import Cursor
 from images.filters import datetime_to_utc
 from images.pagination import ImageCursorPagination
 from images.public.views import SharedDetailView
-from images.views import AlbumViewSet, ImageViewSet, ShareViewSet, TrashViewSet
+from images.share_views import ShareViewSet
+from images.views import AlbumViewSet, ImageViewSet, TrashViewSet
 
 IMAGE_LIST = ImageViewSet.as_view({"get": "list"})
 IMAGE_DETAIL = ImageViewSet.as_view({"get": "retrieve"})
