@@ -170,7 +170,11 @@ def _owner_allows(principal: Owner, action: Action, target: Target) -> bool:
         return False
     if isinstance(target, Rendition):
         # Nothing of a trashed image is served until it is restored.
-        return _owns(user, target.image) and target.image.trashed_at is None
+        return (
+            action == rendition_action(target.name)
+            and _owns(user, target.image)
+            and target.image.trashed_at is None
+        )
     if not _owns(user, target):
         return False
     if isinstance(target, Image):
@@ -310,7 +314,9 @@ def images_visible(*, principal: Principal | None) -> QuerySet[Image]:
         case SignedGrant(user=user, grant=grant):
             return Image.objects.filter(owner=user, pk=grant.object_id)
         case ShareVisitor(share=share) | ShareRenditionGrant(share=share):
-            if isinstance(principal, ShareVisitor) and share.password and not principal.unlocked:
+            if not _share_live(share):
+                return Image.objects.none()
+            if isinstance(principal, ShareVisitor) and _locked(principal):
                 return Image.objects.none()
             return shares.share_images(share=share)
     return Image.objects.none()
@@ -321,9 +327,9 @@ def albums_visible(*, principal: Principal | None) -> QuerySet[Album]:
     match principal:
         case Owner(user=user):
             return Album.objects.filter(owner=user)
-        case ShareVisitor(share=share) if share.album_id is not None and (
-            principal.unlocked or not share.password
-        ):
+        case ShareVisitor(share=share) if share.album_id is not None and _share_live(share):
+            if _locked(principal):
+                return Album.objects.none()
             return Album.objects.filter(pk=share.album_id, owner_id=share.owner_id)
     return Album.objects.none()
 

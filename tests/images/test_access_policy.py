@@ -476,3 +476,15 @@ def test_the_owner_s_signed_url_opens_nothing_through_a_link(api_client, owned):
         kwargs={"token": owned["share"]["token"], "image_id": owned["image"]["id"]},
     )
     _missing(api_client.get(f"{share_url}?sig={sig}"))
+
+
+def test_the_action_must_be_the_rendition_s_own(owned):
+    """Viewing a rendition is not downloading the original, even for the owner's policy."""
+    image = Image.objects.select_related("owner").get(pk=owned["image"]["id"])
+    owner = access.Owner(user=image.owner)
+    original = access.Rendition(image=image, name="original")
+    thumbnail = access.Rendition(image=image, name="thumbnail")
+    allows = access.access_allows
+    assert allows(principal=owner, action=access.Action.ORIGINAL_DOWNLOAD, target=original)
+    assert not allows(principal=owner, action=access.Action.RENDITION_VIEW, target=original)
+    assert not allows(principal=owner, action=access.Action.ORIGINAL_DOWNLOAD, target=thumbnail)
