@@ -21,6 +21,8 @@ class HasAccess(BasePermission):
         principal = access.principal_of(user=request.user, auth=request.auth)
         if principal is None:
             return False  # IsAuthenticated, listed first, has already answered 401
+        if getattr(view, "action", None) is None:
+            return True  # a method the view does not route: DRF answers 405, reading nothing
         action = _action(view)
         if action is None or not access.access_possible(principal=principal, action=action):
             raise access.AccessRefused()
@@ -39,4 +41,10 @@ class HasAccess(BasePermission):
 
 
 def _action(view: Any) -> access.Action | None:
-    return getattr(view, "access_actions", {}).get(getattr(view, "action", None))
+    """The policy's action for the view's; OPTIONS (DRF's ``metadata``) describes the
+    endpoint as viewing it does."""
+    actions = getattr(view, "access_actions", {})
+    name = getattr(view, "action", None)
+    if name == "metadata":
+        name = "retrieve" if "retrieve" in actions else "list"
+    return actions.get(name)

@@ -488,3 +488,13 @@ def test_the_action_must_be_the_rendition_s_own(owned):
     assert allows(principal=owner, action=access.Action.ORIGINAL_DOWNLOAD, target=original)
     assert not allows(principal=owner, action=access.Action.RENDITION_VIEW, target=original)
     assert not allows(principal=owner, action=access.Action.ORIGINAL_DOWNLOAD, target=thumbnail)
+
+
+@pytest.mark.parametrize("route", ["image-detail", "album-detail", "share-detail"])
+def test_options_and_unrouted_methods_answer_as_before(auth_client, owned, route):
+    """The permission asks the policy for the view's actions only: OPTIONS describes the
+    endpoint to its owner, and a method the view has not is a 405, not a refusal."""
+    key = {"image-detail": "image", "album-detail": "album", "share-detail": "share"}[route]
+    url = reverse(route, kwargs={"pk": owned[key]["id"]})
+    assert auth_client.options(url).status_code == OK
+    assert auth_client.put(url, {}, format="json").status_code == HTTPStatus.METHOD_NOT_ALLOWED
