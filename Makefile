@@ -64,9 +64,11 @@ test-quick: $(VENV)/.dev
 		--ignore=tests/test_fuzz.py --ignore=tests/s3 --ignore=tests/images/test_render_jobs.py \
 		$(PYTEST_ARGS)
 
+# mypy with the Django and DRF stubs ([tool.mypy] in pyproject.toml) on the packages typed so far.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy core imaging users project
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -48,11 +48,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     response = exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, Throttled) and exc.wait is not None:
+    # DRF's Throttled sets .wait; djangorestframework-stubs 3.16 does not declare it.
+    wait: float | None = getattr(exc, "wait", None) if isinstance(exc, Throttled) else None
+    if wait is not None:
         response.data = {
             "detail": "Too many requests. Try again later.",
             "code": "throttled",
-            "retry_after": int(exc.wait),
+            "retry_after": int(wait),
         }
     elif isinstance(exc, ValidationError):
         response.data = _field_errors_body(exc)

@@ -10,6 +10,7 @@ workers). The endpoint answers only the addresses in ``ATELIER_METRICS_ALLOWED_I
 """
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -74,7 +75,9 @@ def _queue_depth() -> int | None:
 
     try:
         with app.connection_for_read() as connection:
-            return int(connection.default_channel.client.llen("celery"))
+            # kombu types the channel as a StdChannel; the Redis transport's has .client.
+            channel: Any = connection.default_channel
+            return int(channel.client.llen("celery"))
     except Exception:  # a broker that is down has no depth to report; readiness says why
         return None
 

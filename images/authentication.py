@@ -55,7 +55,7 @@ class SignedRenditionAuthentication(BaseAuthentication):
         )
         if image is None or not rendition_signature_valid(
             token=token,
-            image_id=image_id,
+            image_id=image.pk,
             rendition=rendition,
             owner_id=image.owner_id,
             credential=credential_digest(image.owner.password),

@@ -26,6 +26,7 @@ from images.share_serializers import (
     ShareUpdateSerializer,
 )
 from project.idempotency import idempotent
+from users.authentication import request_user
 
 
 @SHARE_VIEWSET_SCHEMA
@@ -62,7 +63,7 @@ class ShareViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         share = shares.share_create(
-            owner=request.user,
+            owner=request_user(request),
             album_id=data.get("album"),
             image_ids=data.get("image_ids"),
             title=data["title"],
@@ -82,12 +83,14 @@ class ShareViewSet(
         share = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        share = shares.share_update(owner=request.user, share=share, **serializer.validated_data)
+        share = shares.share_update(
+            owner=request_user(request), share=share, **serializer.validated_data
+        )
         return Response(self._representation(share))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         share = self.get_object()
-        shares.share_delete(owner=request.user, share_id=share.pk)
+        shares.share_delete(owner=request_user(request), share_id=share.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _representation(self, share: Share) -> dict[str, Any]:

@@ -213,6 +213,7 @@ def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
     ``WAIT_SECONDS``.
     """
     deadline = time.monotonic() + WAIT_SECONDS
+    row: IdempotencyKey | None
     while True:
         try:
             # Committed before the view runs, so a concurrent request sees the claim; durable,

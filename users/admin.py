@@ -11,7 +11,7 @@ class UserAdmin(DjangoUserAdmin):
     """Django's user admin plus the quota fields."""
 
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Quotas", {"fields": ("quota_bytes", "quota_images")}),
     )
     list_display = ("username", "email", "is_active", "is_staff", "date_joined")

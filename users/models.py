@@ -13,6 +13,7 @@ too: they belong to the account and are deleted with it.
 """
 
 import uuid
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -50,14 +51,14 @@ class User(AbstractUser):
         null=True, blank=True, help_text="Images allowed; empty uses the server default."
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     REQUIRED_FIELDS = ["email"]
 
     def __str__(self) -> str:
         return self.username
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The canonical columns are part of the row's identity, not business logic: keeping
         # them here means no code path (admin, shell, createsuperuser) can save them stale.
         self.username_canonical = canonical_name(self.username)

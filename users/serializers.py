@@ -1,14 +1,16 @@
 """Request and response shapes for accounts and tokens."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.serializers import StrictFieldsMixin
 from core.throttling import login_attempt
@@ -24,6 +26,13 @@ from users.usage import account_usage
 
 def _django_errors(exc: DjangoValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
+
+
+def canonical_limit(field_name: str) -> int:
+    """The length of a canonical column (a ``CharField``, which always has a ``max_length``)."""
+    field = User._meta.get_field(field_name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
 
 
 def canonical_length_check(value: str, *, limit: int) -> str:
@@ -42,7 +51,7 @@ def canonical_length_check(value: str, *, limit: int) -> str:
 
 def email_available(value: str, *, account: User | None) -> str:
     """An email no other account uses (in its canonical form), short enough once folded."""
-    canonical_length_check(value, limit=User._meta.get_field("email_canonical").max_length)
+    canonical_length_check(value, limit=canonical_limit("email_canonical"))
     if user_email_taken(email=value, exclude=account):
         raise serializers.ValidationError("A user with that email already exists.")
     return value
@@ -75,7 +84,7 @@ class RegisterSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "date_joined"]
 
     def validate_username(self, value: str) -> str:
-        canonical_length_check(value, limit=User._meta.get_field("username_canonical").max_length)
+        canonical_length_check(value, limit=canonical_limit("username_canonical"))
         if user_username_taken(username=value):
             raise serializers.ValidationError("A user with that username already exists.")
         return value
@@ -140,12 +149,15 @@ class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPa
         # serializer (the outstanding refresh token, the last login) as one unit: an account
         # deleted between the two is a 401, not a foreign-key error.
         data = jwt_serializers.TokenObtainSerializer.validate(self, attrs)
-        with account_must_exist(self.user):
-            refresh = self.get_token(self.user)
+        user = self.user
+        assert user is not None, "simplejwt's validate sets the user or raises"
+        with account_must_exist(user):
+            # The pair serializer's token_class: a RefreshToken, typed by simplejwt as a Token.
+            refresh = cast(RefreshToken, self.get_token(user))
             data["refresh"] = str(refresh)
             data["access"] = str(refresh.access_token)
             if jwt_settings.UPDATE_LAST_LOGIN:
-                update_last_login(None, self.user)
+                update_last_login(User, user)
         return data
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -167,7 +167,7 @@ def token_refresh(*, raw: str) -> dict[str, str]:
     once, so two parallel refreshes with the same token cannot both succeed.
     """
     try:
-        refresh = RefreshToken(raw)
+        refresh = RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt types the str as Token
     except TokenError as exc:
         raise TokenRejected(str(exc)) from exc
     try:
@@ -199,7 +199,7 @@ def token_refresh(*, raw: str) -> dict[str, str]:
 def token_blacklist(*, raw: str) -> None:
     """Retires a refresh token (logout); an unusable token is rejected."""
     try:
-        refresh = RefreshToken(raw)
+        refresh = RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt types the str as Token
         refresh.blacklist()
     except (TokenError, DjangoValidationError) as exc:
         raise TokenRejected(str(exc)) from exc

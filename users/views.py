@@ -3,6 +3,8 @@
 from http import HTTPStatus
 
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,7 +18,9 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 from core.schema import THROTTLED, UNAUTHENTICATED, field_errors
 from core.throttling import RegisterRateThrottle
 from users import services
+from users.authentication import request_user
 from users.forms import LoginForm
+from users.models import User
 from users.serializers import (
     AccountDeleteSerializer,
     MeSerializer,
@@ -89,9 +93,9 @@ class BrowserLoginView(DjangoLoginView):
     authentication_form = LoginForm
     template_name = "rest_framework/login.html"
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if form.locked_wait is not None:
+        if isinstance(form, LoginForm) and form.locked_wait is not None:
             response.status_code = HTTPStatus.TOO_MANY_REQUESTS
             response["Retry-After"] = str(int(form.locked_wait))
         return response
@@ -162,7 +166,7 @@ class MeViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = MeSerializer
 
-    def get_object(self):
+    def get_object(self) -> User | AnonymousUser:
         return self.request.user
 
     @extend_schema(
@@ -184,7 +188,9 @@ class MeViewSet(viewsets.GenericViewSet):
         serializer = MeSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "email" in serializer.validated_data:
-            services.user_update(user=request.user, email=serializer.validated_data["email"])
+            services.user_update(
+                user=request_user(request), email=serializer.validated_data["email"]
+            )
         return Response(MeSerializer(request.user).data)
 
     @extend_schema(
@@ -206,7 +212,9 @@ class MeViewSet(viewsets.GenericViewSet):
         serializer = AccountDeleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_delete_confirmed(
-            user=request.user, password=serializer.validated_data["password"], request=request
+            user=request_user(request),
+            password=serializer.validated_data["password"],
+            request=request,
         )
         return Response(status=HTTPStatus.NO_CONTENT)
 
@@ -222,9 +230,9 @@ class MeViewSet(viewsets.GenericViewSet):
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         pair = services.user_password_change(
-            user=request.user, new_password=serializer.validated_data["new_password"]
+            user=request_user(request), new_password=serializer.validated_data["new_password"]
         )
         # Keep a browsable-API session alive across its own password change.
         if request.session.session_key:
-            update_session_auth_hash(request._request, request.user)
+            update_session_auth_hash(request._request, request_user(request))
         return Response(pair)

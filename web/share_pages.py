@@ -1,11 +1,14 @@
 """A share link's public pages: its pictures at /s/<token>, one picture at /s/<token>/i/<id>.
 
-Whoever holds the link sees these, usually with no account. They read the link through the
-API's public share view (``SharedDetailView``), with the grant the visitor's session got from
-the password, so they show exactly what the API shows a visitor and nothing more: signed
-rendition URLs, camera details only where the link shows metadata, originals only where it
-allows them. One picture and its neighbours are read as one-picture pages of that same list,
-by cursors that name the picture, so a picture the link does not show is the API's 404.
+Whoever holds the link sees these, usually with no account. Each page opens the link once
+(``_visit``: ``shares.share_open``, then ``shares.share_access_check`` with the grant the
+visitor's session got from the password) and hands that ``Share`` to the reads, which page
+its pictures with the API's own pagination and describe them with the API's own serializer
+(``web.reads.shared_page_read``): the page shows exactly what the API shows a visitor and
+nothing more: signed rendition URLs, camera details only where the link shows metadata,
+originals only where it allows them. One picture and its neighbours are read as one-picture
+pages of that same list, by cursors that name the picture, so a picture the link does not
+show is the list's 404.
 
 Before a protected link's password nothing of the link is shown (not its title, its album or
 its pictures), whatever picture is asked for. Every "not found" under /s/ (an unknown, expired
@@ -16,21 +19,21 @@ offer no account's menu and no API docs; someone logged in gets a link to their 
 import uuid
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
-from rest_framework.pagination import Cursor
 
 from core.throttling import LoginLocked
 from images import shares
 from images.models import Share
 from images.pagination import SharedCursorPagination
-from web import api
-from web.views import _alt, _local, _taken, page_with_missing, photo_facts, ratio_class
+from web import reads, wording
+from web.pages import page_with_missing
+from web.present import alt_text, local_path, photo_facts, ratio_class, taken_display
 
 # The set page a picture was opened from (its cursor), kept while stepping so that "All
 # pictures" and Escape return there; longer than any cursor the API makes is dropped.
@@ -50,40 +53,41 @@ share_page = page_with_missing(_share_missing)
 @require_http_methods(["GET", "HEAD", "POST"])
 def share(request: HttpRequest, token: str) -> HttpResponse:
     """The link's pictures, a cursor page at a time, under the link's (or album's) title."""
-    link = shares.share_open(token=token)
-    grant, prompt = _unlock(request, link)
+    link, prompt = _visit(request, token)
     if prompt is not None:
         return prompt
-    params = {"cursor": request.GET["cursor"]} if request.GET.get("cursor") else {}
+    cursor = request.GET.get("cursor") or None
     try:
-        data = api.api_read(request, api.SHARED_DETAIL, params=params, grant=grant, token=token)
+        page = reads.shared_page_read(request=request, share=link, cursor=cursor)
     except Http404:
-        if "cursor" not in params:
+        if cursor is None:
             raise
-        # The link lives (share_open said so); its pictures changed under the visitor's
+        # The link lives (it was just opened); its pictures changed under the visitor's
         # "more" link (the picture it named left). Start again from the first page.
-        messages.info(request, "The pictures of this link changed; here they are from the start.")
+        messages.info(request, wording.message(wording.SHARE_PICTURES_CHANGED))
         return redirect("share", token=token)
-    came_from = {FROM_PARAM: params["cursor"]} if params else {}
+    if page.first and request.method != "HEAD":
+        shares.share_viewed(share=link)  # a visit: not each page of it, not a HEAD
+    came_from = {FROM_PARAM: cursor} if cursor else {}
     images = [
         {
             **item,
-            "alt": _alt(item),
+            "alt": alt_text(item),
             "ratio": ratio_class(item["width"], item["height"]),
             "page_url": _picture_url(token, item["id"], came_from),
         }
-        for item in data["results"]
+        for item in page.results
     ]
-    album = data["album"]
+    album = reads.shared_album(link)
     return render(
         request,
         "web/share.html",
         {
-            "heading": data["title"] or (album or {}).get("title") or "Shared pictures",
+            "heading": link.title or (album or {}).get("title") or "Shared pictures",
             "album": album,
             "images": images,
-            "next_url": _local(data["next"]),
-            "previous_url": _local(data["previous"]),
+            "next_url": local_path(page.next),
+            "previous_url": local_path(page.previous),
         },
     )
 
@@ -94,11 +98,10 @@ def share_image(request: HttpRequest, token: str, image_id: str) -> HttpResponse
     """One picture of the link, large: steps to its neighbours, back to the set, zoom to the
     full size, the original where the link allows it, the camera where it shows metadata."""
     picture = _uuid(image_id)
-    link = shares.share_open(token=token)
-    grant, prompt = _unlock(request, link)
+    link, prompt = _visit(request, token)
     if prompt is not None:
         return prompt
-    before, data, after = _picture_and_neighbours(request, token, grant, picture)
+    before, data, after = _picture_and_neighbours(request, link, picture)
     came_from = _came_from(request)
     back = reverse("share", kwargs={"token": token})
     if came_from:
@@ -109,12 +112,12 @@ def share_image(request: HttpRequest, token: str, image_id: str) -> HttpResponse
         "web/share_image.html",
         {
             "data": data,
-            "alt": _alt(data),
+            "alt": alt_text(data),
             # The screen-sized preview (the processed rendition where an image rendered before
             # previews has none); the full size on zoom.
             "preview_url": urls.get("preview") or urls.get("processed"),
             "full_url": urls.get("processed") or urls.get("preview"),
-            "taken": _taken(data) if "taken_at" in data else None,
+            "taken": taken_display(data) if "taken_at" in data else None,
             "facts": photo_facts(data.get("metadata") or {}),
             "back_url": f"{back}#p-{data['id']}",
             "prev_url": _picture_url(token, before, came_from) if before else None,
@@ -126,9 +129,23 @@ def share_image(request: HttpRequest, token: str, image_id: str) -> HttpResponse
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _unlock(request: HttpRequest, link: Share) -> tuple[str | None, HttpResponse | None]:
-    """The visitor's grant to ``link``, or the page to answer instead: the password prompt
-    (nothing of the link on it), or after a right password a redirect back here."""
+def _visit(request: HttpRequest, token: str) -> tuple[Share, HttpResponse | None]:
+    """The link ``token`` names, opened once for this request, and the page to answer instead
+    of it, if any: the password prompt (nothing of the link on it), or after a right password
+    a redirect back here. ``ShareNotFound`` (the one 404) for a link that is not live.
+
+    The share decisions of these pages are these two calls (``share_open``, and
+    ``share_access_check`` in ``_unlock``); what a visitor sees of a picture is the
+    serializer's.
+    """
+    link = shares.share_open(token=token)
+    return link, _unlock(request, link)
+
+
+def _unlock(request: HttpRequest, link: Share) -> HttpResponse | None:
+    """Nothing if the visitor may see ``link`` (no password, or their session's grant is
+    valid), else the page to answer instead: the password prompt, or after a right password
+    a redirect back here."""
     grant_key = f"share-grant:{link.pk.hex}"
     error = ""
     status = HTTPStatus.OK
@@ -138,40 +155,36 @@ def _unlock(request: HttpRequest, link: Share) -> tuple[str | None, HttpResponse
                 share=link, password=request.POST.get("password", "")[:128], request=request
             )
         except LoginLocked as exc:
-            minutes = max(1, round(exc.wait / 60))
-            error = f"Too many wrong passwords. Try again in about {minutes} min."
+            error = wording.passwords_locked(exc.wait)
             status = HTTPStatus.TOO_MANY_REQUESTS
-        except shares.SharePasswordInvalid:
-            error = "That is not the password of this link."
+        except shares.SharePasswordInvalid as exc:
+            error = wording.error_message(exc)
             status = HTTPStatus.UNAUTHORIZED
         else:
             request.session[grant_key] = grant
-            return grant, redirect(request.get_full_path())
-    grant = request.session.get(grant_key)
+            return redirect(request.get_full_path())
     try:
-        shares.share_access_check(share=link, grant=grant)
+        shares.share_access_check(share=link, grant=request.session.get(grant_key))
     except shares.SharePasswordRequired:
-        prompt = render(request, "web/share_password.html", {"error": error}, status=status)
-        return None, prompt
-    return grant, None
+        return render(request, "web/share_password.html", {"error": error}, status=status)
+    return None
 
 
 def _picture_and_neighbours(
-    request: HttpRequest, token: str, grant: str | None, picture: uuid.UUID
+    request: HttpRequest, link: Share, picture: uuid.UUID
 ) -> tuple[str | None, dict[str, Any], str | None]:
     """The ids of the pictures before and after ``picture`` in the link's order, and the
-    API's body of ``picture`` itself; ``Http404`` if the link does not show it.
+    visitor's representation of ``picture`` itself; ``Http404`` if the link does not show it.
 
-    Two one- and two-picture pages of the link's own list: the one after ``picture`` (the
-    API answers 404 for a cursor naming a picture the link does not show), then the two
-    before that one (or the last two), ending with ``picture``. Neither is the link's first
-    page, so neither counts as a view.
+    Two one- and two-picture pages of the link's own list: the one after ``picture`` (a
+    cursor naming a picture the link does not show is the list's 404), then the two before
+    that one (or the last two), ending with ``picture``. Neither is the link's first page,
+    so neither counts as a view (nor would it: only ``share`` counts).
     """
 
     def page(image_id: uuid.UUID | None, *, reverse: bool, size: int) -> list[dict[str, Any]]:
-        params = {"cursor": _cursor(image_id, reverse=reverse), "page_size": str(size)}
-        data = api.api_read(request, api.SHARED_DETAIL, params=params, grant=grant, token=token)
-        return data["results"]
+        cursor = _cursor(image_id, reverse=reverse)
+        return reads.shared_page_read(request=request, share=link, cursor=cursor, size=size).results
 
     following = page(picture, reverse=False, size=1)
     after = following[0]["id"] if following else None
@@ -186,11 +199,8 @@ def _cursor(image_id: uuid.UUID | None, *, reverse: bool) -> str:
     """The link's list cursor for the pictures after ``image_id`` (before it if ``reverse``;
     from the end when ``image_id`` is None), encoded by the list's own pagination, whose
     positions name a picture only (``SharedCursorPagination.opaque_position``)."""
-    pagination = SharedCursorPagination()
-    pagination.base_url = "/"
     position = None if image_id is None else f"|{image_id.hex}"
-    url = pagination.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
-    return parse_qs(urlsplit(url).query)[pagination.cursor_query_param][0]
+    return reads.position_cursor(position, reverse=reverse, pagination=SharedCursorPagination)
 
 
 def _picture_url(token: str, image_id: str, came_from: dict[str, str]) -> str:

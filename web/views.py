@@ -1,4 +1,4 @@
-"""The web app's pages: each reads through the API's views (``web.api``) and renders HTML.
+"""The owner's pages: each reads what the API's views read (``web.reads``) and renders HTML.
 
 Writes on images, albums, the trash and share links are made by the pages' scripts against
 the API itself (``static/web/app.js``), so they take the one path every client takes. The
@@ -6,14 +6,10 @@ account's own forms (sign up, log in, password, deletion) are served here, throu
 serializers, services and failed-login limits as the API's.
 """
 
-import math
 import uuid
 from collections.abc import Callable
-from datetime import UTC
-from functools import wraps
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,59 +23,35 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import NotAcceptable
 
-from core.errors import ApplicationError, NotFound
+from core.errors import ApplicationError
 from core.throttling import LoginLocked, RegisterRateThrottle
-from images import delivery, selectors
-from images.models import Image
+from images import delivery
 from images.selectors import image_albums
 from imaging.styles import DEFAULT_STYLE, STYLES
 from users import services as user_services
 from users.serializers import MeSerializer, PasswordChangeSerializer, RegisterSerializer
 from users.views import BrowserLoginView
-from web import api
+from web import reads, wording
+from web.pages import page_with_missing
+from web.present import alt_text, local_path, photo_facts, query_string, ratio_class, taken_display
 from web.security import strict_csp
 
 # Thumbnails the gallery renders with the page; the rest come from the API as one scrolls.
-GALLERY_PAGE_SIZE = "30"
+GALLERY_PAGE_SIZE = 30
+# The albums a picker offers: the first hundred (the most a list page holds), by title.
+ALBUM_PICKER_SIZE = 100
 ORDERINGS = [
     ("-created_at", "Newest uploads"),
     ("created_at", "Oldest uploads"),
     ("-taken_at", "Newest taken"),
     ("taken_at", "Oldest taken"),
 ]
-# What the gallery's filter form sends on to the API's list.
+# What the gallery's filter form sends on to the image list.
 GALLERY_PARAMS = ("style", "is_favorite", "album", "ordering", "cursor")
 # What a picture's page keeps of where the person came from, to step within it.
 CONTEXT_PARAMS = ("style", "is_favorite", "album", "ordering")
-# Tile shapes: ratios from 1/RATIO_STEP**RATIO_STEPS to RATIO_STEP**RATIO_STEPS (1:10 to 10:1),
-# a class each in app.css.
-RATIO_STEP = 1.02
-RATIO_STEPS = 116
 # The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
 THUMBNAIL_LONG_EDGE_CAP = 3840
-
-
-def page_with_missing(
-    missing: Callable[[HttpRequest], HttpResponse],
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A page decorator: strict CSP, and ``missing`` answers anything not found.
-
-    Another account's object and a missing one are the same 404 (never a 403), as in the
-    API, whatever ``DEBUG`` says.
-    """
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @strict_csp
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                return view(request, *args, **kwargs)
-            except (Http404, NotFound):
-                return missing(request)
-
-        return wrapped
-
-    return decorator
 
 
 # A web page: strict CSP, and the web's own 404 page (defined below) for anything not found.
@@ -115,7 +87,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @read_only_page
 def gallery(request: HttpRequest) -> HttpResponse:
     params = _params(request, GALLERY_PARAMS)
-    params.setdefault("page_size", GALLERY_PAGE_SIZE)
     albums = _albums(request)
     context = {key: params[key] for key in CONTEXT_PARAMS if key in params}
     images, next_url, error = _image_page(request, params, context=context)
@@ -132,7 +103,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "styles": STYLES.values(),
             "orderings": ORDERINGS,
             "albums": albums,
-            "context": _query(context),
+            "context": query_string(context),
         },
     )
 
@@ -153,16 +124,16 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @read_only_page
 def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
-    data = api.api_read(request, api.IMAGE_DETAIL, pk=str(image_id))
+    data = reads.image_detail_read(request=request, image_id=image_id)
     member_of = {album.pk for album in image_albums(owner=request.user, image_id=image_id)}
     albums = _albums(request)
     context = _browse_context(request)
     newer, older, context = _neighbours(request, data, context)
-    suffix = _query(context)
+    suffix = query_string(context)
     back = (
         reverse("album", args=[context["album"]])
         if context.get("via") == "album"
-        else reverse("home") + _query({k: v for k, v in context.items() if k != "via"})
+        else reverse("home") + query_string({k: v for k, v in context.items() if k != "via"})
     )
     tile = _tile(data)
     return render(
@@ -172,7 +143,7 @@ def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
             "image": tile,
             "data": data,
             "created_at": parse_datetime(data["created_at"]),
-            "taken": _taken(data),
+            "taken": taken_display(data),
             "metadata": photo_facts(data.get("metadata") or {}),
             "styles": STYLES.values(),
             "in_albums": [a for a in albums if uuid.UUID(a["id"]) in member_of],
@@ -192,15 +163,15 @@ def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
 
 @read_only_page
 def albums(request: HttpRequest) -> HttpResponse:
-    data = api.api_read(request, api.ALBUM_LIST, params={"page_size": "100"})
-    return render(request, "web/albums.html", {"albums": [_album(a) for a in data["results"]]})
+    page = reads.album_page_read(request=request, size=ALBUM_PICKER_SIZE)
+    return render(request, "web/albums.html", {"albums": [_album(a) for a in page.results]})
 
 
 @read_only_page
 def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
-    data = api.api_read(request, api.ALBUM_DETAIL, pk=str(album_id))
+    data = reads.album_detail_read(request=request, album_id=album_id)
     params = _params(request, ("cursor",))
-    params.update(album=str(album_id), page_size=GALLERY_PAGE_SIZE)
+    params.update(album=str(album_id))
     context = {"album": str(album_id), "via": "album"}
     images, next_url, error = _image_page(request, params, context=context)
     return render(
@@ -211,25 +182,25 @@ def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
             "images": images,
             "next_url": next_url,
             "error": error,
-            "context": _query(context),
+            "context": query_string(context),
         },
     )
 
 
 @read_only_page
 def trash(request: HttpRequest) -> HttpResponse:
-    data = api.api_read(request, api.TRASH_LIST, params=_params(request, ("cursor",)))
+    page = reads.trash_page_read(request=request, cursor=request.GET.get("cursor") or None)
     items = [
         {
             **item,
-            "alt": _alt(item),
+            "alt": alt_text(item),
             "ratio": ratio_class(item["width"], item["height"]),
             "trashed_at": parse_datetime(item["trashed_at"]),
             "purge_at": parse_datetime(item["purge_at"]),
         }
-        for item in data["results"]
+        for item in page.results
     ]
-    return render(request, "web/trash.html", {"items": items, "next_url": _local(data["next"])})
+    return render(request, "web/trash.html", {"items": items, "next_url": local_path(page.next)})
 
 
 @read_only_page
@@ -239,11 +210,7 @@ def trash_thumbnail(request: HttpRequest, image_id: uuid.UUID) -> HttpResponseBa
     The API serves nothing of a trashed image, and signs no URL for it; the owner still needs
     to see what they are about to restore or delete for good.
     """
-    image = (
-        selectors.images_trashed(Image.objects.filter(owner=request.user))
-        .filter(pk=image_id)
-        .first()
-    )
+    image = reads.trashed_image_get(owner=request.user, image_id=image_id)
     if image is None or not image.thumbnail_key:
         raise Http404()
     try:
@@ -254,11 +221,11 @@ def trash_thumbnail(request: HttpRequest, image_id: uuid.UUID) -> HttpResponseBa
 
 @read_only_page
 def share_list(request: HttpRequest) -> HttpResponse:
-    data = api.api_read(request, api.SHARE_LIST, params=_params(request, ("cursor",)))
+    page = reads.share_page_read(request=request, cursor=request.GET.get("cursor") or None)
     albums = _albums(request)
     titles = {a["id"]: a["title"] for a in albums}
     links = []
-    for item in data["results"]:
+    for item in page.results:
         links.append(
             {
                 **item,
@@ -273,7 +240,7 @@ def share_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/shares.html",
-        {"links": links, "albums": albums, "next_url": _local(data["next"])},
+        {"links": links, "albums": albums, "next_url": local_path(page.next)},
     )
 
 
@@ -312,10 +279,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         values = {key: request.POST.get(key, "") for key in ("username", "email")}
         throttle = RegisterRateThrottle()
         if not throttle.allow_request(request, None):
-            minutes = max(1, round((throttle.wait() or 60) / 60))
-            errors["form"] = [
-                f"Too many new accounts from this address. Try again in about {minutes} min."
-            ]
+            errors["form"] = [wording.signups_limited(throttle.wait())]
             status = HTTPStatus.TOO_MANY_REQUESTS
         else:
             serializer = RegisterSerializer(
@@ -328,7 +292,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     errors = _field_errors(exc)
                 else:
                     login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-                    messages.success(request, "Welcome to Atelier. Upload your first photos.")
+                    messages.success(request, wording.notice("welcome"))
                     return redirect("upload")
             else:
                 errors = {key: [str(m) for m in value] for key, value in serializer.errors.items()}
@@ -354,7 +318,7 @@ def account(request: HttpRequest) -> HttpResponse:
             valid = serializer.is_valid()
         except LoginLocked as exc:
             valid = False
-            errors = {"old_password": [_locked_message(exc)]}
+            errors = {"old_password": [wording.passwords_locked(exc.wait)]}
         else:
             errors = {key: [str(m) for m in value] for key, value in serializer.errors.items()}
         if valid:
@@ -362,10 +326,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 user=request.user, new_password=serializer.validated_data["new_password"]
             )
             update_session_auth_hash(request, request.user)
-            messages.success(
-                request,
-                "Password changed. Other sessions are logged out; share links keep working.",
-            )
+            messages.success(request, wording.notice("password_changed"))
             return redirect("account")
         status = HTTPStatus.BAD_REQUEST
     elif action == "delete":
@@ -374,12 +335,12 @@ def account(request: HttpRequest) -> HttpResponse:
                 user=request.user, password=request.POST.get("password", ""), request=request
             )
         except LoginLocked as exc:
-            errors = {"delete_password": [_locked_message(exc)]}
+            errors = {"delete_password": [wording.passwords_locked(exc.wait)]}
         except user_services.PasswordIncorrect as exc:
-            errors = {"delete_password": [exc.message]}
+            errors = {"delete_password": [wording.error_message(exc)]}
         else:
             logout(request)
-            messages.success(request, "Your account and every picture in it were deleted.")
+            messages.success(request, wording.notice("account_deleted"))
             return redirect("login")
         status = HTTPStatus.BAD_REQUEST
     quota = MeSerializer(request.user).data["quota"]
@@ -395,8 +356,8 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def _params(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
-    """The page's query parameters the API call takes, leaving out empty ones (a form's
-    "any" choice) so that they mean "no filter" rather than a wrong value."""
+    """The page's query parameters the list takes, leaving out empty ones (a form's "any"
+    choice) so that they mean "no filter" rather than a wrong value."""
     return {name: request.GET[name] for name in names if request.GET.get(name)}
 
 
@@ -406,17 +367,23 @@ def _image_page(
     """One page of the caller's images as tiles (each linking to its page in ``context``),
     the next page's address, and any error."""
     try:
-        data = api.api_read(request, api.IMAGE_LIST, params=params)
-    except api.ApiRefused as exc:
-        return [], None, exc.detail
-    suffix = _query(context)
-    return [_tile(item, suffix) for item in data["results"]], _local(data["next"]), ""
+        page = reads.image_page_read(
+            request=request,
+            filters=params,
+            ordering=params.get("ordering"),
+            cursor=params.get("cursor"),
+            size=GALLERY_PAGE_SIZE,
+        )
+    except reads.ListRefused:
+        return [], None, wording.message(wording.LIST_REFUSED)
+    suffix = query_string(context)
+    return [_tile(item, suffix) for item in page.results], local_path(page.next), ""
 
 
 def _albums(request: HttpRequest) -> list[dict[str, Any]]:
-    """The caller's albums for a picker: the API's first hundred, by title."""
-    data = api.api_read(request, api.ALBUM_LIST, params={"page_size": "100"})
-    return sorted(data["results"], key=lambda album: album["title"].casefold())
+    """The caller's albums for a picker: the newest hundred, by title."""
+    page = reads.album_page_read(request=request, size=ALBUM_PICKER_SIZE)
+    return sorted(page.results, key=lambda album: album["title"].casefold())
 
 
 def _album(data: dict[str, Any]) -> dict[str, Any]:
@@ -428,7 +395,7 @@ def _tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
     ``suffix`` is the query that carries the browsing context to the picture's page."""
     return {
         "id": data["id"],
-        "alt": _alt(data),
+        "alt": alt_text(data),
         "url": reverse("image", args=[data["id"]]) + suffix,
         "thumbnail": data["urls"].get("thumbnail"),
         "processed": data["urls"].get("processed"),
@@ -440,38 +407,6 @@ def _tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
         "style": data["style"],
         "title": data["title"],
     }
-
-
-def ratio_class(width: int, height: int) -> str:
-    """The tile's shape class, ``k<n>``: its width-to-height ratio as ``RATIO_STEP ** n``.
-
-    A justified row gives each tile a base width and a share of the row's spare width both in
-    proportion to its ratio, and the tile's height follows from its width by that same ratio
-    (``app.css``): every tile of a row ends equally tall, the row exactly fills the width, and
-    each picture keeps its shape (to within half a step, 1 %), laid out from the server's
-    numbers before any byte of it loads. A class, not a ``style`` attribute: the pages' CSP
-    allows no inline style. ``gallery.js`` does the same for the tiles it adds.
-    """
-    ratio = width / height if width > 0 and height > 0 else 1.0
-    step = math.floor(math.log(ratio) / math.log(RATIO_STEP) + 0.5)  # as Math.round
-    return f"k{min(RATIO_STEPS, max(-RATIO_STEPS, step))}"
-
-
-def _alt(data: dict[str, Any]) -> str:
-    return data.get("title") or data.get("original_filename") or "Untitled picture"
-
-
-def _local(url: str | None) -> str | None:
-    """An absolute link the API built for this page's request, as a path on this site."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def _query(params: dict[str, str]) -> str:
-    """``params`` as a query string with its ``?``, or nothing."""
-    return f"?{urlencode(params)}" if params else ""
 
 
 def _browse_context(request: HttpRequest) -> dict[str, str]:
@@ -508,38 +443,21 @@ def _neighbours(
         return _neighbours(request, data, {}) if context else (None, None, {})
     filters = {key: context[key] for key in CONTEXT_PARAMS if key in context}
     value = parse_datetime(data[field]) if data.get(field) else None
-    position = api.cursor_position(value=value, image_id=data["id"])
+    position = reads.cursor_position(value=value, image_id=data["id"])
     found = []
     for reverse_walk in (True, False):
-        params = {
-            **filters,
-            "page_size": "1",
-            "cursor": api.position_cursor(position, reverse=reverse_walk),
-        }
         try:
-            page_data = api.api_read(request, api.IMAGE_LIST, params=params)
-        except (api.ApiRefused, Http404):
+            page = reads.image_page_read(
+                request=request,
+                filters=filters,
+                ordering=filters.get("ordering"),
+                cursor=reads.position_cursor(position, reverse=reverse_walk),
+                size=1,
+            )
+        except (reads.ListRefused, Http404):
             return _neighbours(request, data, {}) if context else (None, None, {})
-        found.append(page_data["results"][0]["id"] if page_data["results"] else None)
+        found.append(page.results[0]["id"] if page.results else None)
     return found[0], found[1], context
-
-
-def _taken(data: dict[str, Any]) -> dict[str, Any] | None:
-    """When the photo was taken, as the camera's clock said (``taken_at_local``), with its
-    UTC offset where the camera recorded one: a photo taken at 18:32 in Paris reads 18:32."""
-    if "taken_at_local" in data:
-        local = data["taken_at_local"]
-        wall = parse_datetime(local) if local else None
-        if wall is None:
-            return None
-        offset = data.get("taken_at_offset")
-        return {"iso": local, "wall": wall.replace(tzinfo=None), "offset": offset}
-    # An API without the local time: the instant, in UTC, said as such.
-    taken_at = parse_datetime(data["taken_at"]) if data.get("taken_at") else None
-    if taken_at is None:
-        return None
-    utc = taken_at.astimezone(UTC)
-    return {"iso": data["taken_at"], "wall": utc.replace(tzinfo=None), "offset": "+00:00"}
 
 
 def _scaled(width: int, height: int, scale: float) -> int:
@@ -571,49 +489,7 @@ def _stage_srcset(data: dict[str, Any]) -> dict[str, str]:
     return {"src": preview, "srcset": ", ".join(candidates)}
 
 
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def photo_facts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
-    """The camera's metadata as a photographer reads it: "1/250 s", "f/1.8", "50 mm", "ISO 100"."""
-    facts: list[tuple[str, str]] = []
-    make, model = metadata.get("camera_make"), metadata.get("camera_model")
-    if model and make and not model.casefold().startswith(make.casefold()):
-        facts.append(("Camera", f"{make} {model}"))
-    elif model or make:
-        facts.append(("Camera", model or make))
-    if metadata.get("lens"):
-        facts.append(("Lens", metadata["lens"]))
-    exposure = metadata.get("exposure_time")
-    if exposure:
-        denominator = 1 / exposure
-        if exposure < 1 and abs(denominator - round(denominator)) < 0.05 * denominator:
-            facts.append(("Exposure", f"1/{round(denominator)} s"))
-        else:
-            facts.append(("Exposure", f"{_number(round(exposure, 1))} s"))
-    if metadata.get("f_number"):
-        facts.append(("Aperture", f"f/{_number(round(metadata['f_number'], 1))}"))
-    if metadata.get("focal_length"):
-        facts.append(("Focal length", f"{_number(round(metadata['focal_length'], 1))} mm"))
-    if metadata.get("iso"):
-        facts.append(("ISO", f"ISO {metadata['iso']}"))
-    latitude, longitude = metadata.get("latitude"), metadata.get("longitude")
-    if latitude is not None and longitude is not None:
-        north = "N" if latitude >= 0 else "S"
-        east = "E" if longitude >= 0 else "W"
-        facts.append(("Location", f"{abs(latitude):.5f}° {north}, {abs(longitude):.5f}° {east}"))
-    if metadata.get("altitude") is not None:
-        facts.append(("Altitude", f"{_number(round(metadata['altitude']))} m"))
-    return facts
-
-
 def _field_errors(exc: ApplicationError) -> dict[str, list[str]]:
     if exc.extra and all(isinstance(v, list) for v in exc.extra.values()):
         return {key: [str(m) for m in value] for key, value in exc.extra.items()}
-    return {exc.field or "form": [exc.message]}
-
-
-def _locked_message(exc: LoginLocked) -> str:
-    minutes = max(1, round(exc.wait / 60))
-    return f"Too many wrong passwords. Try again in about {minutes} min."
+    return {exc.field or "form": [wording.error_message(exc)]}

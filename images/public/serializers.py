@@ -88,7 +88,7 @@ class SharedImageSerializer(serializers.Serializer):
     urls = SharedImageUrlsSerializer()
 
     def to_representation(self, image: Image) -> dict[str, Any]:
-        visitor: access.ShareVisitor = self.context["visitor"]
+        visitor = _visitor(self.context)
         request = self.context.get("request")
         body: dict[str, Any] = {
             "id": str(image.pk),
@@ -129,3 +129,15 @@ class SharedPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = SharedImageSerializer(many=True)
+
+
+def _visitor(context: dict[str, Any]) -> access.ShareVisitor:
+    """The visitor the body is for: ``context["visitor"]`` (``access.share_principal``).
+
+    A caller that hands in ``context["share"]`` instead has already let the visitor in (the
+    web's share pages, which check the link's password first); it is that link's unlocked
+    visitor. The policy still decides everything else (expiry, the link's options).
+    """
+    if "visitor" in context:
+        return context["visitor"]
+    return access.ShareVisitor(share=context["share"], unlocked=True)

@@ -1,0 +1,290 @@
+"""The pages' reads: the selectors, filters, paginations and serializers the API's views use.
+
+A page asks here for what it shows (the caller's images, albums, trash and links; a share's
+pictures) and gets the API's own representation of it, built by the API's serializers (so the
+signed rendition URLs are theirs), filtered by the API's ``ImageFilter``, ordered as the image
+list orders and paged by the API's keyset paginations (so a page's cursors are the API's
+cursors). No view of the API is called and no request is built, copied or changed: the
+page's own request is handed over read-only, for its session's account and for the address
+the next-page links and the absolute rendition URLs are built on.
+
+Who may see what is decided in two calls, named for it, so that they can be handed to the
+one access policy: ``owner_scope`` (the caller's own rows) and, for a share's visitor,
+``images.shares.share_open`` / ``share_access_check`` in ``web.share_pages``.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, cast
+from urllib.parse import parse_qs, urlsplit
+
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
+from rest_framework.exceptions import NotFound as ApiNotFound
+from rest_framework.pagination import Cursor
+
+from images import albums, selectors, shares
+from images.filters import ImageFilter, datetime_to_utc
+from images.models import Album, Image, Share
+from images.pagination import KeysetCursorPagination, SharedCursorPagination, TrashCursorPagination
+from images.public.serializers import SharedImageSerializer
+from images.serializers import AlbumSerializer, ImageSerializer, TrashedImageSerializer
+from images.share_serializers import ShareSerializer
+from users.models import User
+
+# The image list's orderings (``ImageViewSet.ordering_fields``) and its default.
+ORDERING_FIELDS = ("created_at", "taken_at")
+DEFAULT_ORDERING = "-created_at"
+# The image list's filters a page may pass on (``ImageFilter``'s, as the API reads them).
+IMAGE_FILTERS = ("style", "is_favorite", "album")
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+class ListRefused(Exception):
+    """A list asked for with a filter or an order the API's list refuses (its 400)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One cursor page as the API's list answers it: ``results`` in the API's representation,
+    ``next``/``previous`` as absolute links (the page's own address with the next cursor)."""
+
+    results: list[dict[str, Any]]
+    next: str | None
+    previous: str | None
+
+
+# --- who may see what ----------------------------------------------------------------------------
+
+
+def owner_scope(queryset: QuerySet[ModelT], *, owner: User) -> QuerySet[ModelT]:
+    """The rows of ``queryset`` that ``owner`` owns: every owner page reads through this, as
+    the API's ``OwnerScopedViewSet`` reads through ``_caller_scope`` (a session carries no
+    grant, so the owner's rows are the whole scope)."""
+    return queryset.filter(owner=owner)
+
+
+# --- the owner's pages ---------------------------------------------------------------------------
+
+
+def image_page_read(
+    *,
+    request: HttpRequest,
+    filters: Mapping[str, str],
+    ordering: str | None,
+    cursor: str | None,
+    size: int,
+) -> Page:
+    """One page of the caller's gallery, filtered and ordered as the API's image list would
+    (``ListRefused`` where it answers 400, ``Http404`` for another account's album or a
+    cursor that is not valid, as it answers 404)."""
+    queryset = _images_live(owner=_owner(request))
+    filterset = ImageFilter(
+        data={key: filters[key] for key in IMAGE_FILTERS if key in filters},
+        queryset=queryset,
+        request=request,
+    )
+    # In the API's order: the filters' values (400), their album (404), then the order (400).
+    if not filterset.is_valid():
+        raise ListRefused()
+    try:
+        queryset = filterset.qs
+    except ApiNotFound as exc:
+        raise Http404() from exc
+    order = image_ordering(ordering)
+    page = _paginate(
+        KeysetPages(cursor=cursor, size=size, ordering=order), queryset, request=request
+    )
+    results = ImageSerializer(page.rows, many=True, context={"request": request}).data
+    return Page(results=list(results), next=page.next, previous=page.previous)
+
+
+def image_ordering(value: str | None) -> str:
+    """The order the image list pages in for its ``ordering`` parameter: what the API's
+    ``StrictOrderingFilter`` refuses is ``ListRefused``, what DRF's ``OrderingFilter`` then
+    drops (``--created_at``) is the default order."""
+    if not value:
+        return DEFAULT_ORDERING
+    fields = [field.strip() for field in value.split(",")]
+    if len(fields) > 1 or fields[0].lstrip("-") not in ORDERING_FIELDS:
+        raise ListRefused()
+    term = fields[0]
+    return term if term.removeprefix("-") in ORDERING_FIELDS else DEFAULT_ORDERING
+
+
+def image_detail_read(*, request: HttpRequest, image_id: uuid.UUID) -> dict[str, Any]:
+    """One of the caller's images out of the trash, as the API's detail shows it; else 404."""
+    image = _images_live(owner=_owner(request)).filter(pk=image_id).first()
+    if image is None:
+        raise Http404()
+    return dict(ImageSerializer(image, context={"request": request}).data)
+
+
+def trashed_image_get(*, owner: User, image_id: uuid.UUID) -> Image | None:
+    """One of ``owner``'s images in the trash, or None."""
+    trashed = selectors.images_trashed(owner_scope(Image.objects.all(), owner=owner))
+    return trashed.filter(pk=image_id).first()
+
+
+def album_page_read(*, request: HttpRequest, size: int | None = None) -> Page:
+    """The caller's albums, newest first, as the API's album list shows them."""
+    queryset = albums.albums_with_summary(owner_scope(Album.objects.all(), owner=_owner(request)))
+    page = _paginate(KeysetPages(cursor=None, size=size), queryset, request=request)
+    results = AlbumSerializer(page.rows, many=True, context={"request": request}).data
+    return Page(results=list(results), next=page.next, previous=page.previous)
+
+
+def album_detail_read(*, request: HttpRequest, album_id: uuid.UUID) -> dict[str, Any]:
+    """One of the caller's albums as the API's detail shows it; else ``AlbumNotFound``."""
+    album = albums.album_get(owner=_owner(request), album_id=album_id)
+    return dict(AlbumSerializer(album, context={"request": request}).data)
+
+
+def trash_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
+    """One page of the caller's trash, most recently trashed first, as the API lists it."""
+    trashed = selectors.images_trashed(owner_scope(Image.objects.all(), owner=_owner(request)))
+    queryset = selectors.image_fields_for_listing(trashed)
+    page = _paginate(TrashPages(cursor=cursor), queryset, request=request)
+    results = TrashedImageSerializer(page.rows, many=True, context={"request": request}).data
+    return Page(results=list(results), next=page.next, previous=page.previous)
+
+
+def share_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
+    """One page of the caller's share links, newest first, as the API lists them."""
+    queryset = shares.shares_for_listing(owner_scope(Share.objects.all(), owner=_owner(request)))
+    page = _paginate(KeysetPages(cursor=cursor), queryset, request=request)
+    results = ShareSerializer(page.rows, many=True, context={"request": request}).data
+    return Page(results=list(results), next=page.next, previous=page.previous)
+
+
+# --- a share's pages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SharedPage(Page):
+    """A page of a share's pictures; ``first`` when no cursor was given (a visit)."""
+
+    first: bool
+
+
+def shared_page_read(
+    *, request: HttpRequest, share: Share, cursor: str | None, size: int | None = None
+) -> SharedPage:
+    """One page of the pictures ``share`` shows, as the API shows them to its visitor. The
+    share is the one the page opened and let the visitor into; nothing is decided here.
+    ``Http404`` for a cursor that is not valid (or names a picture the link does not show)."""
+    page = _paginate(
+        SharedPages(cursor=cursor, size=size), shares.share_images(share=share), request=request
+    )
+    context = {"request": request, "share": share}
+    results = SharedImageSerializer(page.rows, many=True, context=context).data
+    return SharedPage(
+        results=list(results), next=page.next, previous=page.previous, first=cursor is None
+    )
+
+
+def shared_album(share: Share) -> dict[str, str] | None:
+    """The words of the album a link shares, as the API's shared page gives them; or None."""
+    if share.album_id is None:
+        return None
+    return {"title": share.album.title, "description": share.album.description}
+
+
+# --- cursors -------------------------------------------------------------------------------------
+
+
+def cursor_position(*, value: datetime | None, image_id: str | uuid.UUID) -> str:
+    """An image's place in a list ordered by a date-time field (``value``, null last) then id,
+    as the list's cursors name it."""
+    text = datetime_to_utc(value).isoformat() if value is not None else ""
+    return f"{text}|{uuid.UUID(str(image_id)).hex}"
+
+
+def position_cursor(
+    position: str | None,
+    *,
+    reverse: bool,
+    pagination: type[KeysetCursorPagination] = KeysetCursorPagination,
+) -> str:
+    """The ``cursor`` for the rows after ``position`` (before it if ``reverse``; from the end
+    when ``position`` is None), encoded by the list's own pagination."""
+    paginator = pagination()
+    paginator.base_url = "/"
+    url = paginator.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+    return parse_qs(urlsplit(url).query)[paginator.cursor_query_param][0]
+
+
+@dataclass(frozen=True)
+class CursorQuery:
+    """What DRF's cursor decoding reads (``query_params``), holding the cursor a page hands
+    in and nothing else: not a request, and never used as one."""
+
+    query_params: Mapping[str, str]
+
+
+class GivenCursor(KeysetCursorPagination):
+    """An API pagination paging by the cursor, size and order the page hands in, not by the
+    page's query string (whose parameters are the page's, not the list's)."""
+
+    def __init__(
+        self, *, cursor: str | None, size: int | None = None, ordering: str | None = None
+    ) -> None:
+        self.given_cursor = cursor
+        self.given_size = size
+        if ordering is not None:
+            self.ordering = ordering
+
+    def get_page_size(self, request: Any) -> int:
+        return min(self.given_size or self.page_size, self.max_page_size)
+
+    def decode_cursor(self, request: Any) -> Any:
+        given = {} if self.given_cursor is None else {self.cursor_query_param: self.given_cursor}
+        return super().decode_cursor(CursorQuery(query_params=given))
+
+
+class KeysetPages(GivenCursor):
+    """The image, album and share-link lists' pagination (``KeysetCursorPagination``)."""
+
+
+class TrashPages(GivenCursor, TrashCursorPagination):
+    """The trash's pagination."""
+
+
+class SharedPages(GivenCursor, SharedCursorPagination):
+    """A share's pagination (cursors that name a picture only)."""
+
+
+@dataclass(frozen=True)
+class _Rows:
+    rows: list[Any]
+    next: str | None
+    previous: str | None
+
+
+def _paginate(paginator: GivenCursor, queryset: QuerySet, *, request: HttpRequest) -> _Rows:
+    """``paginator``'s page of ``queryset``; links on the page's own address, as the API's
+    list built them for the page. A cursor the pagination refuses is the page's 404."""
+    try:
+        rows = paginator.paginate_queryset(queryset, request)  # type: ignore[arg-type]
+    except ApiNotFound as exc:
+        raise Http404() from exc
+    return _Rows(
+        rows=list(rows or []),
+        next=paginator.get_next_link(),
+        previous=paginator.get_previous_link(),
+    )
+
+
+def _images_live(*, owner: User) -> QuerySet[Image]:
+    """The owner's images out of the trash, narrowed to what a representation reads (the
+    API's gallery queryset)."""
+    live = selectors.images_live(owner_scope(Image.objects.all(), owner=owner))
+    return selectors.image_fields_for_listing(live)
+
+
+def _owner(request: HttpRequest) -> User:
+    """The account a private page is for (``login_required`` let only such requests in)."""
+    return cast(User, request.user)
