@@ -293,23 +293,23 @@ def pending_images(owner: Any, photo: bytes, count: int) -> list[tuple[uuid.UUID
     """
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from images import services, tasks
+    from images import lifecycle, rendering
 
     held: list[tuple[uuid.UUID, uuid.UUID]] = []
 
     def hold(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
         held.append((image_id, token))
 
-    with mock.patch.object(tasks, "image_render_dispatch", hold):
+    with mock.patch.object(rendering, "render_dispatch", hold):
         for _ in range(count):
             upload = SimpleUploadedFile("photo.jpg", photo, "image/jpeg")
-            services.image_create(owner=owner, upload=upload, style=STYLE)
+            lifecycle.image_create(owner=owner, upload=upload, style=STYLE)
     return held
 
 
 def render_burst(owner: Any, photo: bytes, node: Node, renders: int) -> Callable[[], float]:
     """A sampler: ``renders`` jobs sent to ``queue`` at once; returns renders/s to the last."""
-    from images import services
+    from images import lifecycle
     from images.models import Image
     from images.tasks import image_render
 
@@ -337,7 +337,7 @@ def render_burst(owner: Any, photo: bytes, node: Node, renders: int) -> Callable
         if statuses != {Image.Status.READY}:
             raise RuntimeError(f"renders on {node.queue} ended {statuses}")
         for image_id in ids:  # keeps the bucket as small as it was
-            services.image_delete(owner=owner, image_id=image_id)
+            lifecycle.image_delete(owner=owner, image_id=image_id)
         return renders / elapsed
 
     return sample

@@ -1,7 +1,7 @@
 """Albums: services and selectors. An album names images of its own owner, and only live ones.
 
 Locks are always taken account first (as by every writer, so an account deletion cannot
-miss a row added meanwhile), then album, then image (here, and in ``images.services`` when an
+miss a row added meanwhile), then album, then image (here, and in ``images.lifecycle`` when an
 image is deleted, since that clears any album cover pointing at it), so an album change and
 an image deletion queue rather than deadlock.
 
@@ -19,20 +19,16 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
+from images.errors import AlbumNotFound
+from images.locks import owner_lock
 from images.models import Album, AlbumImage, Image
-from images.services import owner_lock
 from users.models import User
 
 # At most this many ids per add or remove call: one request, one bounded transaction.
 MAX_IDS_PER_CALL = 500
 
 _UNSET: Any = object()
-
-
-class AlbumNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("No album with this id.", code="not_found")
 
 
 def album_create(*, owner: User, title: str, description: str = "") -> Album:

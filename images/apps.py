@@ -15,7 +15,7 @@ class ImagesConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from core.metrics import scrape_gauge_register
-        from images import selectors, services
+        from images import lifecycle, selectors
         from images.models import Image
         from users.models import User
         from users.usage import usage_provider_register
@@ -27,7 +27,7 @@ class ImagesConfig(AppConfig):
             read=lambda: Image.objects.filter(status=Image.Status.PENDING).count(),
         )
         pre_delete.connect(
-            services.account_files_delete_on_commit,
+            lifecycle.account_files_delete_on_commit,
             sender=User,
             dispatch_uid="images.account_files_delete_on_commit",
         )

@@ -12,21 +12,28 @@ or a row a moment after its file went. Missing files are checked again after the
 read, and orphans are removed only once they are old and still unreferenced.
 """
 
-import os
 import posixpath
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
-from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.storage import Storage
 from django.utils import timezone
 
+from images import files
+from images.files import empty_folders, stored_files
 
-def stored_files(root: Path) -> set[str]:
-    """Every file under the media root, as storage names."""
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+__all__ = [
+    "AuditReport",
+    "FixResult",
+    "empty_folders",
+    "orphans_remove",
+    "referenced_files",
+    "storage_audit",
+    "storage_names",
+    "storage_orphans_sweep",
+    "stored_files",
+]
 
 
 def referenced_files() -> set[str]:
@@ -34,18 +41,9 @@ def referenced_files() -> set[str]:
     return set(_references())
 
 
-def empty_folders(root: Path) -> set[str]:
-    """Folders under the media root with nothing in them (left behind by a delete)."""
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_dir() and not any(p.iterdir())
-    }
-
-
 def storage_names(storage: Storage) -> set[str]:
     """Every object in ``storage``, as storage names."""
-    return set(_walk(storage))
+    return set(files.storage_names(storage=storage))
 
 
 @dataclass
@@ -75,11 +73,7 @@ def storage_audit(storage: Storage) -> AuditReport:
     return AuditReport(
         orphans=stored - set(referenced),
         missing={name: referenced[name] for name in sorted(candidates)},
-        empty_folders=(
-            empty_folders(Path(storage.location))
-            if isinstance(storage, FileSystemStorage) and Path(storage.location).is_dir()
-            else set()
-        ),
+        empty_folders=files.folders_empty(storage=storage),
     )
 
 
@@ -103,10 +97,12 @@ def orphans_remove(
     """
     now = now or timezone.now()
     result = FixResult()
-    is_filesystem = isinstance(storage, FileSystemStorage)
+    is_filesystem = files.storage_on_filesystem(storage)
     # Before anything is removed, which changes the folders' times.
     folder_times = (
-        _folder_times(storage, report.empty_folders | _parents(sorted(report.orphans)))
+        files.folders_modified_at(
+            storage=storage, folders=report.empty_folders | files.folders_above(report.orphans)
+        )
         if is_filesystem
         else {}
     )
@@ -129,7 +125,7 @@ def orphans_remove(
         eligible = {posixpath.dirname(name) for name in result.removed} | {
             folder for folder, modified in folder_times.items() if now - modified >= min_age
         }
-        result.removed_folders = _empty_folders_remove(storage, eligible)
+        result.removed_folders = files.folders_remove_empty(storage=storage, folders=eligible)
     return result
 
 
@@ -143,47 +139,14 @@ def _references() -> dict[str, uuid.UUID]:
     return names
 
 
-def _walk(storage: Storage, folder: str = "") -> Iterator[str]:
-    """Every object under ``folder``, found with the storage's own ``listdir``."""
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:  # a media root nothing was written to yet
-        return
-    for name in files:
-        yield posixpath.join(folder, name)
-    for name in folders:
-        yield from _walk(storage, posixpath.join(folder, name))
+def storage_orphans_sweep(*, min_age_seconds: int = 3600) -> int:
+    """Removes stored objects no image row points to, once older than ``min_age_seconds``.
 
-
-def _parents(names: list[str]) -> set[str]:
-    """Every folder above the names, up to the root."""
-    parents = set()
-    for name in names:
-        parent = posixpath.dirname(name)
-        while parent:
-            parents.add(parent)
-            parent = posixpath.dirname(parent)
-    return parents
-
-
-def _folder_times(storage: FileSystemStorage, folders: set[str]) -> dict[str, datetime]:
-    times = {}
-    for folder in folders:
-        try:
-            stamp = os.path.getmtime(storage.path(folder))
-        except OSError:
-            continue
-        times[folder] = datetime.fromtimestamp(stamp, tz=UTC)
-    return times
-
-
-def _empty_folders_remove(storage: FileSystemStorage, folders: set[str]) -> list[str]:
-    """Removes the empty ones among ``folders``, deepest first; ``rmdir`` keeps the others."""
-    removed = []
-    for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):
-        try:
-            os.rmdir(storage.path(folder))
-        except OSError:
-            continue
-        removed.append(folder)
-    return removed
+    Orphans arise only where a process died between writing a file and committing (or
+    between committing a delete and removing its files); the age keeps an upload that is
+    still committing safe. Returns how many objects went.
+    """
+    storage = files.storage_default()
+    report = storage_audit(storage)
+    result = orphans_remove(storage, report, min_age=timedelta(seconds=min_age_seconds))
+    return len(result.removed)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from core.ownership import OwnerScopedViewSet
+from idempotency.decorators import idempotent
 from images import shares
 from images.access import Action
 from images.models import Share
@@ -25,7 +26,6 @@ from images.share_serializers import (
     ShareSerializer,
     ShareUpdateSerializer,
 )
-from project.idempotency import idempotent
 from users.authentication import request_user
 
 

@@ -38,8 +38,9 @@ from core import tokens
 from core.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
 from core.throttling import share_unlock_attempt
 from images.albums import AlbumNotFound
+from images.files import files_delete
+from images.locks import owner_lock
 from images.models import Album, Image, Share, ShareImage
-from images.services import _files_delete, owner_lock
 from images.signing import credential_digest
 from images.storage_errors import STORAGE_ERRORS
 from imaging import strip
@@ -312,7 +313,7 @@ def share_original_stripped_key(*, image: Image) -> str:
     if won:
         image.stripped_key = key
         return key
-    _files_delete([key])
+    files_delete(keys=[key])
     current = Image.objects.filter(pk=image.pk).values_list("stripped_key", flat=True).first()
     if not current:
         raise ShareNotFound()

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from core.ownership import OwnerScopedViewSet
 from core.throttling import UploadRateThrottle
+from idempotency.decorators import idempotent
 from images import albums, delivery, selectors, services
 from images.access import Action
 from images.authentication import SignedRenditionAuthentication
@@ -62,7 +63,6 @@ from images.serializers import (
     TrashEmptiedSerializer,
 )
 from imaging.styles import STYLES
-from project.idempotency import idempotent
 
 # Rendition downloads also accept a signed URL, which the other actions never do.
 _SIGNED_AUTHENTICATION = [

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_prometheus",
     "core.apps.CoreConfig",
     "users",
+    "idempotency",
     "images",
     "web",
 ]

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.client import encode_multipart
 from django.urls import reverse
 from django.utils import timezone
@@ -21,11 +22,12 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
+from idempotency import services as idempotency
+from idempotency.models import IdempotencyKey
 from images.models import Image
-from project import idempotency
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 from tests.parallel import in_parallel_n
-from users.models import IdempotencyKey, User
+from users.models import User
 
 KEY = "3f1c9a52-upload-harbour"
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.yml"
@@ -394,3 +396,31 @@ class TestRacingRetries:
         assert not IdempotencyKey.objects.exists()
         assert not Image.objects.exists()
         assert_storage_consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestTheKeysTableMovedApps:
+    """``IdempotencyKey`` left the accounts app for its own: Django's state moved, the table
+    (``users_idempotencykey``) and its rows stayed."""
+
+    BEFORE = [("users", "0003_idempotency_keys")]
+
+    def test_keys_written_before_the_move_are_read_after_it(self):
+        user = UserFactory()
+        executor = MigrationExecutor(connection)
+        executor.migrate(self.BEFORE)
+        try:
+            old_key = executor.loader.project_state(self.BEFORE).apps.get_model(
+                "users", "IdempotencyKey"
+            )
+            old_key.objects.create(owner_id=user.pk, key="before-the-move", fingerprint="0" * 64)
+        finally:
+            executor = MigrationExecutor(connection)
+            executor.migrate(executor.loader.graph.leaf_nodes())
+
+        moved = IdempotencyKey.objects.get(key="before-the-move")
+        assert moved.owner == user
+        assert IdempotencyKey._meta.db_table == "users_idempotencykey"
+        assert not MigrationExecutor(connection).migration_plan(
+            MigrationExecutor(connection).loader.graph.leaf_nodes()
+        )

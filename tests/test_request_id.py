@@ -37,7 +37,7 @@ class TestRequestId:
             assert replaced["X-Request-ID"] != hostile and len(replaced["X-Request-ID"]) == 32
 
     def test_the_render_logs_under_the_uploads_request_id(self, auth_client, caplog):
-        caplog.set_level(logging.INFO, logger="images.services")
+        caplog.set_level(logging.INFO, logger="images.rendering")
         response = _upload(auth_client, HTTP_X_REQUEST_ID="upload-0123456789")
         assert response.status_code == HTTPStatus.CREATED
         renders = [r for r in caplog.records if r.getMessage().startswith("render of image")]
@@ -48,8 +48,8 @@ def test_json_log_lines_carry_the_request_id():
     formatter = logging.config.dictConfigClass(settings.LOGGING).configure_formatter(
         settings.LOGGING["formatters"]["json"]
     )
-    record = logging.getLogger("images.services").makeRecord(
-        "images.services", logging.INFO, __file__, 1, "render of image %s", ("x",), None
+    record = logging.getLogger("images.rendering").makeRecord(
+        "images.rendering", logging.INFO, __file__, 1, "render of image %s", ("x",), None
     )
     line = json.loads(formatter.format(record))
     assert {"time", "level", "logger", "request_id", "message"} <= set(line)

@@ -7,9 +7,6 @@ folds ASCII only, while PostgreSQL's folds more than Python's ``lower()``, so a 
 could register beside an account (and break its login) on one database and not the other.
 Instead the canonical forms are stored in their own uniquely constrained columns, and every
 lookup, uniqueness check and failed-login counter uses them.
-
-An account's idempotency keys (``IdempotencyKey``, used by ``project.idempotency``) live here
-too: they belong to the account and are deleted with it.
 """
 
 import uuid
@@ -18,11 +15,10 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.utils import timezone
 
 from core.names import canonical_name
 
-__all__ = ["IdempotencyKey", "User", "canonical_name"]
+__all__ = ["User", "canonical_name"]
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -71,37 +67,3 @@ class User(AbstractUser):
                 *(extra[name] for name in update_fields if name in extra),
             }
         super().save(*args, **kwargs)
-
-
-class IdempotencyKey(models.Model):
-    """A client's ``Idempotency-Key`` for one create request, and the answer it got.
-
-    A row is first a claim (``in_progress``) that stops a second request with the key from
-    running the view, then holds the first 2xx answer so a retry gets that answer again
-    (``project.idempotency``). Keys belong to an account and go with it.
-    """
-
-    class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
-
-    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="idempotency_keys")
-    key = models.CharField(max_length=255)
-    # HMAC-SHA-256 (hex) of the parsed request: the same key with another request is refused.
-    fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The body as the JSON text first sent: a jsonb column would reorder its keys.
-    response_body = models.TextField(blank=True)
-    response_location = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["owner", "key"], name="idempotency_key_owner_key_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} ({self.state})"

@@ -14,17 +14,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from core.errors import Gone, InvalidInput, Unauthenticated
+from core.errors import InvalidInput, Unauthenticated
 from core.throttling import login_attempt
+from users.errors import AccountGone
 from users.models import User
 from users.selectors import user_email_taken, user_username_taken
-
-
-class AccountGone(Gone):
-    """The account was deleted while a request about it was under way."""
-
-    def __init__(self) -> None:
-        super().__init__("The account no longer exists.")
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.generation.meta import GenerationMode
 from schemathesis.specs.openapi.formats import unregister_string_format
 
-from project.idempotency import KEY_PATTERN
+from idempotency.constants import KEY_PATTERN
 from tests.clients.conftest import LiveApi
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
 

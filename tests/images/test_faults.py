@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import OperationalError, transaction
 from django.urls import reverse
 
-from images import services
+from images import lifecycle
 from images.models import Image
 from tests.factories import image_bytes
 
@@ -154,7 +154,7 @@ class TestDeleteRollback:
 
         def delete_then_fail() -> None:
             with transaction.atomic():
-                services.image_delete(owner=user, image_id=image["id"])
+                lifecycle.image_delete(owner=user, image_id=image["id"])
                 raise Abort()
 
         with (

@@ -173,9 +173,9 @@ class TestPreview:
         assert response.json()["code"] == "not_acceptable"
 
     def test_before_the_first_render_it_is_a_409_not_ready(self, auth_client, upload, monkeypatch):
-        from images import services
+        from images import rendering
 
-        monkeypatch.setattr(services, "_render_dispatch", lambda **kwargs: None)
+        monkeypatch.setattr(rendering, "render_dispatch", lambda **kwargs: None)
         image = upload()
         assert image["status"] == "pending" and "preview" not in image["urls"]
         response = auth_client.get(reverse("image-preview", kwargs={"pk": image["id"]}))

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from images import services
+from images import rendering
 from images.models import Image
 from tests.celery_broker import BROKER, KEY_PREFIX
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
@@ -132,7 +132,7 @@ def test_a_render_whose_process_is_killed_is_finished_all_the_same(
         Image.objects.filter(pk=image_id, render_attempts=1).update(
             render_lease_expires_at=timezone.now() - timedelta(seconds=1)
         )
-        services.image_render_sweep(older_than_seconds=3600)
+        rendering.image_render_sweep(older_than_seconds=3600)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if Image.objects.get(pk=image_id).status == "ready":

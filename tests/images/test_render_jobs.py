@@ -31,8 +31,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from images import rendering, tasks
 from images.models import Image
-from imaging import processing, services, tasks
+from imaging import processing
 from project.celery import app
 from tests.celery_broker import (
     BROKER,
@@ -201,7 +202,7 @@ def test_the_worker_logs_the_render_under_the_uploads_request_id(client, worker)
     records: list[logging.LogRecord] = []
     collector = logging.Handler(level=logging.INFO)
     collector.emit = records.append  # type: ignore[method-assign]
-    services_logger = logging.getLogger("images.services")
+    services_logger = logging.getLogger("images.rendering")
     services_logger.addHandler(collector)
     previous_level = services_logger.level
     services_logger.setLevel(logging.INFO)
@@ -235,9 +236,9 @@ def test_a_live_lease_keeps_a_second_job_for_the_same_render_from_running(client
     image = upload(client)
     lease_taken(image["id"], attempts=1, expires_in=30)  # a worker renders it right now
     row = Image.objects.get(pk=image["id"])
-    tasks.image_render_dispatch(image_id=row.pk, token=row.render_token)
+    rendering.render_dispatch(image_id=row.pk, token=row.render_token)
     assert queue_depth() == 2  # the upload's job, and a duplicate
-    assert services.image_render_sweep(older_than_seconds=0) == 0  # a live lease is no loss
+    assert rendering.image_render_sweep(older_than_seconds=0) == 0  # a live lease is no loss
 
     assert rendered(client, worker, image["id"])["status"] == "pending"  # both did nothing
     after = Image.objects.get(pk=image["id"])
@@ -339,7 +340,7 @@ def test_a_running_render_renews_its_lease_so_no_other_job_takes_it(
             assert time.monotonic() < deadline, "the lease was never renewed"
             time.sleep(0.1)
         # Renewed past its first term: the sweep sees a live render, not a lost one.
-        assert services.image_render_sweep(older_than_seconds=0) == 0
+        assert rendering.image_render_sweep(older_than_seconds=0) == 0
         finish.set()
         renders_settle()
     done = Image.objects.get(pk=image["id"])

@@ -30,7 +30,7 @@ from PIL import Image as PILImage
 from PIL import PngImagePlugin
 from rest_framework.test import APIClient
 
-from images import services
+from images import rendering
 from images.models import Album, AlbumImage, Image, Share, ShareImage
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from users.models import User
@@ -1079,7 +1079,7 @@ class TestTrashAlbumsAndRenders:
         self, auth_client, upload, monkeypatch, source
     ):
         ready = upload(image_bytes(color=(1, 1, 1)))
-        monkeypatch.setattr(services, "_render_dispatch", lambda **kwargs: None)
+        monkeypatch.setattr(rendering, "render_dispatch", lambda **kwargs: None)
         pending = upload(image_bytes(color=(2, 2, 2)))
         assert pending["status"] == "pending"
         if source == "album":
@@ -1094,7 +1094,7 @@ class TestTrashAlbumsAndRenders:
             assert response.status_code == NOT_FOUND, rendition
 
         stored = Image.objects.get(pk=pending["id"])
-        assert services.image_render(image_id=stored.pk, token=stored.render_token) == "ready"
+        assert rendering.image_render(image_id=stored.pk, token=stored.render_token) == "ready"
         assert set(_page_ids(visitor, share)) == {ready["id"], pending["id"]}
 
 

@@ -7,7 +7,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import ApplicationError
-from images import services
+from images import lifecycle
 from images.models import Image
 from imaging.processing import ImageRejected, image_checksum, image_format
 from imaging.styles import DEFAULT_STYLE, STYLES
@@ -72,7 +72,7 @@ def _import_one(*, owner: User, path: Path, style: str) -> tuple[str, str]:
             return "skipped", "already in the gallery"
         handle.seek(0)
         try:
-            services.image_create(
+            lifecycle.image_create(
                 owner=owner,
                 upload=File(handle, name=path.name),
                 style=style,

@@ -3,10 +3,9 @@
 from datetime import timedelta
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from images import audit
+from images import audit, files
 
 
 class Command(BaseCommand):
@@ -37,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["min_age"] < 0:
             raise CommandError("--min-age must be zero or more seconds.")
-        report = audit.storage_audit(default_storage)
+        report = audit.storage_audit(files.storage_default())
         for name in sorted(report.orphans):
             self.stdout.write(f"orphan {name}")
         for name, image_id in report.missing.items():
@@ -54,7 +53,7 @@ class Command(BaseCommand):
                 return
             raise CommandError(summary, returncode=1)
         fixed = audit.orphans_remove(
-            default_storage, report, min_age=timedelta(seconds=options["min_age"])
+            files.storage_default(), report, min_age=timedelta(seconds=options["min_age"])
         )
         for name in fixed.removed:
             self.stdout.write(f"removed orphan {name}")

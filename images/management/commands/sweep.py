@@ -6,8 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from images import services
-from project.idempotency import KEY_TTL, idempotency_keys_purge
+from idempotency.services import KEY_TTL, idempotency_keys_purge
+from images import audit, rendering, trash
 
 
 class Command(BaseCommand):
@@ -31,11 +31,9 @@ class Command(BaseCommand):
         seconds = options["older_than"]
         if seconds is None:
             seconds = settings.ATELIER_RENDER_STALE_SECONDS
-        queued = services.image_render_sweep(older_than_seconds=seconds)
-        purged = services.trash_purge_expired(
-            older_than=timedelta(days=settings.ATELIER_TRASH_DAYS)
-        )
-        removed = services.storage_orphans_sweep()
+        queued = rendering.image_render_sweep(older_than_seconds=seconds)
+        purged = trash.trash_purge_expired(older_than=timedelta(days=settings.ATELIER_TRASH_DAYS))
+        removed = audit.storage_orphans_sweep()
         keys = idempotency_keys_purge(older_than=KEY_TTL)
         self.stdout.write(
             f"queued {queued} stale render(s) again; purged {purged} image(s) from the trash; "

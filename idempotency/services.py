@@ -1,7 +1,8 @@
-"""Safe retries: an ``Idempotency-Key`` header makes a create request happen at most once.
+"""Idempotency keys: claim one for a request, store its answer, give it back, purge old ones.
 
-Put ``@idempotent`` on a view's create method (``ImageViewSet.create``). A request without
-the header is not touched. With one, for the caller's account:
+The protocol, as ``decorators.idempotent`` runs it on a view's create method
+(``ImageViewSet.create``). A request without the header is not touched. With one, for the
+caller's account:
 
 - The first request *claims* the key: it inserts an ``IdempotencyKey`` row (``in_progress``)
   in a transaction of its own, committed before the view runs, so the unique constraint on
@@ -41,99 +42,51 @@ of its bytes. A multipart body's boundary changes on every attempt, so its raw b
 match. ``idempotency_keys_purge`` deletes expired keys (the periodic sweep calls it).
 """
 
-import functools
 import hashlib
 import json
 import logging
-import re
 import time
-from collections.abc import Callable
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import timedelta
-from inspect import isclass
 from typing import Any
 
 from django.core.files import File
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from core.errors import Conflict, Gone, InvalidInput, Unauthenticated, Unprocessable
-from core.schema import ErrorSerializer
-from users.models import IdempotencyKey, User
+from idempotency.constants import (
+    CLAIM_STALE_AFTER,
+    FINGERPRINT_SALT,
+    HEADER,
+    KEY_PATTERN,
+    KEY_RE,
+    KEY_TTL,
+    MAX_KEY_LENGTH,
+    POLL_SECONDS,
+    WAIT_SECONDS,
+)
+from idempotency.errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidIdempotencyKey
+from idempotency.models import IdempotencyKey
+from users.errors import AccountGone
+from users.models import User
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "IDEMPOTENCY_KEY_PARAMETER",
+    "KEY_PATTERN",
     "KEY_TTL",
-    "IdempotencyKeyInProgress",
-    "IdempotencyKeyReused",
-    "InvalidIdempotencyKey",
+    "idempotency_key_claim",
+    "idempotency_key_complete",
+    "idempotency_key_release",
+    "idempotency_key_validate",
     "idempotency_keys_purge",
-    "idempotent",
     "request_fingerprint",
 ]
-
-HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 255
-# Printable ASCII; no space at either end, since HTTP trims a header value's ends anyway.
-KEY_PATTERN = r"^[\x21-\x7E]([\x20-\x7E]*[\x21-\x7E])?$"
-_KEY_RE = re.compile(KEY_PATTERN)
-# How long a key holds its answer: a retry a day later is a new request.
-KEY_TTL = timedelta(hours=24)
-# A claim still in progress this long has lost its process (see the module docstring).
-CLAIM_STALE_AFTER = timedelta(minutes=5)
-# How long a request waits for the first one with its key, and how often it looks.
-WAIT_SECONDS = 5.0
-POLL_SECONDS = 0.1
-RETRY_AFTER_SECONDS = 1
-_FINGERPRINT_SALT = "project.idempotency.request_fingerprint"
-
-
-class AccountGone(Gone):
-    """The caller's account was deleted while its request was under way."""
-
-    def __init__(self) -> None:
-        super().__init__("The account no longer exists; nothing was saved.")
-
-
-class InvalidIdempotencyKey(InvalidInput):
-    """The ``Idempotency-Key`` header is not 1 to 255 printable ASCII characters."""
-
-    default_code = "invalid_idempotency_key"
-
-
-class IdempotencyKeyReused(Unprocessable):
-    """The key was used for a different request within the last 24 hours."""
-
-    default_code = "idempotency_key_reused"
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"This {HEADER} was used for a different request in the last 24 hours; "
-            "send a new key for a new request."
-        )
-
-
-class IdempotencyKeyInProgress(Conflict):
-    """A request with this key is still being processed."""
-
-    default_code = "idempotency_key_in_progress"
-
-    def __init__(self) -> None:
-        super().__init__(
-            f"A request with this {HEADER} is still being processed; retry shortly.",
-            retry_after=RETRY_AFTER_SECONDS,
-        )
 
 
 def idempotency_key_validate(key: str) -> str:
@@ -143,7 +96,7 @@ def idempotency_key_validate(key: str) -> str:
         problem = "it is empty"
     elif len(key) > MAX_KEY_LENGTH:
         problem = f"it has {len(key):,}"
-    elif not _KEY_RE.match(key):
+    elif not KEY_RE.match(key):
         bad = next((c for c in key if not "\x20" <= c <= "\x7e"), None)
         problem = (
             f"it has {bad!r}, which is not printable ASCII"
@@ -185,7 +138,7 @@ def request_fingerprint(request: Request) -> str:
     # Keyed: a body may hold a secret (a share's password), and a plain hash of it would let
     # whoever reads the table test guesses offline.
     return salted_hmac(
-        _FINGERPRINT_SALT, canonical.encode("utf-8", "surrogatepass"), algorithm="sha256"
+        FINGERPRINT_SALT, canonical.encode("utf-8", "surrogatepass"), algorithm="sha256"
     ).hexdigest()
 
 
@@ -198,14 +151,14 @@ def _file_sha256(upload: File) -> str:
 
 
 @dataclass(frozen=True)
-class _Claim:
+class KeyClaim:
     """The outcome of claiming a key: our own claim to run under, or an answer to replay."""
 
     row: IdempotencyKey
     ours: bool
 
 
-def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
+def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> KeyClaim:
     """Claims ``key`` for this request, or finds the stored answer to replay.
 
     Raises ``IdempotencyKeyReused`` for another request's key, and
@@ -220,7 +173,7 @@ def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
             # so a request-wide transaction (ATOMIC_REQUESTS) fails loudly instead.
             with transaction.atomic(durable=True):
                 row = IdempotencyKey.objects.create(owner=owner, key=key, fingerprint=fingerprint)
-            return _Claim(row, ours=True)
+            return KeyClaim(row, ours=True)
         except IntegrityError:
             row = IdempotencyKey.objects.filter(owner=owner, key=key).first()
         if row is None:
@@ -236,7 +189,7 @@ def idempotency_key_claim(*, owner: User, key: str, fingerprint: str) -> _Claim:
         elif row.fingerprint != fingerprint:
             raise IdempotencyKeyReused()
         elif row.state == IdempotencyKey.State.COMPLETED:
-            return _Claim(row, ours=False)
+            return KeyClaim(row, ours=False)
         elif time.monotonic() < deadline:
             time.sleep(POLL_SECONDS)
         else:
@@ -278,146 +231,3 @@ def idempotency_keys_purge(*, older_than: timedelta) -> int:
     cutoff = timezone.now() - older_than
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
-
-
-def _replay(row: IdempotencyKey) -> Response:
-    headers = {REPLAYED_HEADER: "true"}
-    if row.response_location:
-        headers["Location"] = row.response_location
-    data = json.loads(row.response_body) if row.response_body else None
-    return Response(data, status=row.response_status, headers=headers)
-
-
-View = Callable[..., Response]
-
-
-def idempotent(view: View) -> View:
-    """Makes a create method honour ``Idempotency-Key`` (see the module docstring).
-
-    The method must answer a DRF ``Response`` whose data is JSON. The decorator also
-    documents the header and the 409 and 422 answers in the operation's schema.
-    """
-
-    @functools.wraps(view)
-    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(HEADER)
-        if key is None:
-            return view(self, request, *args, **kwargs)
-        idempotency_key_validate(key)
-        if not request.user.is_authenticated:
-            raise Unauthenticated(f"An {HEADER} needs an authenticated request.")
-        fingerprint = request_fingerprint(request)
-        claim = idempotency_key_claim(owner=request.user, key=key, fingerprint=fingerprint)
-        if not claim.ours:
-            return _replay(claim.row)
-        try:
-            response = view(self, request, *args, **kwargs)
-        except Exception:
-            _release_quietly(claim.row)
-            raise
-        if not 200 <= response.status_code < 300:
-            _release_quietly(claim.row)
-            return response
-        try:
-            idempotency_key_complete(claim=claim.row, response=response)
-        except DatabaseError:
-            # What the view did is done; its answer must reach the client all the same.
-            logger.exception("The answer to idempotency key %s was not stored.", claim.row.pk)
-        return response
-
-    # functools.wraps shares the view's attribute dict: a copy keeps its schema untouched.
-    wrapper.kwargs = {  # type: ignore[attr-defined]
-        **getattr(view, "kwargs", {}),
-        "schema": _idempotent_schema(view),
-    }
-    return wrapper
-
-
-def _release_quietly(claim: IdempotencyKey) -> None:
-    # A failure to give the key back must not hide the error being answered; the claim
-    # then goes stale and is taken over after CLAIM_STALE_AFTER.
-    try:
-        idempotency_key_release(claim=claim)
-    except DatabaseError:
-        logger.exception("Idempotency key %s was not released.", claim.pk)
-
-
-# --- The OpenAPI description ---------------------------------------------------------------
-
-IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    HEADER,
-    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
-    OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Makes a retry safe: the same key with the same request within 24 hours answers the "
-        "first response again (with `Idempotent-Replayed: true`) and creates nothing more. "
-        "A unique value (a UUID) per new request; 1 to 255 printable ASCII characters. Keys "
-        "belong to the account. A request that failed (not 2xx) does not use up its key."
-    ),
-)
-_REPLAYED = {
-    "description": "`true` when this is the stored answer to an earlier request with the key.",
-    "schema": {"type": "string", "enum": ["true"]},
-}
-_RETRY_AFTER = {
-    "description": "Seconds to wait before retrying.",
-    "schema": {"type": "integer"},
-}
-
-
-def _idempotent_schema(view: View) -> type:
-    """The view's schema class, plus the header, the replay header and the 409 and 422.
-
-    A layer of its own rather than an ``extend_schema``: the operation's ``extend_schema``
-    (often on the viewset, applied after this) replaces the responses wholesale, so the
-    idempotency answers are added to the finished operation instead.
-    """
-    base = getattr(view, "kwargs", {}).get("schema") or api_settings.DEFAULT_SCHEMA_CLASS
-    if not isclass(base):
-        base = base.__class__
-
-    class IdempotentSchema(base):  # type: ignore[misc, valid-type]
-        def get_override_parameters(self) -> list:
-            return [*super().get_override_parameters(), IDEMPOTENCY_KEY_PARAMETER]
-
-        def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
-            operation = super().get_operation(*args, **kwargs)
-            if operation is None:
-                return None
-
-            def error() -> dict:
-                # A fresh dict each time: a shared one would be written as a YAML alias.
-                ref = self.resolve_serializer(ErrorSerializer, "response").ref
-                return {"application/json": {"schema": ref}}
-
-            responses = operation["responses"]
-            for code, response in responses.items():
-                if code.startswith("2"):
-                    response.setdefault("headers", {})[REPLAYED_HEADER] = deepcopy(_REPLAYED)
-            responses.setdefault(
-                "409",
-                {
-                    "description": "A request with this Idempotency-Key is still being "
-                    "processed (`idempotency_key_in_progress`); retry after Retry-After.",
-                    "headers": {"Retry-After": deepcopy(_RETRY_AFTER)},
-                    "content": error(),
-                },
-            )
-            responses.setdefault(
-                "422",
-                {
-                    "description": "This Idempotency-Key was used for a different request "
-                    "in the last 24 hours (`idempotency_key_reused`).",
-                    "content": error(),
-                },
-            )
-            invalid_key = f"the {HEADER} header is invalid (`invalid_idempotency_key`)."
-            if "400" in responses:
-                responses["400"]["description"] += f" Or {invalid_key}"
-            else:
-                responses["400"] = {"description": f"T{invalid_key[1:]}", "content": error()}
-            operation["responses"] = dict(sorted(responses.items()))
-            return operation
-
-    return IdempotentSchema

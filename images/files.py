@@ -1,0 +1,224 @@
+"""Image files in storage: the one module that stores, reads, lists and removes them.
+
+Storage is Django's ``default_storage``: a folder on disk (the default) or an S3 bucket.
+Every other module (the services, delivery, the share side, the storage audit) asks this one,
+so what differs between the two lives here alone: a file system has folders that a delete can
+leave empty (removed here) and paths nginx can read; an object store presigns URLs. So does
+the layout of storage names, ``<owner id>/<image id>/<kind>[-<random>].<extension>``: made
+by the server, never from a client's file name.
+
+Errors are storage's own (``STORAGE_ERRORS``); callers decide what each means to them.
+"""
+
+import logging
+import os
+import posixpath
+import secrets
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.db import DatabaseError
+
+from images.errors import StorageFailed
+from images.storage_errors import STORAGE_ERRORS, storage_missing
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "STORAGE_ERRORS",
+    "file_exists",
+    "file_open",
+    "file_read",
+    "file_store",
+    "file_url",
+    "files_delete",
+    "files_removed_on_failure",
+    "folders_empty",
+    "folders_remove_empty",
+    "image_file_key",
+    "storage_default",
+    "storage_missing",
+    "storage_names",
+    "storage_on_filesystem",
+    "storage_presigns",
+    "stored_files",
+]
+
+
+def image_file_key(
+    *, owner_id: uuid.UUID, image_id: uuid.UUID, kind: str, extension: str, fresh: bool = True
+) -> str:
+    """The storage name for one of an image's files (``extension`` with or without its dot).
+
+    ``fresh`` adds a random suffix, so a new rendition never overwrites the file a row still
+    points to (a restyle's old renditions are served until it commits).
+    """
+    suffix = f"-{secrets.token_hex(4)}" if fresh else ""
+    return f"{owner_id}/{image_id}/{kind}{suffix}.{extension.lstrip('.')}"
+
+
+def file_store(*, key: str, content: File, written: list[str] | None = None) -> str:
+    """Saves ``content`` under ``key``; returns the name used, also recorded in ``written``
+    (the files a change must remove again if it fails: ``files_removed_on_failure``)."""
+    name = default_storage.save(key, content)
+    if written is not None:
+        written.append(name)
+    return name
+
+
+def file_read(*, key: str) -> bytes:
+    """The whole file (at most an upload's size: an object store is better read once)."""
+    with default_storage.open(key, "rb") as handle:
+        return handle.read()
+
+
+def file_open(*, key: str) -> File:
+    """The file, open for reading, for a response to stream (it closes it)."""
+    return default_storage.open(key, "rb")
+
+
+def file_exists(*, key: str) -> bool:
+    """Whether storage holds the file (one request to an object store)."""
+    return default_storage.exists(key)
+
+
+def file_url(*, key: str, parameters: dict[str, Any] | None = None) -> str:
+    """The storage's URL for the file: presigned, with ``parameters``, on S3."""
+    if parameters is None:
+        return default_storage.url(key)
+    return default_storage.url(key, parameters=parameters)
+
+
+def files_delete(*, keys: Iterable[str]) -> None:
+    """Removes files, logging (not raising) failures: the rows are already consistent.
+
+    On a file-system storage the folders they leave empty (``<owner>/<image>/``, then
+    ``<owner>/``) go too; object stores have no folders to leave behind.
+    """
+    keys = list(keys)
+    for key in keys:
+        try:
+            default_storage.delete(key)
+        except STORAGE_ERRORS:
+            logger.exception("Could not delete stored file %s", key)
+    if storage_on_filesystem():
+        folders_remove_empty(storage=default_storage, folders=folders_above(keys))
+
+
+@contextmanager
+def files_removed_on_failure(*, written: list[str], image_id: object) -> Iterator[None]:
+    """Removes the files in ``written`` if the block fails; storage and database failures
+    become ``StorageFailed`` (nothing of the change was kept), anything else propagates.
+
+    Used outside the transaction, so it also catches a failure of the commit itself.
+    """
+    try:
+        yield
+    except (*STORAGE_ERRORS, DatabaseError) as exc:
+        files_delete(keys=written)
+        logger.exception("Change to image %s failed; removed %d new files", image_id, len(written))
+        raise StorageFailed(str(exc)) from exc
+    except BaseException:
+        files_delete(keys=written)
+        raise
+
+
+def storage_default() -> Storage:
+    """The configured storage (``STORAGES["default"]``), for the audit to walk."""
+    return default_storage
+
+
+def storage_on_filesystem(storage: Storage | None = None) -> bool:
+    """Whether ``storage`` (default: the configured one) keeps files in folders on disk."""
+    return isinstance(storage or default_storage, FileSystemStorage)
+
+
+def storage_presigns(storage: Storage | None = None) -> bool:
+    """Whether ``storage`` (default: the configured one) makes presigned URLs (S3)."""
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # django-storages or boto3 not installed: files are on disk
+        return False
+    return isinstance(storage or default_storage, S3Storage)
+
+
+# --- Listing, for the storage audit ---------------------------------------------------------
+
+
+def storage_names(*, storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every object under ``folder``, found with the storage's own ``listdir``."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a media root nothing was written to yet
+        return
+    for name in files:
+        yield posixpath.join(folder, name)
+    for name in folders:
+        yield from storage_names(storage=storage, folder=posixpath.join(folder, name))
+
+
+def stored_files(root: Path) -> set[str]:
+    """Every file under a media root on disk, as storage names."""
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def empty_folders(root: Path) -> set[str]:
+    """Folders under a media root on disk with nothing in them (left behind by a delete)."""
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_dir() and not any(p.iterdir())
+    }
+
+
+def folders_empty(*, storage: Storage) -> set[str]:
+    """The empty folders of a file-system storage (none for an object store)."""
+    if not storage_on_filesystem(storage):
+        return set()
+    root = Path(storage.location)
+    return empty_folders(root) if root.is_dir() else set()
+
+
+def folders_above(names: Iterable[str]) -> set[str]:
+    """Every folder above the names, up to the root."""
+    parents = set()
+    for name in names:
+        parent = posixpath.dirname(name)
+        while parent:
+            parents.add(parent)
+            parent = posixpath.dirname(parent)
+    return parents
+
+
+def folders_modified_at(*, storage: Storage, folders: Iterable[str]) -> dict[str, datetime]:
+    """When each existing folder of a file-system storage last changed."""
+    times = {}
+    for folder in folders:
+        try:
+            stamp = os.path.getmtime(storage.path(folder))
+        except OSError:
+            continue
+        times[folder] = datetime.fromtimestamp(stamp, tz=UTC)
+    return times
+
+
+def folders_remove_empty(*, storage: Storage, folders: Iterable[str]) -> list[str]:
+    """Removes the empty ones among ``folders``, deepest first; returns those removed.
+
+    ``rmdir`` refuses a folder that is not empty (another image, or an upload writing into
+    it right now), which is exactly when it must stay.
+    """
+    removed = []
+    for folder in sorted(set(folders), key=lambda name: name.count("/"), reverse=True):
+        try:
+            os.rmdir(storage.path(folder))
+        except OSError:
+            continue
+        removed.append(folder)
+    return removed
