@@ -6,8 +6,9 @@ authentication class puts it in ``request.auth``; the owned viewset's queryset n
 object, and the object permission checks the action. So every kind of caller goes through the
 same ``get_object`` path, and no request gets through because a parameter is merely present.
 
-A share link is not a grant of this kind: it opens no account's endpoints at all. Its public
-side (``images.shares``) is a separate door that reads only what the link names.
+A share link is not a grant of this kind: it opens no account's endpoints at all. A link's
+visitor is a principal of its own in the images app's access policy, answered by the public
+share endpoints, which read only what the link names.
 """
 
 import uuid

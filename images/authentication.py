@@ -1,10 +1,12 @@
 """Signed rendition URLs as an authentication class: a ``sig`` yields a narrow grant.
 
 A valid signature authenticates the request as the image's owner *with a grant* for one
-rendition of one image (``core.grants``); the owned viewset then scopes and checks it on
-the same path as a token or a session. A signature that is forged, expired, moved to another
-image or rendition, or made before the owner's last password change is answered 404 at once:
-exactly like a missing image, so it reveals nothing.
+rendition of one image (``core.grants``); the owned viewset then scopes it, and the access
+policy (``images.access``, as a ``SignedGrant``) decides it, on the same path as a token or
+a session. This class only says whose the signature is and what it names; it decides
+nothing. A signature that is forged, expired, moved to another image or rendition, or made
+before the owner's last password change is answered 404 at once: exactly like a missing
+image, so it reveals nothing.
 """
 
 import uuid
@@ -17,19 +19,20 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from core.grants import Grant
+from core.tokens import token_expires
 from images import selectors
+from images.access import METADATA_FREE_RENDITIONS
+from images.links import SIGNATURE_PARAM
 from images.signing import (
     credential_digest,
-    rendition_signature_expires,
-    rendition_signature_parse,
+    rendition_signature_owner,
     rendition_signature_valid,
 )
 from users.models import User
 
-SIGNATURE_PARAM = "sig"
 # Renditions that may be opened by a signed URL: metadata-free. The original keeps the
-# camera's EXIF and GPS, so it needs the owner's own credentials.
-SIGNED_RENDITIONS = ("processed", "preview", "thumbnail")
+# camera's EXIF and GPS, so it needs the owner's own credentials (``images.access``).
+SIGNED_RENDITIONS = METADATA_FREE_RENDITIONS
 
 
 class SignedRenditionAuthentication(BaseAuthentication):
@@ -44,7 +47,7 @@ class SignedRenditionAuthentication(BaseAuthentication):
         if rendition not in SIGNED_RENDITIONS:
             return None  # a sig elsewhere is no credential; the other classes decide
         image_id = _uuid_or_none(match.kwargs.get("pk"))
-        owner_id = rendition_signature_parse(token=token)
+        owner_id = rendition_signature_owner(token=token)
         image = (
             selectors.image_get_signed(owner_id=owner_id, image_id=image_id)
             if owner_id is not None and image_id is not None
@@ -52,8 +55,9 @@ class SignedRenditionAuthentication(BaseAuthentication):
         )
         if image is None or not rendition_signature_valid(
             token=token,
-            image_id=image_id,
+            image_id=image.pk,
             rendition=rendition,
+            owner_id=image.owner_id,
             credential=credential_digest(image.owner.password),
         ):
             raise NotFound("Not found.")
@@ -61,7 +65,7 @@ class SignedRenditionAuthentication(BaseAuthentication):
             owner_id=image.owner_id,
             object_id=image.pk,
             actions=frozenset({rendition}),
-            expires=rendition_signature_expires(token=token),
+            expires=token_expires(token=token),
         )
         return image.owner, grant
 

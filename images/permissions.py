@@ -1,32 +1,50 @@
-"""Object permissions for owned objects: only the owner, and a grant only for what it names."""
+"""The object permission of the owned API: it asks the access policy, and decides nothing.
+
+Each owned viewset names the policy's ``Action`` of each of its view actions
+(``access_actions``); an action it does not name is refused. The queryset is already scoped
+to the caller (``core.ownership.OwnerScopedViewSet``), so a stranger's object is a 404 long
+before this runs; if that scope is ever lost, the policy still refuses, with the same 404.
+"""
 
 from typing import Any
 
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from core.grants import Grant
+from images import access
 
 
-class IsOwner(BasePermission):
-    """Allows access only to the object's owner, and to a grant only within its scope.
-
-    The second layer: every queryset is already scoped to the caller (``OwnerScopedViewSet``),
-    so a stranger's object is a 404 long before this runs. If that scope is ever lost, this
-    still refuses. A grant (a signed URL) is held to its own action and object, here too.
-    """
+class HasAccess(BasePermission):
+    """Allows what ``images.access`` allows the caller (the owner, or a signed URL's grant)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if isinstance(request.auth, Grant):
-            return request.auth.allows(getattr(view, "action", None))
-        return bool(request.user and request.user.is_authenticated)
+        principal = access.principal_of(user=request.user, auth=request.auth)
+        if principal is None:
+            return False  # IsAuthenticated, listed first, has already answered 401
+        if getattr(view, "action", None) is None:
+            return True  # a method the view does not route: DRF answers 405, reading nothing
+        action = _action(view)
+        if action is None or not access.access_possible(principal=principal, action=action):
+            raise access.AccessRefused()
+        return True
 
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if obj.owner_id != request.user.pk:
-            return False
-        grant = request.auth
-        if isinstance(grant, Grant):
-            return grant.object_id == obj.pk and grant.allows(getattr(view, "action", None))
+        principal = access.principal_of(user=request.user, auth=request.auth)
+        action = _action(view)
+        if principal is None or action is None:
+            raise access.AccessRefused()
+        target = obj
+        if action in (access.Action.RENDITION_VIEW, access.Action.ORIGINAL_DOWNLOAD):
+            target = access.Rendition(image=obj, name=view.action)
+        access.access_check(principal=principal, action=action, target=target)
         return True
+
+
+def _action(view: Any) -> access.Action | None:
+    """The policy's action for the view's; OPTIONS (DRF's ``metadata``) describes the
+    endpoint as viewing it does."""
+    actions = getattr(view, "access_actions", {})
+    name = getattr(view, "action", None)
+    if name == "metadata":
+        name = "retrieve" if "retrieve" in actions else "list"
+    return actions.get(name)

@@ -19,7 +19,7 @@ from drf_spectacular.utils import (
 )
 
 from core.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
-from images.authentication import SIGNATURE_PARAM
+from images.links import SIGNATURE_PARAM
 from images.serializers import (
     AlbumCreateSerializer,
     AlbumImagesResultSerializer,
@@ -30,19 +30,18 @@ from images.serializers import (
     ImageSerializer,
     ImageUpdateSerializer,
     PermanentDeleteSerializer,
-    ShareCreateSerializer,
-    SharedPageSerializer,
-    ShareGrantSerializer,
-    ShareSerializer,
-    ShareUnlockSerializer,
-    ShareUpdateSerializer,
     StyleSerializer,
     TrashedImageSerializer,
     TrashEmptiedSerializer,
 )
+from images.share_serializers import (
+    ShareCreateSerializer,
+    ShareSerializer,
+    ShareUpdateSerializer,
+)
 
 
-def _file_responses(media_types: tuple[str, ...]) -> dict[Any, Any]:
+def file_responses(media_types: tuple[str, ...]) -> dict[Any, Any]:
     return {
         **{(200, media_type): OpenApiTypes.BINARY for media_type in media_types},
         304: OpenApiResponse(description="Not modified (the If-None-Match ETag matches)."),
@@ -77,7 +76,7 @@ def rendition_schema(rendition: str, what: str, *, signed: bool = True) -> Any:
         description=f"{what}{how} Another account's image is a 404.",
         parameters=[_ID_PARAMETER, _SIGNATURE_PARAMETER] if signed else [_ID_PARAMETER],
         responses={
-            **_file_responses(media_types),
+            **file_responses(media_types),
             **(
                 {409: error("Not rendered yet (`not_ready`, with Retry-After), or it failed.")}
                 if signed
@@ -356,7 +355,7 @@ class ShareCreateSchema(OpenApiSerializerExtension):
     neither; a generated client gets one model per shape.
     """
 
-    target_class = "images.serializers.ShareCreateSerializer"
+    target_class = "images.share_serializers.ShareCreateSerializer"
     _SHAPES = (("ShareCreateAlbumRequest", "album"), ("ShareCreateImagesRequest", "image_ids"))
 
     def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
@@ -436,88 +435,3 @@ SHARE_VIEWSET_SCHEMA = extend_schema_view(
         },
     ),
 )
-
-_TOKEN_PARAMETER = OpenApiParameter(
-    "token", str, OpenApiParameter.PATH, description="The share link's token."
-)
-_GRANT_PARAMETER = OpenApiParameter(
-    "X-Share-Grant",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="For a link with a password: the grant `unlock/` returned.",
-)
-_SHARE_GONE = error("No such link: unknown, expired and revoked links are the same 404.")
-_SHARE_LOCKED = error(
-    "The link has a password and no valid grant was sent (code `share_password_required`)."
-)
-
-SHARED_DETAIL_SCHEMA = extend_schema(
-    operation_id="shared_retrieve",
-    summary="Open a share link",
-    description="The link's title and its images, one cursor page at a time: each with its "
-    "size and signed URLs of its renditions. No account needed.",
-    tags=["shared"],
-    auth=[],
-    parameters=[
-        _TOKEN_PARAMETER,
-        _GRANT_PARAMETER,
-        OpenApiParameter("cursor", str, description="The page: from `next` or `previous`."),
-        OpenApiParameter(
-            "page_size",
-            {"type": "integer", "minimum": 1},
-            description="Images per page (default 20); more than 100 gives 100.",
-        ),
-    ],
-    responses={
-        200: SharedPageSerializer,
-        400: field_errors("`page_size` is not a whole number of 1 or more."),
-        401: _SHARE_LOCKED,
-        404: error(
-            "No such link (unknown, expired and revoked are the same 404), or the cursor "
-            "is invalid."
-        ),
-    },
-)
-SHARED_UNLOCK_SCHEMA = extend_schema(
-    operation_id="shared_unlock",
-    summary="Unlock a share link with its password",
-    description="Returns a grant to send in the `X-Share-Grant` header with every request "
-    "to the link, for 24 hours. Tries are limited per link and per address.",
-    tags=["shared"],
-    auth=[],
-    parameters=[_TOKEN_PARAMETER],
-    request=ShareUnlockSerializer,
-    responses={
-        200: ShareGrantSerializer,
-        400: field_errors(),
-        401: error("Wrong password (code `share_password_invalid`)."),
-        404: _SHARE_GONE,
-        429: THROTTLED,
-    },
-)
-
-
-def shared_rendition_schema(rendition: str) -> Any:
-    return extend_schema(
-        operation_id=f"shared_{rendition}_download",
-        summary=f"Download the {rendition} rendition through a share link",
-        description="By the signed URL in the link's page, streamed by this server in every "
-        "delivery mode (never a redirect that names the storage). The original only where "
-        "the link allows it, with its metadata removed (pixels untouched) unless the link "
-        "shows metadata. `preview` is the processed rendition where an image has no "
-        "preview yet.",
-        tags=["shared"],
-        auth=[],
-        parameters=[
-            _TOKEN_PARAMETER,
-            OpenApiParameter("image_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
-            OpenApiParameter(SIGNATURE_PARAM, str, description="From the link's page."),
-        ],
-        responses={
-            **_file_responses(("image/jpeg", "image/png", "image/webp", "image/gif")),
-            401: _SHARE_LOCKED,
-            404: _SHARE_GONE,
-            409: error("The image has no such rendition yet."),
-        },
-    )

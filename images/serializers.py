@@ -1,88 +1,32 @@
-"""Request and response shapes for images."""
+"""Request and response shapes of the owner's API: images, the trash and albums.
+
+The owner's share links have theirs (``images.share_serializers``), a link visitor's are the
+public side's (``images.public.serializers``); the fields all use are in ``images.fields``;
+every signed URL is built by ``images.links``.
+"""
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.utils import html
 
 from core.serializers import StrictFieldsMixin
-from images import shares
-from images.authentication import SIGNATURE_PARAM, SIGNED_RENDITIONS
-from images.delivery import rendition_key
-from images.models import Album, Image, Share
-from images.signing import credential_digest, rendition_signature
-from imaging.styles import DEFAULT_STYLE, STYLE_CHOICES, STYLES
-from users.models import User
-
-# The renditions handed out as signed URLs (``images.authentication``).
-RENDITIONS = SIGNED_RENDITIONS
-# One wording for a wrong style, on upload, restyle and the list filter alike.
-STYLE_ERROR = '"{input}" is not a valid style. Valid styles: ' + ", ".join(STYLES) + "."
-
-
-class StyleChoiceField(serializers.ChoiceField):
-    """A style name; an empty value in a form is a wrong style, not a missing one.
-
-    DRF reads an empty HTML-form value of an optional field as "not sent" and quietly uses
-    the default, so `style=` (a typo, an unset variable in a script) would render in `none`.
-    """
-
-    def get_value(self, dictionary: Any) -> Any:
-        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
-            return ""
-        return super().get_value(dictionary)
-
-
-def style_field(**kwargs: Any) -> serializers.ChoiceField:
-    """The style choice, whose error lists every valid name."""
-    return StyleChoiceField(
-        choices=STYLE_CHOICES,
-        error_messages={"invalid_choice": STYLE_ERROR},
-        help_text="The artistic style to render the image in. See GET /api/v1/styles/.",
-        **kwargs,
-    )
-
-
-# Formats like every other timestamp in the API (ISO 8601 with "Z").
-_DATETIME = serializers.DateTimeField()
-_PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
-
-
-def _path_templates() -> dict[str, str]:
-    """Each rendition's path with a placeholder id, to fill in per image.
-
-    Reversing three URLs per image was a large part of a 100-image page's time
-    (bench/RESULTS.md).
-    """
-    return {
-        rendition: reverse(f"image-{rendition}", kwargs={"pk": _PLACEHOLDER})
-        for rendition in RENDITIONS
-    }
-
-
-class StrictUUIDField(serializers.UUIDField):
-    """A UUID given as text; DRF's own field also takes an integer (``1`` → ``…0001``)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    """A text field that refuses numbers and booleans instead of quietly turning them to text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+from images import access, links
+from images.fields import (
+    DATETIME,
+    STYLE_ERROR,
+    PhotoMetadataSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictUUIDField,
+    TakenAtLocalMixin,
+    style_field,
+)
+from images.models import Album, Image
+from imaging.styles import DEFAULT_STYLE
 
 
 class ImageUrlsSerializer(serializers.Serializer):
@@ -109,74 +53,6 @@ class ImageErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable and machine-readable, e.g. `corrupt`.")
     detail = serializers.CharField(help_text="A sentence for a person.")
-
-
-class PhotoMetadataSerializer(serializers.Serializer):
-    """What the camera recorded, read from the photo's EXIF; absent values are null.
-
-    Only the owner sees it (and a share's visitors where the owner let it show metadata).
-    """
-
-    camera_make = serializers.CharField(allow_null=True, required=False)
-    camera_model = serializers.CharField(allow_null=True, required=False)
-    lens = serializers.CharField(allow_null=True, required=False)
-    exposure_time = serializers.FloatField(allow_null=True, required=False, help_text="Seconds.")
-    f_number = serializers.FloatField(allow_null=True, required=False)
-    iso = serializers.IntegerField(allow_null=True, required=False)
-    focal_length = serializers.FloatField(allow_null=True, required=False, help_text="mm.")
-    latitude = serializers.FloatField(
-        allow_null=True, required=False, help_text="Decimal degrees, north positive."
-    )
-    longitude = serializers.FloatField(
-        allow_null=True, required=False, help_text="Decimal degrees, east positive."
-    )
-    altitude = serializers.FloatField(
-        allow_null=True, required=False, help_text="Metres, negative below sea level."
-    )
-
-
-_TAKEN_AT_LOCAL_HELP = (
-    "When the photo was taken as the camera's clock showed it (ISO 8601): with its offset "
-    'where the file gave one ("2024-05-01T18:32:00+02:00"), without one where it did not '
-    '("2024-05-01T18:32:00"); null without a date.'
-)
-_TAKEN_AT_OFFSET_HELP = (
-    'The camera\'s offset from UTC when the photo was taken ("+02:00"); null where the file '
-    "does not say."
-)
-
-
-def taken_at_local(image: Image) -> tuple[str | None, str | None]:
-    """``taken_at`` on the camera's wall clock, and the camera's offset, as the API writes them.
-
-    ``taken_at`` is the UTC instant; ``taken_at_offset`` the camera's offset in minutes east
-    of UTC where EXIF gave one. Without it, the camera's clock was read as UTC, so the UTC
-    time, written without an offset, is the camera's wall time.
-    """
-    if image.taken_at is None:
-        return None, None
-    minutes = image.taken_at_offset
-    if minutes is None:
-        return image.taken_at.astimezone(UTC).replace(tzinfo=None).isoformat(), None
-    local = image.taken_at.astimezone(dt_timezone(timedelta(minutes=minutes)))
-    sign = "-" if minutes < 0 else "+"
-    offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return local.isoformat(), offset
-
-
-class TakenAtLocalMixin(serializers.Serializer):
-    """``taken_at_local`` and ``taken_at_offset`` of an image body (see ``taken_at_local``)."""
-
-    taken_at_local = serializers.SerializerMethodField(help_text=_TAKEN_AT_LOCAL_HELP)
-    taken_at_offset = serializers.SerializerMethodField(help_text=_TAKEN_AT_OFFSET_HELP)
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_taken_at_local(self, image: Image) -> str | None:
-        return taken_at_local(image)[0]
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_taken_at_offset(self, image: Image) -> str | None:
-        return taken_at_local(image)[1]
 
 
 class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
@@ -233,46 +109,18 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
     @extend_schema_field(ImageUrlsSerializer)
     def get_urls(self, image: Image) -> dict[str, str]:
         request = self.context.get("request")
-        ttl = settings.ATELIER["SIGNED_URL_TTL"]
-        urls: dict[str, str] = {}
-        expires = 0
-        # The context is shared by every item of a page, so this reverses once per page.
-        templates = self.context.get("rendition_path_templates")
-        if templates is None:
-            templates = self.context["rendition_path_templates"] = _path_templates()
-        credential = self._signing_credential(image)
-        expires = rendition_signature(
-            image_id=image.pk, rendition="", owner_id=image.owner_id, credential="", ttl=ttl
-        )[1]
-        for rendition, template in templates.items():
-            if not rendition_key(image, rendition):
-                continue  # not rendered yet, or failed: no URL that would only answer 409
-            token, expires = rendition_signature(
-                image_id=image.pk,
-                rendition=rendition,
-                owner_id=image.owner_id,
-                credential=credential,
-                ttl=ttl,
-            )
-            url = f"{template.replace(_PLACEHOLDER, str(image.pk))}?{SIGNATURE_PARAM}={token}"
-            urls[rendition] = request.build_absolute_uri(url) if request else url
-        urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
-        return urls
+        return links.rendition_urls(
+            request=request, image=image, signer=_owner_signer(request), cache=self.context
+        )
 
-    def _signing_credential(self, image: Image) -> str:
-        """The owner's credential digest: the caller's own, computed once per page."""
-        cached = self.context.get("signing_credential")
-        if cached is not None and cached[0] == image.owner_id:
-            return cached[1]
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if user is not None and user.pk == image.owner_id:
-            password = user.password
-        else:
-            password = User.objects.only("password").get(pk=image.owner_id).password
-        credential = credential_digest(password)
-        self.context["signing_credential"] = (image.owner_id, credential)
-        return credential
+
+def _owner_signer(request: Any) -> access.Owner | None:
+    """The caller as the signer of its own images' URLs; ``None`` (the image's owner) for a
+    body made without a request."""
+    principal = access.principal_of(
+        user=getattr(request, "user", None), auth=getattr(request, "auth", None)
+    )
+    return principal if isinstance(principal, access.Owner) else None
 
 
 class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -284,21 +132,6 @@ class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     style = style_field(default=DEFAULT_STYLE)
     title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """``true`` or ``false``: JSON booleans, or those two words in a form; nothing else.
-
-    DRF's own field also takes ``"yes"``, ``"on"``, ``1`` and a dozen more, so a typo'd value
-    could mean the opposite of what was meant and still be accepted.
-    """
-
-    def to_internal_value(self, data: Any) -> bool:
-        if isinstance(data, bool):
-            return data
-        if isinstance(data, str) and data in ("true", "false"):
-            return data == "true"
-        self.fail("invalid", input=data)
 
 
 class ImageUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -362,7 +195,7 @@ class TrashedImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.DateTimeField())
     def get_purge_at(self, image: Image) -> str:
         purge_at = image.trashed_at + timedelta(days=settings.ATELIER_TRASH_DAYS)
-        return _DATETIME.to_representation(purge_at)
+        return DATETIME.to_representation(purge_at)
 
 
 class TrashEmptiedSerializer(serializers.Serializer):
@@ -437,18 +270,15 @@ class AlbumSerializer(serializers.ModelSerializer):
         if image_id is None or not getattr(album, "cover_thumbnail_key", ""):
             return None
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        if user is None or user.pk != album.owner_id:
+        signer = _owner_signer(request)
+        if signer is None or not access.access_allows(
+            principal=signer, action=access.Action.ALBUM_LIST, target=album
+        ):
             return None
-        token, _expires = rendition_signature(
-            image_id=image_id,
-            rendition="thumbnail",
-            owner_id=album.owner_id,
-            credential=credential_digest(user.password),
-            ttl=settings.ATELIER["SIGNED_URL_TTL"],
+        url, _expires = links.rendition_url_build(
+            request=request, image_id=image_id, rendition="thumbnail", signer=signer
         )
-        url = f"{reverse('image-thumbnail', kwargs={'pk': image_id})}?{SIGNATURE_PARAM}={token}"
-        return request.build_absolute_uri(url)
+        return url
 
 
 def _cover_id(album: Album) -> uuid.UUID | None:
@@ -476,242 +306,8 @@ class AlbumUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class ShareSerializer(serializers.ModelSerializer):
-    """One of the caller's share links, as its owner sees it (never its password)."""
-
-    url = serializers.SerializerMethodField(
-        help_text="The link's page, for people: open it in a browser, no account needed."
-    )
-    api_url = serializers.SerializerMethodField(
-        help_text="The link's public endpoint in the API, for programs (`shared_retrieve`)."
-    )
-    album = serializers.UUIDField(source="album_id", read_only=True, allow_null=True)
-    image_ids = serializers.SerializerMethodField(
-        help_text="The images a link made from a list names; null for an album's link."
-    )
-    has_password = serializers.SerializerMethodField()
-    is_expired = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Share
-        fields = [
-            "id",
-            "token",
-            "url",
-            "api_url",
-            "title",
-            "album",
-            "image_ids",
-            "expires_at",
-            "is_expired",
-            "has_password",
-            "allow_original",
-            "show_metadata",
-            "view_count",
-            "last_viewed_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    def get_url(self, share: Share) -> str:
-        return self._absolute(reverse("share", args=[share.token]))
-
-    def get_api_url(self, share: Share) -> str:
-        return self._absolute(reverse("shared-detail", kwargs={"token": share.token}))
-
-    def _absolute(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
-
-    @extend_schema_field(serializers.ListField(child=StrictUUIDField(), allow_null=True))
-    def get_image_ids(self, share: Share) -> list[str] | None:
-        if share.album_id is not None:
-            return None
-        return [str(entry.image_id) for entry in share.entries.all()]
-
-    def get_has_password(self, share: Share) -> bool:
-        return bool(share.password)
-
-    def get_is_expired(self, share: Share) -> bool:
-        return share.expires_at is not None and share.expires_at <= timezone.now()
-
-
-class ShareCreateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """A new link: to an album (it follows the album as it changes) or to a list of images."""
-
-    album = StrictUUIDField(required=False, help_text="One of your albums.")
-    image_ids = serializers.ListField(
-        child=StrictUUIDField(),
-        required=False,
-        min_length=1,
-        max_length=500,
-        help_text="Your images, at most 500; give this or `album`.",
-    )
-    title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
-    expires_at = serializers.DateTimeField(
-        required=False, allow_null=True, default=None, help_text="In the future; null: never."
-    )
-    password = StrictCharField(
-        max_length=128,
-        required=False,
-        allow_blank=True,
-        trim_whitespace=False,  # a password is exactly what its owner typed
-        default="",
-        write_only=True,
-        style={"input_type": "password"},
-        help_text="Visitors must give it before seeing anything; stored hashed, never shown.",
-    )
-    allow_original = StrictBooleanField(required=False, default=False)
-    show_metadata = StrictBooleanField(
-        required=False,
-        default=False,
-        help_text="Show the date taken and the camera's metadata (GPS included), and serve "
-        "the original with its EXIF. False: the original's metadata is removed.",
-    )
-
-
-class ShareUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """Changes to a link; what it shows from (album or images) is fixed when it is made."""
-
-    title = StrictCharField(max_length=200, required=False, allow_blank=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    password = StrictCharField(
-        max_length=128,
-        required=False,
-        allow_blank=True,
-        trim_whitespace=False,  # a password is exactly what its owner typed
-        write_only=True,
-        style={"input_type": "password"},
-        help_text="A new password; an empty string removes it. Ends every earlier unlock.",
-    )
-    allow_original = StrictBooleanField(required=False)
-    show_metadata = StrictBooleanField(required=False)
-
-
-class ShareUnlockSerializer(StrictFieldsMixin, serializers.Serializer):
-    """The link's password."""
-
-    password = StrictCharField(
-        max_length=128,
-        write_only=True,
-        trim_whitespace=False,
-        style={"input_type": "password"},
-    )
-
-
-class ShareGrantSerializer(serializers.Serializer):
-    """Proof that the link's password was given: send it with every request to the link."""
-
-    grant = serializers.CharField(help_text="Send it in the X-Share-Grant header.")
-    expires_at = serializers.DateTimeField()
-
-
-class SharedImageUrlsSerializer(serializers.Serializer):
-    """Signed URLs of an image's renditions through this link; they name the link, and stop
-    working when it is revoked, expires or gets a new password. The files are streamed by
-    this server (never a redirect to the storage), so they name nothing but the link."""
-
-    processed = serializers.URLField()
-    preview = serializers.URLField(help_text="Screen-sized: for showing one picture.")
-    thumbnail = serializers.URLField()
-    original = serializers.URLField(
-        required=False, help_text="Only where the link allows the original."
-    )
-    expires_at = serializers.DateTimeField()
-
-
-# The renditions a link hands out URLs of, the original only where it allows it.
-SHARED_RENDITIONS = ("processed", "preview", "thumbnail")
-
-
-class SharedImageSerializer(serializers.Serializer):
-    """An image as a share's visitor sees it: no owner, no file name, no metadata unless
-    the link shows it."""
-
-    id = serializers.UUIDField()
-    title = serializers.CharField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    size = serializers.IntegerField(
-        required=False,
-        help_text="Bytes of the original as this link serves it: only where the link serves "
-        "the original as stored (`allow_original` and `show_metadata`). Absent elsewhere: a "
-        "link that does not serve the original says nothing of it, and one that removes its "
-        "metadata serves fewer bytes than the original has.",
-    )
-    taken_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Only where the link shows metadata."
-    )
-    taken_at_local = serializers.CharField(
-        required=False,
-        allow_null=True,
-        help_text=f"Only where the link shows metadata. {_TAKEN_AT_LOCAL_HELP}",
-    )
-    taken_at_offset = serializers.CharField(
-        required=False,
-        allow_null=True,
-        help_text=f"Only where the link shows metadata. {_TAKEN_AT_OFFSET_HELP}",
-    )
-    metadata = PhotoMetadataSerializer(
-        required=False, help_text="Only where the link shows metadata."
-    )
-    urls = SharedImageUrlsSerializer()
-
-    def to_representation(self, image: Image) -> dict[str, Any]:
-        share: Share = self.context["share"]
-        request = self.context.get("request")
-        renditions = SHARED_RENDITIONS + (("original",) if share.allow_original else ())
-        urls: dict[str, str] = {}
-        expires = 0
-        for rendition in renditions:
-            if not rendition_key(image, rendition):
-                continue
-            token, expires = shares.share_rendition_signature(
-                share=share, image_id=image.pk, rendition=rendition
-            )
-            path = reverse(
-                f"shared-{rendition}", kwargs={"token": share.token, "image_id": image.pk}
-            )
-            url = f"{path}?{SIGNATURE_PARAM}={token}"
-            urls[rendition] = request.build_absolute_uri(url) if request else url
-        urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
-        body: dict[str, Any] = {
-            "id": str(image.pk),
-            "title": image.title,
-            "width": image.width,
-            "height": image.height,
-        }
-        if share.allow_original and share.show_metadata:
-            body["size"] = image.size
-        if share.show_metadata:
-            body["taken_at"] = (
-                _DATETIME.to_representation(image.taken_at) if image.taken_at else None
-            )
-            body["taken_at_local"], body["taken_at_offset"] = taken_at_local(image)
-            body["metadata"] = PhotoMetadataSerializer(image.metadata).data
-        body["urls"] = urls
-        return body
-
-
-class SharedAlbumSerializer(serializers.Serializer):
-    """The words of the album a link shares (never its id, owner or other albums)."""
-
-    title = serializers.CharField()
-    description = serializers.CharField()
-
-
-class SharedPageSerializer(serializers.Serializer):
-    """Describes a share's public page for the schema (built in the view)."""
-
-    title = serializers.CharField()
-    album = SharedAlbumSerializer(
-        allow_null=True, help_text="The album a link to an album shows; null for a link to images."
-    )
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = SharedImageSerializer(many=True)
-
-
 class EmptySerializer(StrictFieldsMixin, serializers.Serializer):
     """No fields: what an action that takes no body shows the browsable API and OPTIONS."""
+
+
+__all__ = ["STYLE_ERROR"]

@@ -12,12 +12,15 @@ name, the original unless ``allow_original``, and the date taken, the camera and
 position unless ``show_metadata`` (without it the original is served with its EXIF/XMP
 removed, pixels untouched, from a copy stripped once and stored). Unknown, expired and
 revoked tokens are one and the same 404.
+
+This module keeps the link's rows and tokens (its grant and rendition URLs, on
+``core.tokens``); *what* a visitor may see or fetch is decided by ``images.access`` alone,
+where a link's visitor is one kind of principal.
 """
 
 import hashlib
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,8 +33,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
+from core import tokens
 from core.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
 from core.throttling import share_unlock_attempt
 from images.albums import AlbumNotFound
@@ -47,10 +50,9 @@ from users.models import User
 GRANT_TTL_SECONDS = 24 * 3600
 RENDITION_TTL_SECONDS = 3600
 MAX_IMAGES_PER_SHARE = 500
-_GRANT_SALT = "atelier.images.share-grant"
-_RENDITION_SALT = "atelier.images.share-rendition"
-_STEP_SECONDS = 600
-_TOKEN = re.compile(r"(?P<expires>[1-9][0-9]{0,11})\.(?P<mac>[0-9a-f]{40})")
+# The purposes of a link's tokens (``core.tokens``): one salt each, so neither opens the other.
+GRANT_PURPOSE = "images.share-grant"
+RENDITION_PURPOSE = "images.share-rendition"
 _UNSET: Any = object()
 # What ``secrets.token_urlsafe`` makes: URL-safe base64, no padding.
 _SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -217,13 +219,21 @@ def share_open(*, token: str) -> Share:
     return share
 
 
+def share_grant_valid(*, share: Share, grant: str | None) -> bool:
+    """Whether ``grant`` is a live grant of this link's, made under its current password and
+    its owner's current credentials."""
+    return grant is not None and tokens.token_valid(
+        purpose=GRANT_PURPOSE, message=_grant_message(share), token=grant
+    )
+
+
 def share_access_check(*, share: Share, grant: str | None) -> None:
-    """``SharePasswordRequired`` unless the link has no password or ``grant`` is valid."""
-    if not share.password:
-        return
-    if grant is None or not _token_valid(
-        token=grant, salt=_GRANT_SALT, message=_grant_message(share)
-    ):
+    """``SharePasswordRequired`` unless the link has no password or ``grant`` is valid.
+
+    For the web's pages until they ask ``images.access`` (``share_principal`` and
+    ``access_check(action=Action.SHARE_VIEW)``), which decides the same.
+    """
+    if share.password and not share_grant_valid(share=share, grant=grant):
         raise SharePasswordRequired()
 
 
@@ -239,7 +249,9 @@ def share_unlock(*, share: Share, password: str, request: Any) -> tuple[str, int
             if not check_password(password, share.password):
                 raise SharePasswordInvalid()
             attempt.succeeded = True
-    return _token_make(salt=_GRANT_SALT, message=_grant_message(share), ttl=GRANT_TTL_SECONDS)
+    return tokens.token_make(
+        purpose=GRANT_PURPOSE, message=_grant_message(share), ttl=GRANT_TTL_SECONDS
+    )
 
 
 def share_images(*, share: Share) -> QuerySet[Image]:
@@ -320,8 +332,8 @@ def share_rendition_signature(
     *, share: Share, image_id: uuid.UUID, rendition: str
 ) -> tuple[str, int]:
     """A token for one rendition of one image through one share, and when it expires."""
-    return _token_make(
-        salt=_RENDITION_SALT,
+    return tokens.token_make(
+        purpose=RENDITION_PURPOSE,
         message=_rendition_message(share, image_id, rendition),
         ttl=RENDITION_TTL_SECONDS,
     )
@@ -330,8 +342,10 @@ def share_rendition_signature(
 def share_rendition_signature_valid(
     *, share: Share, image_id: uuid.UUID, rendition: str, token: str
 ) -> bool:
-    return _token_valid(
-        token=token, salt=_RENDITION_SALT, message=_rendition_message(share, image_id, rendition)
+    return tokens.token_valid(
+        purpose=RENDITION_PURPOSE,
+        message=_rendition_message(share, image_id, rendition),
+        token=token,
     )
 
 
@@ -348,23 +362,6 @@ def _grant_message(share: Share) -> str:
 
 def _rendition_message(share: Share, image_id: uuid.UUID, rendition: str) -> str:
     return f"{share.pk.hex}:{image_id.hex}:{rendition}:{_credentials(share)}"
-
-
-def _token_make(*, salt: str, message: str, ttl: int) -> tuple[str, int]:
-    # Rounded up, so a page listed twice within a few minutes has the same URLs (cacheable).
-    expires = -(-int(time.time() + ttl) // _STEP_SECONDS) * _STEP_SECONDS
-    mac = salted_hmac(salt, f"{message}:{expires}", algorithm="sha256").hexdigest()[:40]
-    return f"{expires}.{mac}", expires
-
-
-def _token_valid(*, token: str, salt: str, message: str) -> bool:
-    match = _TOKEN.fullmatch(token)
-    if match is None or int(match["expires"]) < time.time():
-        return False
-    expected = salted_hmac(salt, f"{message}:{match['expires']}", algorithm="sha256").hexdigest()[
-        :40
-    ]
-    return constant_time_compare(match["mac"], expected)
 
 
 __all__ = [

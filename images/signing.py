@@ -1,31 +1,19 @@
-"""Signed, expiring rendition URLs, so an ``<img src>`` works without an Authorization header.
+"""What a signed rendition URL covers, on the one token scheme (``core.tokens``).
 
-A signature binds one image, one rendition, the image's owner, an expiry time and the owner's
-current credentials (a digest of the stored password hash, as simplejwt's revoke claim does),
-with an HMAC keyed by the server's secret. The token carries the owner and the expiry; the
-image and the rendition come from the URL path, so a token moved to another image or rendition
-fails, and a password change revokes every URL handed out before it.
-
-Only the canonical token form is accepted: lower-case hex owner id without hyphens, ASCII
-decimal expiry, lower-case hex MAC. ``uuid.UUID`` and ``int`` would each accept a dozen other
-spellings (braces, ``urn:uuid:``, ``+``, ``_``, full-width digits), making one URL many.
+A rendition token binds one image, one rendition, the image's owner and the owner's current
+credentials (a digest of the stored password hash, as simplejwt's revoke claim does). The
+token carries the owner (its subject) and the expiry; the image and the rendition come from
+the URL path, so a token moved to another image or rendition fails, and a password change
+revokes every URL handed out before it. A share's tokens (its grant, its rendition URLs) are
+made on the same scheme under purposes of their own (``images.shares``).
 """
 
 import hashlib
-import math
-import re
-import time
 import uuid
 
-from django.utils.crypto import constant_time_compare, salted_hmac
+from core import tokens
 
-_SALT = "atelier.images.rendition-url"
-# Expiry times are rounded up to this step so that the same image listed twice within it gets
-# the same URL, and browsers can cache the bytes.
-_STEP_SECONDS = 600
-_TOKEN = re.compile(
-    r"(?P<owner>[0-9a-f]{32})\.(?P<expires>[1-9][0-9]{0,11})\.(?P<mac>[0-9a-f]{40})"
-)
+PURPOSE = "images.rendition-url"
 
 
 def credential_digest(password_hash: str) -> str:
@@ -46,55 +34,41 @@ def rendition_signature(
 
     ``credential`` is ``credential_digest`` of the owner's password hash.
     """
-    now = time.time() if now is None else now
-    expires = int(math.ceil((now + ttl) / _STEP_SECONDS) * _STEP_SECONDS)
-    mac = _mac(
-        image_id=image_id,
-        rendition=rendition,
-        owner_id=owner_id,
-        expires=expires,
-        credential=credential,
+    return tokens.token_make(
+        purpose=PURPOSE,
+        message=_message(image_id=image_id, rendition=rendition, credential=credential),
+        subject=owner_id.hex,
+        ttl=ttl,
+        now=now,
     )
-    return f"{owner_id.hex}.{expires}.{mac}", expires
 
 
-def rendition_signature_parse(*, token: str, now: float | None = None) -> uuid.UUID | None:
-    """The owner a canonical, unexpired token claims; ``None`` otherwise. Not yet verified."""
-    now = time.time() if now is None else now
-    match = _TOKEN.fullmatch(token)
-    if match is None or int(match["expires"]) < now:
-        return None
-    return uuid.UUID(hex=match["owner"])
-
-
-def rendition_signature_expires(*, token: str) -> int:
-    """The expiry a canonical token states (Unix time); 0 for any other string."""
-    match = _TOKEN.fullmatch(token)
-    return int(match["expires"]) if match else 0
+def rendition_signature_owner(*, token: str, now: float | None = None) -> uuid.UUID | None:
+    """The owner a canonical, unexpired rendition token claims; ``None`` otherwise. Not yet
+    verified: it says whose credentials ``rendition_signature_valid`` must check against."""
+    subject = tokens.token_subject(token=token, now=now)
+    return uuid.UUID(hex=subject) if subject is not None else None
 
 
 def rendition_signature_valid(
-    *, token: str, image_id: uuid.UUID, rendition: str, credential: str, now: float | None = None
+    *,
+    token: str,
+    image_id: uuid.UUID,
+    rendition: str,
+    owner_id: uuid.UUID,
+    credential: str,
+    now: float | None = None,
 ) -> bool:
     """Whether ``token`` is a canonical, unexpired signature of this rendition, made under
     the owner's current credentials."""
-    owner_id = rendition_signature_parse(token=token, now=now)
-    if owner_id is None:
-        return False
-    match = _TOKEN.fullmatch(token)
-    assert match is not None
-    expected = _mac(
-        image_id=image_id,
-        rendition=rendition,
-        owner_id=owner_id,
-        expires=int(match["expires"]),
-        credential=credential,
+    return tokens.token_valid(
+        purpose=PURPOSE,
+        message=_message(image_id=image_id, rendition=rendition, credential=credential),
+        subject=owner_id.hex,
+        token=token,
+        now=now,
     )
-    return constant_time_compare(match["mac"], expected)
 
 
-def _mac(
-    *, image_id: uuid.UUID, rendition: str, owner_id: uuid.UUID, expires: int, credential: str
-) -> str:
-    message = f"{image_id.hex}:{rendition}:{owner_id.hex}:{expires}:{credential}"
-    return salted_hmac(_SALT, message, algorithm="sha256").hexdigest()[:40]
+def _message(*, image_id: uuid.UUID, rendition: str, credential: str) -> str:
+    return f"{image_id.hex}:{rendition}:{credential}"

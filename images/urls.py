@@ -3,19 +3,16 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from images.views import (
-    AlbumViewSet,
-    ImageViewSet,
+from images.public.views import (
     SharedDetailView,
     SharedOriginalView,
     SharedPreviewView,
     SharedProcessedView,
     SharedThumbnailView,
     SharedUnlockView,
-    ShareViewSet,
-    StyleListView,
-    TrashViewSet,
 )
+from images.share_views import ShareViewSet
+from images.views import AlbumViewSet, ImageViewSet, StyleListView, TrashViewSet
 
 router = SimpleRouter()
 router.register("images", ImageViewSet, basename="image")

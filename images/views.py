@@ -1,13 +1,14 @@
-"""Gallery endpoints: upload, list, view, restyle and delete images, and fetch their bytes.
+"""The owner's API: upload, list, view, restyle and delete images, fetch their bytes, the
+trash and albums.
 
 Each view parses input with a serializer, calls one service or selector and serializes the
 result. Scoping to the caller (``core.ownership``), signed access
-(``images.authentication``), errors (``core.handlers``), pagination, file delivery and the
-schema live in modules of their own.
+(``images.authentication``), what each caller may do (``images.access``, asked by
+``images.permissions.HasAccess``), errors (``core.handlers``), pagination, file delivery and
+the schema live in modules of their own; so do the owner's share links
+(``images.share_views``) and a link's public side (``images.public``).
 """
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,29 +27,25 @@ from rest_framework.views import APIView
 from core.ownership import OwnerScopedViewSet
 from core.throttling import UploadRateThrottle
 from idempotency.decorators import idempotent
-from images import albums, delivery, selectors, services, shares
-from images.authentication import SIGNATURE_PARAM, SignedRenditionAuthentication
+from images import albums, delivery, selectors, services
+from images.access import Action
+from images.authentication import SignedRenditionAuthentication
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
-from images.models import Album, Image, Share
+from images.models import Album, Image
 from images.pagination import (
     ImageCursorPagination,
     KeysetCursorPagination,
-    SharedCursorPagination,
     TrashCursorPagination,
 )
-from images.permissions import IsOwner
+from images.permissions import HasAccess
 from images.schema import (
     ALBUM_IMAGES_DELETE_SCHEMA,
     ALBUM_VIEWSET_SCHEMA,
     IMAGE_VIEWSET_SCHEMA,
-    SHARE_VIEWSET_SCHEMA,
-    SHARED_DETAIL_SCHEMA,
-    SHARED_UNLOCK_SCHEMA,
     STYLE_LIST_SCHEMA,
     TRASH_VIEWSET_SCHEMA,
     AlbumImagesSchema,
     rendition_schema,
-    shared_rendition_schema,
 )
 from images.serializers import (
     AlbumCreateSerializer,
@@ -61,12 +58,6 @@ from images.serializers import (
     ImageSerializer,
     ImageUpdateSerializer,
     PermanentDeleteSerializer,
-    ShareCreateSerializer,
-    SharedImageSerializer,
-    ShareGrantSerializer,
-    ShareSerializer,
-    ShareUnlockSerializer,
-    ShareUpdateSerializer,
     StyleSerializer,
     TrashedImageSerializer,
     TrashEmptiedSerializer,
@@ -81,7 +72,7 @@ _SIGNED_AUTHENTICATION = [
 _FILE_ACTION = {
     "detail": True,
     "methods": ["get"],
-    "permission_classes": [IsAuthenticated, IsOwner],
+    "permission_classes": [IsAuthenticated, HasAccess],
     "content_negotiation_class": delivery.FileContentNegotiation,
 }
 
@@ -95,7 +86,18 @@ class ImageViewSet(
     """The caller's private gallery."""
 
     model = Image
-    permission_classes = [IsAuthenticated, IsOwner]
+    permission_classes = [IsAuthenticated, HasAccess]
+    access_actions = {
+        "list": Action.IMAGE_VIEW,
+        "retrieve": Action.IMAGE_VIEW,
+        "create": Action.IMAGE_CREATE,
+        "partial_update": Action.IMAGE_UPDATE,
+        "destroy": Action.IMAGE_DELETE,
+        "original": Action.ORIGINAL_DOWNLOAD,
+        "processed": Action.RENDITION_VIEW,
+        "preview": Action.RENDITION_VIEW,
+        "thumbnail": Action.RENDITION_VIEW,
+    }
     pagination_class = ImageCursorPagination
     filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
     filterset_class = ImageFilter
@@ -229,7 +231,14 @@ class TrashViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnerScoped
     """The caller's trash: restore an image, purge one, or empty it all."""
 
     model = Image
-    permission_classes = [IsAuthenticated, IsOwner]
+    permission_classes = [IsAuthenticated, HasAccess]
+    access_actions = {
+        "list": Action.IMAGE_VIEW,
+        "retrieve": Action.IMAGE_VIEW,
+        "restore": Action.IMAGE_UPDATE,
+        "destroy": Action.IMAGE_DELETE,
+        "empty": Action.IMAGE_DELETE,
+    }
     serializer_class = TrashedImageSerializer
     pagination_class = TrashCursorPagination
     filter_backends: list = []
@@ -268,7 +277,16 @@ class AlbumViewSet(
     """The caller's albums, and which of their images each holds."""
 
     model = Album
-    permission_classes = [IsAuthenticated, IsOwner]
+    permission_classes = [IsAuthenticated, HasAccess]
+    access_actions = {
+        "list": Action.ALBUM_LIST,
+        "retrieve": Action.ALBUM_LIST,
+        "create": Action.ALBUM_MANAGE,
+        "partial_update": Action.ALBUM_MANAGE,
+        "destroy": Action.ALBUM_MANAGE,
+        "images": Action.ALBUM_MANAGE,
+        "images_remove": Action.ALBUM_MANAGE,
+    }
     serializer_class = AlbumSerializer
     pagination_class = KeysetCursorPagination
     filter_backends: list = []
@@ -345,195 +363,3 @@ class AlbumViewSet(
 
     def _representation(self, album: Album) -> dict[str, Any]:
         return AlbumSerializer(album, context=self.get_serializer_context()).data
-
-
-@SHARE_VIEWSET_SCHEMA
-class ShareViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    OwnerScopedViewSet,
-):
-    """The caller's share links: make, change and revoke them, and see how often they are
-    opened."""
-
-    model = Share
-    permission_classes = [IsAuthenticated, IsOwner]
-    serializer_class = ShareSerializer
-    pagination_class = KeysetCursorPagination
-    filter_backends: list = []
-
-    def safely_get_queryset(self, queryset: QuerySet[Share]) -> QuerySet[Share]:
-        return shares.shares_for_listing(queryset)
-
-    def get_serializer_class(self) -> type[BaseSerializer]:
-        if self.action == "create":
-            return ShareCreateSerializer
-        if self.action == "partial_update":
-            return ShareUpdateSerializer
-        return ShareSerializer
-
-    @idempotent
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        share = shares.share_create(
-            owner=request.user,
-            album_id=data.get("album"),
-            image_ids=data.get("image_ids"),
-            title=data["title"],
-            expires_at=data["expires_at"],
-            password=data["password"],
-            allow_original=data["allow_original"],
-            show_metadata=data["show_metadata"],
-        )
-        location = request.build_absolute_uri(reverse("share-detail", kwargs={"pk": share.pk}))
-        return Response(
-            self._representation(share),
-            status=status.HTTP_201_CREATED,
-            headers={"Location": location},
-        )
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        share = self.get_object()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        share = shares.share_update(owner=request.user, share=share, **serializer.validated_data)
-        return Response(self._representation(share))
-
-    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        share = self.get_object()
-        shares.share_delete(owner=request.user, share_id=share.pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    def _representation(self, share: Share) -> dict[str, Any]:
-        return ShareSerializer(share, context=self.get_serializer_context()).data
-
-
-# --- a share's public side: whoever holds the token, and nobody's account -----------------------
-
-GRANT_HEADER = "X-Share-Grant"
-
-
-class _SharedView(APIView):
-    """Base of the public share endpoints: no account credentials are read at all.
-
-    A bearer token or session sent along is ignored: a share is not the owner's account,
-    and a visitor's own account (if any) must not change what a link shows.
-    """
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    def _share(self, token: str) -> Share:
-        return shares.share_open(token=token)
-
-    def _grant(self, request: Request) -> str | None:
-        return request.headers.get(GRANT_HEADER)
-
-
-class SharedDetailView(_SharedView):
-    """The images a share link shows, one cursor page at a time."""
-
-    @SHARED_DETAIL_SCHEMA
-    def get(self, request: Request, token: str) -> Response:
-        share = self._share(token)
-        shares.share_access_check(share=share, grant=self._grant(request))
-        paginator = SharedCursorPagination()
-        page = paginator.paginate_queryset(shares.share_images(share=share), request, view=self)
-        if paginator.cursor is None and request.method == "GET":
-            shares.share_viewed(share=share)  # a visit: not each page of it, not a HEAD
-        context = {"request": request, "share": share}
-        return Response(
-            {
-                "title": share.title,
-                "album": (
-                    {"title": share.album.title, "description": share.album.description}
-                    if share.album_id is not None
-                    else None
-                ),
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
-                "results": SharedImageSerializer(page, many=True, context=context).data,
-            }
-        )
-
-
-class SharedUnlockView(_SharedView):
-    """Trades a link's password for a grant to send with every request to it."""
-
-    @SHARED_UNLOCK_SCHEMA
-    def post(self, request: Request, token: str) -> Response:
-        share = self._share(token)
-        serializer = ShareUnlockSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        grant, expires = shares.share_unlock(
-            share=share, password=serializer.validated_data["password"], request=request
-        )
-        body = {"grant": grant, "expires_at": datetime.fromtimestamp(expires, tz=UTC)}
-        return Response(ShareGrantSerializer(body).data)
-
-
-class SharedRenditionView(_SharedView):
-    """One rendition of one image of a share, by the signed URL the share's page gave."""
-
-    rendition = ""
-    content_negotiation_class = delivery.FileContentNegotiation
-
-    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
-        share = self._share(token)
-        signature = request.query_params.get(SIGNATURE_PARAM, "")
-        if not shares.share_rendition_signature_valid(
-            share=share, image_id=image_id, rendition=self.rendition, token=signature
-        ):
-            # A link with a password tells a visitor without its grant what to do; anything
-            # else (a forged, expired or moved URL) is the same 404 as a missing image.
-            shares.share_access_check(share=share, grant=self._grant(request))
-            raise shares.ShareNotFound()
-        if self.rendition == "original" and not share.allow_original:
-            raise shares.ShareNotFound()
-        image = shares.share_image_get(share=share, image_id=image_id)
-        if not delivery.rendition_key(image, self.rendition):
-            raise services.RenditionNotReady(image=image, rendition=self.rendition)
-        strip = self.rendition == "original" and not share.show_metadata
-        return delivery.rendition_response(
-            request,
-            image,
-            self.rendition,
-            visitor=True,
-            stripped_key=(lambda: shares.share_original_stripped_key(image=image))
-            if strip
-            else None,
-        )
-
-
-class SharedProcessedView(SharedRenditionView):
-    rendition = "processed"
-
-    @shared_rendition_schema("processed")
-    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
-        return super().get(request, token, image_id)
-
-
-class SharedPreviewView(SharedRenditionView):
-    rendition = "preview"
-
-    @shared_rendition_schema("preview")
-    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
-        return super().get(request, token, image_id)
-
-
-class SharedThumbnailView(SharedRenditionView):
-    rendition = "thumbnail"
-
-    @shared_rendition_schema("thumbnail")
-    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
-        return super().get(request, token, image_id)
-
-
-class SharedOriginalView(SharedRenditionView):
-    rendition = "original"
-
-    @shared_rendition_schema("original")
-    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
-        return super().get(request, token, image_id)

@@ -1,5 +1,6 @@
 """One door (#11): owned viewsets cannot reach an unscoped queryset, and every kind of caller
-(token, session, signed URL) goes through the same scoped ``get_object`` and ``IsOwner``.
+(token, session, signed URL) goes through the same scoped ``get_object`` and the access
+policy's object permission (``images.permissions.HasAccess``).
 
 The matrix runs every image endpoint as the owner, another account, an anonymous caller, and
 an anonymous caller holding a valid, forged, moved, expired or revoked signature.

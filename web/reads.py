@@ -29,13 +29,9 @@ from images import albums, selectors, shares
 from images.filters import ImageFilter, datetime_to_utc
 from images.models import Album, Image, Share
 from images.pagination import KeysetCursorPagination, SharedCursorPagination, TrashCursorPagination
-from images.serializers import (
-    AlbumSerializer,
-    ImageSerializer,
-    SharedImageSerializer,
-    ShareSerializer,
-    TrashedImageSerializer,
-)
+from images.public.serializers import SharedImageSerializer
+from images.serializers import AlbumSerializer, ImageSerializer, TrashedImageSerializer
+from images.share_serializers import ShareSerializer
 from users.models import User
 
 # The image list's orderings (``ImageViewSet.ordering_fields``) and its default.

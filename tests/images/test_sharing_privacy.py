@@ -474,7 +474,7 @@ def moved_clock(monkeypatch) -> Callable[[timedelta], None]:
         now, clock = timezone.now, time.time
         monkeypatch.setattr(timezone, "now", lambda: now() + delta)
         monkeypatch.setattr(
-            "images.shares.time", SimpleNamespace(time=lambda: clock() + delta.total_seconds())
+            "core.tokens.time", SimpleNamespace(time=lambda: clock() + delta.total_seconds())
         )
 
     return move
