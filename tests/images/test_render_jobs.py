@@ -31,8 +31,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from images import services, tasks
 from images.models import Image
-from imaging import processing, services, tasks
+from imaging import processing
 from project.celery import app
 from tests.celery_broker import (
     BROKER,
@@ -42,7 +43,7 @@ from tests.celery_broker import (
     queue_flush,
     renders_settle,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,11 +73,7 @@ def client(db) -> APIClient:
 
 
 def upload(client: APIClient, data: bytes | None = None, style: str = "sepia") -> dict:
-    response = client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("p.png", data or image_bytes("PNG")), "style": style},
-        format="multipart",
-    )
+    response = upload_request(client, data or image_bytes("PNG"), name="p.png", style=style)
     assert response.status_code == HTTPStatus.CREATED, response.content
     return response.json()
 
