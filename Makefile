@@ -51,17 +51,25 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 # The whole suite on TEST_PROCESSES processes (pytest-xdist; 0 runs it in this one), tests that
-# share a broker, a server or fixed ports kept on one (tests/conftest.py's XDIST_GROUPS). The
-# Hypothesis profile is ATELIER_HYPOTHESIS's ("dev" unless set; CI sets "ci").
+# share a broker, a server or fixed ports kept on one (tests/conftest.py's XDIST_GROUPS), the
+# longest first (LONG_FIRST). The Hypothesis profile is ATELIER_HYPOTHESIS's ("dev" unless set;
+# CI sets "ci"). pytest keeps its rewritten test modules in __pycache__ (git-ignored) even where
+# PYTHONDONTWRITEBYTECODE is set: rewriting them costs each process about 7 s of CPU per run.
+# Measured (README, "How long the tests take"): about 4 min on SQLite, 2,201 tests, on a quiet
+# 2-core machine; 34 s of it is one test (tests/test_stack.py), started first.
 TEST_PROCESSES ?= 2
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: $(VENV)/.dev node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+	$(PYTEST) -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The edit-test loop: all but the browser, the slow tests, the fuzzers (the schema fuzz and the
-# imaging ones), SeaweedFS and the render worker, which `make test` runs.
+# imaging ones), SeaweedFS and the render worker, which `make test` runs. Modules that are all
+# slow are not even imported (the schemathesis module builds its cases as it is collected).
 test-quick: $(VENV)/.dev
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -q -m "not browser and not slow" -k "not Fuzzed" \
+	$(PYTEST) -n $(TEST_PROCESSES) -q -m "not browser and not slow" -k "not Fuzzed" \
 		--ignore=tests/test_fuzz.py --ignore=tests/s3 --ignore=tests/images/test_render_jobs.py \
+		--ignore=tests/clients/test_schemathesis.py --ignore=tests/test_stack.py \
+		--ignore=tests/test_worker_metrics.py --ignore=tests/images/test_render_faults.py \
 		$(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
