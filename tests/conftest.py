@@ -240,14 +240,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return GroupedScheduling(config, log)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The order; ``dbvendor_agnostic``; on the S3 stack, only ``S3_STACK_RUNS``, committing.
 
-    Runs before ``-m`` deselects, so ``-m "not dbvendor_agnostic"`` sees the marker. The
-    ``LONG_FIRST`` units first, browser tests last: they share the session's Chromium
-    (``chromium_session``), which keeps an asyncio loop on the thread once it is up, so every
-    other test runs before.
+    A conftest's hook runs after pytest-django's (``tryfirst``: database tests, then committing
+    ones, then the rest), so this order is the last word, and before ``-m`` deselects, so
+    ``-m "not dbvendor_agnostic"`` sees the marker. The ``LONG_FIRST`` units first, browser
+    tests last: they share the session's Chromium (``chromium_session``), which keeps an
+    asyncio loop on the thread once it is up, so every other test runs before.
     """
     for item in items:
         if not touches_database(item):
