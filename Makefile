@@ -63,13 +63,17 @@ test: $(VENV)/.dev node_modules/.package-lock.json
 	$(PYTEST) -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # The edit-test loop: all but the browser, the slow tests, the fuzzers (the schema fuzz and the
-# imaging ones), SeaweedFS and the render worker, which `make test` runs. Modules that are all
-# slow are not even imported (the schemathesis module builds its cases as it is collected).
+# imaging ones), SeaweedFS, the render worker and the tools run in fresh processes (the SDK
+# generated and type-checked, the settings checked in a new interpreter), which `make test`
+# runs. Modules that are all slow are not even imported (the schemathesis module builds its
+# cases as it is collected). Measured: 1,900-odd tests, about 135 s of test time on two
+# processes, 16 % less than before the tools left it (README).
 test-quick: $(VENV)/.dev
 	$(PYTEST) -n $(TEST_PROCESSES) -q -m "not browser and not slow" -k "not Fuzzed" \
 		--ignore=tests/test_fuzz.py --ignore=tests/s3 --ignore=tests/images/test_render_jobs.py \
 		--ignore=tests/clients/test_schemathesis.py --ignore=tests/test_stack.py \
 		--ignore=tests/test_worker_metrics.py --ignore=tests/images/test_render_faults.py \
+		--ignore=tests/clients/test_sdk.py --ignore=tests/test_settings.py \
 		$(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
