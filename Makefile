@@ -55,8 +55,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 # longest first (LONG_FIRST). The Hypothesis profile is ATELIER_HYPOTHESIS's ("dev" unless set;
 # CI sets "ci"). pytest keeps its rewritten test modules in __pycache__ (git-ignored) even where
 # PYTHONDONTWRITEBYTECODE is set: rewriting them costs each process about 7 s of CPU per run.
-# Measured (README, "How long the tests take"): about 4 min on SQLite, 2,201 tests, on a quiet
-# 2-core machine; 34 s of it is one test (tests/test_stack.py), started first.
+# Measured (README, "Running the tests"; a timing plugin per test and process, on a machine
+# shared with other suites): 5.5 to 6.5 min on SQLite at load 2 to 7 (2,212 tests, 629 to 717 s
+# of test time, 46 % of it the browser tests); the two processes finish within 10 s.
 TEST_PROCESSES ?= 2
 PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 test: $(VENV)/.dev node_modules/.package-lock.json
@@ -66,8 +67,8 @@ test: $(VENV)/.dev node_modules/.package-lock.json
 # imaging ones), SeaweedFS, the render worker and the tools run in fresh processes (the SDK
 # generated and type-checked, the settings checked in a new interpreter), which `make test`
 # runs. Modules that are all slow are not even imported (the schemathesis module builds its
-# cases as it is collected). Measured: 1,900-odd tests, about 135 s of test time on two
-# processes, 16 % less than before the tools left it (README).
+# cases as it is collected). Measured: 1,874 tests and 159 s of test time before the tools
+# left it (135 s wall at load 4), 16 % less test time without them (README).
 test-quick: $(VENV)/.dev
 	$(PYTEST) -n $(TEST_PROCESSES) -q -m "not browser and not slow" -k "not Fuzzed" \
 		--ignore=tests/test_fuzz.py --ignore=tests/s3 --ignore=tests/images/test_render_jobs.py \
