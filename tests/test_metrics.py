@@ -3,11 +3,10 @@
 from http import HTTPStatus
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import image_bytes
+from tests.factories import image_bytes, upload_request
 
 
 def scrape(client, **extra) -> dict[tuple[str, tuple], float]:
@@ -22,11 +21,7 @@ def scrape(client, **extra) -> dict[tuple[str, tuple], float]:
 
 
 def upload(client, data: bytes):
-    return client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("a.png", data), "style": "blur"},
-        format="multipart",
-    )
+    return upload_request(client, data, name="a.png", style="blur")
 
 
 @pytest.mark.django_db

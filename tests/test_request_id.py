@@ -6,19 +6,13 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import image_bytes
+from tests.factories import image_bytes, upload_request
 
 
 def _upload(client, **headers):
-    return client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("a.png", image_bytes("PNG")), "style": "sepia"},
-        format="multipart",
-        **headers,
-    )
+    return upload_request(client, image_bytes("PNG"), name="a.png", style="sepia", **headers)
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from images import lifecycle
 from images.models import Image
-from tests.factories import image_bytes
+from tests.factories import upload_request
 
 
 @pytest.fixture
@@ -41,17 +41,7 @@ def disk_full_after(monkeypatch):
 
 
 def _upload(client):
-    return client.post(
-        reverse("image-list"),
-        {"file": image_bytes_file(), "style": "sepia"},
-        format="multipart",
-    )
-
-
-def image_bytes_file():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile("p.jpg", image_bytes(), content_type="image/jpeg")
+    return upload_request(client, name="p.jpg", style="sepia", content_type="image/jpeg")
 
 
 @pytest.mark.filesystem

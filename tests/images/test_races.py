@@ -11,13 +11,12 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from images.models import Image
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 from tests.parallel import in_parallel
 from users.models import User
 
@@ -46,11 +45,7 @@ def client_for(username: str) -> APIClient:
 def upload(client: APIClient, seed: int = 0):
     # Big enough that rendering takes a moment, so the two requests overlap.
     data = image_bytes("PNG", size=(600, 400), color=(seed % 256, 90, 30))
-    return client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile(f"{seed}.png", data), "style": "none"},
-        format="multipart",
-    )
+    return upload_request(client, data, name=f"{seed}.png")
 
 
 def delayed(seconds: float, work: Callable[[], object]) -> Callable[[], object]:

@@ -43,7 +43,7 @@ from tests.celery_broker import (
     queue_flush,
     renders_settle,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,11 +73,7 @@ def client(db) -> APIClient:
 
 
 def upload(client: APIClient, data: bytes | None = None, style: str = "sepia") -> dict:
-    response = client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("p.png", data or image_bytes("PNG")), "style": style},
-        format="multipart",
-    )
+    response = upload_request(client, data or image_bytes("PNG"), name="p.png", style=style)
     assert response.status_code == HTTPStatus.CREATED, response.content
     return response.json()
 

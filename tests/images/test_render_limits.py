@@ -3,10 +3,9 @@
 from http import HTTPStatus
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import image_bytes
+from tests.factories import image_bytes, upload_request
 
 
 @pytest.fixture
@@ -20,11 +19,7 @@ def restyle(client, image_id: str, style: str):
 
 
 def upload_once(client):
-    return client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("a.png", image_bytes("PNG")), "style": "none"},
-        format="multipart",
-    )
+    return upload_request(client, image_bytes("PNG"), name="a.png")
 
 
 @pytest.mark.usefixtures("three_renders_a_minute")

@@ -21,7 +21,6 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -30,7 +29,7 @@ from rest_framework.test import APIClient
 from images.models import Album, AlbumImage, Image, Share, ShareImage
 from tests.celery_broker import renders_settle
 from tests.conftest import ON_S3_STACK, RENDER_WAIT_SECONDS
-from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes
+from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 from tests.parallel import in_parallel
 from users.models import User
 
@@ -69,11 +68,7 @@ def clients(request) -> Callable[[int], list[APIClient]]:
 
 def upload(client: APIClient, seed: int) -> str:
     data = image_bytes("PNG", size=(48, 32), color=(seed % 256, 60, 90))
-    response = client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile(f"{seed}.png", data), "style": "none"},
-        format="multipart",
-    )
+    response = upload_request(client, data, name=f"{seed}.png")
     assert response.status_code == HTTPStatus.CREATED, response.content
     if ON_S3_STACK:
         # A link shows rendered images only: on the stack, wait for the worker's render.

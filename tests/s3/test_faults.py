@@ -10,12 +10,11 @@ from http import HTTPStatus
 
 import pytest
 from botocore.config import Config
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from images.models import Image
-from tests.factories import image_bytes
+from tests.factories import image_bytes, upload_request
 from tests.s3.conftest import s3_storage_options
 
 
@@ -55,11 +54,7 @@ def s3_down(settings, s3_storage):
 
 
 def _upload(client):
-    return client.post(
-        reverse("image-list"),
-        {"file": SimpleUploadedFile("a.png", image_bytes("PNG")), "style": "sepia"},
-        format="multipart",
-    )
+    return upload_request(client, image_bytes("PNG"), name="a.png", style="sepia")
 
 
 def test_an_upload_while_s3_is_down_is_a_503_and_keeps_nothing(auth_client, s3_down, s3_storage):
