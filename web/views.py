@@ -26,7 +26,6 @@ from rest_framework.exceptions import NotAcceptable
 from core.errors import ApplicationError
 from core.throttling import LoginLocked, RegisterRateThrottle
 from images import delivery
-from images.selectors import image_albums
 from imaging.styles import DEFAULT_STYLE, STYLES
 from users import services as user_services
 from users.serializers import MeSerializer, PasswordChangeSerializer, RegisterSerializer
@@ -125,7 +124,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @read_only_page
 def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
     data = reads.image_detail_read(request=request, image_id=image_id)
-    member_of = {album.pk for album in image_albums(owner=request.user, image_id=image_id)}
+    member_of = reads.image_album_ids(request=request, image_id=image_id)
     albums = _albums(request)
     context = _browse_context(request)
     newer, older, context = _neighbours(request, data, context)
@@ -210,8 +209,8 @@ def trash_thumbnail(request: HttpRequest, image_id: uuid.UUID) -> HttpResponseBa
     The API serves nothing of a trashed image, and signs no URL for it; the owner still needs
     to see what they are about to restore or delete for good.
     """
-    image = reads.trashed_image_get(owner=request.user, image_id=image_id)
-    if image is None or not image.thumbnail_key:
+    image = reads.trashed_thumbnail_get(request=request, image_id=image_id)
+    if not image.thumbnail_key:
         raise Http404()
     try:
         return delivery.rendition_response(request, image, "thumbnail")
