@@ -155,9 +155,8 @@ def own_decisions(tree: ast.Module) -> list[str]:
         if isinstance(node, ast.Call):
             for keyword in node.keywords:
                 name = keyword.arg or ""
-                if name == "owner" or name.startswith(("owner_", "owner__")):
-                    found.append(f"{name}= (line {node.lineno})")
-                elif any(option in name for option in LINK_OPTIONS):
+                by_owner = name == "owner" or name.startswith(("owner_", "owner__"))
+                if by_owner or any(option in name for option in LINK_OPTIONS):
                     found.append(f"{name}= (line {node.lineno})")
             func = node.func
             if (
