@@ -251,7 +251,10 @@ def position_cursor(
     when ``position`` is None), encoded by the list's own pagination."""
     paginator = pagination()
     paginator.base_url = "/"
-    url = paginator.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+    # DRF's cursor positions are text (``CursorPagination`` joins and splits them as such);
+    # drf-stubs 3.16 types ``Cursor.position`` as an int.
+    cursor = Cursor(offset=0, reverse=reverse, position=position)  # type: ignore[arg-type]
+    url = paginator.encode_cursor(cursor)
     return parse_qs(urlsplit(url).query)[paginator.cursor_query_param][0]
 
 
@@ -280,7 +283,9 @@ class GivenCursor(KeysetCursorPagination):
 
     def decode_cursor(self, request: Any) -> Any:
         given = {} if self.given_cursor is None else {self.cursor_query_param: self.given_cursor}
-        return super().decode_cursor(CursorQuery(query_params=given))
+        # DRF's decode_cursor reads nothing of its request but ``query_params``: it gets only
+        # the cursor the page handed in, never a request.
+        return super().decode_cursor(CursorQuery(query_params=given))  # type: ignore[arg-type]
 
 
 class KeysetPages(GivenCursor):
