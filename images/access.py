@@ -5,8 +5,8 @@ Every place that serves or changes something asks here and decides nothing itsel
 than a bypass inside a view). Two questions, always in this order:
 
 1. *What can this principal see at all?* The scope functions (``images_visible``,
-   ``albums_visible``) narrow a queryset to it; views and selectors read through them, so an
-   object out of scope is simply missing.
+   ``albums_visible``, ``shares_visible``) narrow a queryset to it; views and selectors read
+   through them, so an object out of scope is simply missing.
 2. *May it do this to that object?* ``access_check`` (raises) and ``access_allows`` (answers)
    decide an ``Action`` on an object already read through the scope.
 
@@ -47,6 +47,7 @@ from users.models import User
 # Renditions without metadata: what a signed URL may open, and what a link shows.
 METADATA_FREE_RENDITIONS = ("processed", "preview", "thumbnail")
 ORIGINAL = "original"
+THUMBNAIL = "thumbnail"
 
 
 class Action(StrEnum):
@@ -63,6 +64,7 @@ class Action(StrEnum):
     ALBUM_MANAGE = "album.manage"  # change, fill, empty or delete an album
     SHARE_VIEW = "share.view"  # open a link's page
     SHARE_MANAGE = "share.manage"  # see, change or revoke a link as its owner
+    TRASH_THUMBNAIL_VIEW = "trash.thumbnail.view"  # a trashed image's thumbnail (trash page)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,14 @@ def _owner_allows(principal: Owner, action: Action, target: Target) -> bool:
     user = principal.user
     if not (user.is_authenticated and user.is_active):
         return False
+    if isinstance(target, Rendition) and action == Action.TRASH_THUMBNAIL_VIEW:
+        # The one exception: the owner's trash page shows what they may restore or delete
+        # for good (by session; no URL is ever signed for it).
+        return (
+            target.name == THUMBNAIL
+            and _owns(user, target.image)
+            and target.image.trashed_at is not None
+        )
     if isinstance(target, Rendition):
         # Nothing of a trashed image is served until it is restored.
         return (
@@ -334,6 +344,15 @@ def albums_visible(*, principal: Principal | None) -> QuerySet[Album]:
     return Album.objects.none()
 
 
+def shares_visible(*, principal: Principal | None) -> QuerySet[Share]:
+    """Every share link ``principal`` can see as its owner (a link's visitor sees its link
+    only through ``share_principal``, never through a list)."""
+    match principal:
+        case Owner(user=user):
+            return Share.objects.filter(owner=user)
+    return Share.objects.none()
+
+
 def renditions_allowed(
     *, principal: ShareVisitor, image: Image, renditions: tuple[str, ...]
 ) -> tuple[str, ...]:
@@ -370,4 +389,5 @@ __all__ = [
     "rendition_action",
     "renditions_allowed",
     "share_principal",
+    "shares_visible",
 ]

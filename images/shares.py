@@ -227,16 +227,6 @@ def share_grant_valid(*, share: Share, grant: str | None) -> bool:
     )
 
 
-def share_access_check(*, share: Share, grant: str | None) -> None:
-    """``SharePasswordRequired`` unless the link has no password or ``grant`` is valid.
-
-    For the web's pages until they ask ``images.access`` (``share_principal`` and
-    ``access_check(action=Action.SHARE_VIEW)``), which decides the same.
-    """
-    if share.password and not share_grant_valid(share=share, grant=grant):
-        raise SharePasswordRequired()
-
-
 def share_unlock(*, share: Share, password: str, request: Any) -> tuple[str, int]:
     """Checks the link's password; returns a grant and when it expires (Unix time).
 

@@ -81,7 +81,7 @@ def photo_facts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     if model and make and not model.casefold().startswith(make.casefold()):
         facts.append(("Camera", f"{make} {model}"))
     elif model or make:
-        facts.append(("Camera", model or make))
+        facts.append(("Camera", str(model or make)))
     if metadata.get("lens"):
         facts.append(("Lens", metadata["lens"]))
     exposure = metadata.get("exposure_time")

@@ -8,39 +8,40 @@ cursors). No view of the API is called and no request is built, copied or change
 page's own request is handed over read-only, for its session's account and for the address
 the next-page links and the absolute rendition URLs are built on.
 
-Who may see what is decided in two calls, named for it, so that they can be handed to the
-one access policy: ``owner_scope`` (the caller's own rows) and, for a share's visitor,
-``images.shares.share_open`` / ``share_access_check`` in ``web.share_pages``.
+Nothing here decides who may see what: the one access policy (``images.access``) does. Every
+read goes through a principal's scope (``images_visible``, ``albums_visible``,
+``shares_visible``: the page's account as an ``Owner``, or the ``ShareVisitor`` that
+``web.share_pages`` let in) and asks ``access_check``/``access_allows`` about what it shows
+beyond the scope (an album's words, a trashed picture's thumbnail).
 """
 
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from rest_framework.exceptions import NotFound as ApiNotFound
 from rest_framework.pagination import Cursor
 
-from images import albums, selectors, shares
+from images import access, albums, selectors, shares
+from images.errors import AlbumNotFound
 from images.filters import ImageFilter, datetime_to_utc
-from images.models import Album, Image, Share
+from images.models import Image
 from images.pagination import KeysetCursorPagination, SharedCursorPagination, TrashCursorPagination
 from images.public.serializers import SharedImageSerializer
 from images.serializers import AlbumSerializer, ImageSerializer, TrashedImageSerializer
 from images.share_serializers import ShareSerializer
-from users.models import User
+from users.authentication import request_user
 
 # The image list's orderings (``ImageViewSet.ordering_fields``) and its default.
 ORDERING_FIELDS = ("created_at", "taken_at")
 DEFAULT_ORDERING = "-created_at"
 # The image list's filters a page may pass on (``ImageFilter``'s, as the API reads them).
 IMAGE_FILTERS = ("style", "is_favorite", "album")
-
-ModelT = TypeVar("ModelT", bound=Model)
 
 
 class ListRefused(Exception):
@@ -57,14 +58,13 @@ class Page:
     previous: str | None
 
 
-# --- who may see what ----------------------------------------------------------------------------
+# --- who is asking ------------------------------------------------------------------------------
 
 
-def owner_scope(queryset: QuerySet[ModelT], *, owner: User) -> QuerySet[ModelT]:
-    """The rows of ``queryset`` that ``owner`` owns: every owner page reads through this, as
-    the API's ``OwnerScopedViewSet`` reads through ``_caller_scope`` (a session carries no
-    grant, so the owner's rows are the whole scope)."""
-    return queryset.filter(owner=owner)
+def owner_principal(request: HttpRequest) -> access.Owner:
+    """The account a private page is for, as the policy's principal (``login_required`` let
+    only such requests in; a session carries no grant, so it is the owner, whole)."""
+    return access.Owner(user=request_user(request))
 
 
 # --- the owner's pages ---------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def image_page_read(
     """One page of the caller's gallery, filtered and ordered as the API's image list would
     (``ListRefused`` where it answers 400, ``Http404`` for another account's album or a
     cursor that is not valid, as it answers 404)."""
-    queryset = _images_live(owner=_owner(request))
+    queryset = _images_live(owner_principal(request))
     filterset = ImageFilter(
         data={key: filters[key] for key in IMAGE_FILTERS if key in filters},
         queryset=queryset,
@@ -117,21 +117,40 @@ def image_ordering(value: str | None) -> str:
 
 def image_detail_read(*, request: HttpRequest, image_id: uuid.UUID) -> dict[str, Any]:
     """One of the caller's images out of the trash, as the API's detail shows it; else 404."""
-    image = _images_live(owner=_owner(request)).filter(pk=image_id).first()
+    principal = owner_principal(request)
+    image = _images_live(principal).filter(pk=image_id).first()
     if image is None:
         raise Http404()
+    access.access_check(principal=principal, action=access.Action.IMAGE_VIEW, target=image)
     return dict(ImageSerializer(image, context={"request": request}).data)
 
 
-def trashed_image_get(*, owner: User, image_id: uuid.UUID) -> Image | None:
-    """One of ``owner``'s images in the trash, or None."""
-    trashed = selectors.images_trashed(owner_scope(Image.objects.all(), owner=owner))
-    return trashed.filter(pk=image_id).first()
+def image_album_ids(*, request: HttpRequest, image_id: uuid.UUID) -> set[uuid.UUID]:
+    """The ids of the caller's albums that hold the image."""
+    visible = access.albums_visible(principal=owner_principal(request))
+    return set(visible.filter(memberships__image_id=image_id).values_list("pk", flat=True))
+
+
+def trashed_thumbnail_get(*, request: HttpRequest, image_id: uuid.UUID) -> Image:
+    """One of the caller's images in the trash, whose thumbnail the policy lets its trash
+    page show; else 404 (the API serves nothing of a trashed image)."""
+    principal = owner_principal(request)
+    trashed = selectors.images_trashed(access.images_visible(principal=principal))
+    image = trashed.filter(pk=image_id).first()
+    if image is None:
+        raise Http404()
+    access.access_check(
+        principal=principal,
+        action=access.Action.TRASH_THUMBNAIL_VIEW,
+        target=access.Rendition(image=image, name=access.THUMBNAIL),
+    )
+    return image
 
 
 def album_page_read(*, request: HttpRequest, size: int | None = None) -> Page:
     """The caller's albums, newest first, as the API's album list shows them."""
-    queryset = albums.albums_with_summary(owner_scope(Album.objects.all(), owner=_owner(request)))
+    visible = access.albums_visible(principal=owner_principal(request))
+    queryset = albums.albums_with_summary(visible)
     page = _paginate(KeysetPages(cursor=None, size=size), queryset, request=request)
     results = AlbumSerializer(page.rows, many=True, context={"request": request}).data
     return Page(results=list(results), next=page.next, previous=page.previous)
@@ -139,14 +158,20 @@ def album_page_read(*, request: HttpRequest, size: int | None = None) -> Page:
 
 def album_detail_read(*, request: HttpRequest, album_id: uuid.UUID) -> dict[str, Any]:
     """One of the caller's albums as the API's detail shows it; else ``AlbumNotFound``."""
-    album = albums.album_get(owner=_owner(request), album_id=album_id)
+    principal = owner_principal(request)
+    visible = access.albums_visible(principal=principal).filter(pk=album_id)
+    album = albums.albums_with_summary(visible).first()
+    if album is None or not access.access_allows(
+        principal=principal, action=access.Action.ALBUM_LIST, target=album
+    ):
+        raise AlbumNotFound()
     return dict(AlbumSerializer(album, context={"request": request}).data)
 
 
 def trash_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
     """One page of the caller's trash, most recently trashed first, as the API lists it."""
-    trashed = selectors.images_trashed(owner_scope(Image.objects.all(), owner=_owner(request)))
-    queryset = selectors.image_fields_for_listing(trashed)
+    visible = access.images_visible(principal=owner_principal(request))
+    queryset = selectors.image_fields_for_listing(selectors.images_trashed(visible))
     page = _paginate(TrashPages(cursor=cursor), queryset, request=request)
     results = TrashedImageSerializer(page.rows, many=True, context={"request": request}).data
     return Page(results=list(results), next=page.next, previous=page.previous)
@@ -154,7 +179,8 @@ def trash_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
 
 def share_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
     """One page of the caller's share links, newest first, as the API lists them."""
-    queryset = shares.shares_for_listing(owner_scope(Share.objects.all(), owner=_owner(request)))
+    visible = access.shares_visible(principal=owner_principal(request))
+    queryset = shares.shares_for_listing(visible)
     page = _paginate(KeysetPages(cursor=cursor), queryset, request=request)
     results = ShareSerializer(page.rows, many=True, context={"request": request}).data
     return Page(results=list(results), next=page.next, previous=page.previous)
@@ -171,26 +197,38 @@ class SharedPage(Page):
 
 
 def shared_page_read(
-    *, request: HttpRequest, share: Share, cursor: str | None, size: int | None = None
+    *,
+    request: HttpRequest,
+    visitor: access.ShareVisitor,
+    cursor: str | None,
+    size: int | None = None,
 ) -> SharedPage:
-    """One page of the pictures ``share`` shows, as the API shows them to its visitor. The
-    share is the one the page opened and let the visitor into; nothing is decided here.
-    ``Http404`` for a cursor that is not valid (or names a picture the link does not show)."""
+    """One page of the pictures ``visitor`` may see through its link, as the API shows them
+    to that visitor: the visitor the page let in (``web.share_pages``), read through its
+    scope (``access.images_visible``). ``Http404`` for a cursor that is not valid (or names a
+    picture the link does not show)."""
     page = _paginate(
-        SharedPages(cursor=cursor, size=size), shares.share_images(share=share), request=request
+        SharedPages(cursor=cursor, size=size),
+        access.images_visible(principal=visitor),
+        request=request,
     )
-    context = {"request": request, "share": share}
+    context = {"request": request, "visitor": visitor}
     results = SharedImageSerializer(page.rows, many=True, context=context).data
     return SharedPage(
         results=list(results), next=page.next, previous=page.previous, first=cursor is None
     )
 
 
-def shared_album(share: Share) -> dict[str, str] | None:
-    """The words of the album a link shares, as the API's shared page gives them; or None."""
-    if share.album_id is None:
+def shared_album(visitor: access.ShareVisitor) -> dict[str, str] | None:
+    """The words of the album ``visitor``'s link shares, where the policy lets it list the
+    album, as the API's shared page gives them; or None."""
+    share = visitor.share
+    album = share.album if share.album_id is not None else None  # read with the link
+    if album is None or not access.access_allows(
+        principal=visitor, action=access.Action.ALBUM_LIST, target=album
+    ):
         return None
-    return {"title": share.album.title, "description": share.album.description}
+    return {"title": album.title, "description": album.description}
 
 
 # --- cursors -------------------------------------------------------------------------------------
@@ -213,7 +251,10 @@ def position_cursor(
     when ``position`` is None), encoded by the list's own pagination."""
     paginator = pagination()
     paginator.base_url = "/"
-    url = paginator.encode_cursor(Cursor(offset=0, reverse=reverse, position=position))
+    # DRF's cursor positions are text (``CursorPagination`` joins and splits them as such);
+    # drf-stubs 3.16 types ``Cursor.position`` as an int.
+    cursor = Cursor(offset=0, reverse=reverse, position=position)  # type: ignore[arg-type]
+    url = paginator.encode_cursor(cursor)
     return parse_qs(urlsplit(url).query)[paginator.cursor_query_param][0]
 
 
@@ -242,7 +283,9 @@ class GivenCursor(KeysetCursorPagination):
 
     def decode_cursor(self, request: Any) -> Any:
         given = {} if self.given_cursor is None else {self.cursor_query_param: self.given_cursor}
-        return super().decode_cursor(CursorQuery(query_params=given))
+        # DRF's decode_cursor reads nothing of its request but ``query_params``: it gets only
+        # the cursor the page handed in, never a request.
+        return super().decode_cursor(CursorQuery(query_params=given))  # type: ignore[arg-type]
 
 
 class KeysetPages(GivenCursor):
@@ -278,13 +321,8 @@ def _paginate(paginator: GivenCursor, queryset: QuerySet, *, request: HttpReques
     )
 
 
-def _images_live(*, owner: User) -> QuerySet[Image]:
+def _images_live(principal: access.Owner) -> QuerySet[Image]:
     """The owner's images out of the trash, narrowed to what a representation reads (the
     API's gallery queryset)."""
-    live = selectors.images_live(owner_scope(Image.objects.all(), owner=owner))
+    live = selectors.images_live(access.images_visible(principal=principal))
     return selectors.image_fields_for_listing(live)
-
-
-def _owner(request: HttpRequest) -> User:
-    """The account a private page is for (``login_required`` let only such requests in)."""
-    return cast(User, request.user)

@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 
 def content_security_policy() -> str:
@@ -20,11 +20,11 @@ def content_security_policy() -> str:
     )
 
 
-def strict_csp(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serves the view's responses with the web pages' policy."""
+def strict_csp(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Serves the view's responses (pages, files, redirects) with the web pages' policy."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(request, *args, **kwargs)
         response["Content-Security-Policy"] = content_security_policy()
         return response

@@ -1,14 +1,15 @@
 """A share link's public pages: its pictures at /s/<token>, one picture at /s/<token>/i/<id>.
 
 Whoever holds the link sees these, usually with no account. Each page opens the link once
-(``_visit``: ``shares.share_open``, then ``shares.share_access_check`` with the grant the
-visitor's session got from the password) and hands that ``Share`` to the reads, which page
-its pictures with the API's own pagination and describe them with the API's own serializer
-(``web.reads.shared_page_read``): the page shows exactly what the API shows a visitor and
-nothing more: signed rendition URLs, camera details only where the link shows metadata,
-originals only where it allows them. One picture and its neighbours are read as one-picture
-pages of that same list, by cursors that name the picture, so a picture the link does not
-show is the list's 404.
+(``_visit``: ``shares.share_open``), makes its visitor the access policy's principal
+(``access.share_principal``, with the grant the visitor's session got from the password),
+asks the policy whether it may see the link (``access.access_check``) and hands that visitor
+to the reads, which page the pictures in its scope with the API's own pagination and
+describe them with the API's own serializer (``web.reads.shared_page_read``): the page shows
+exactly what the API shows a visitor and nothing more: signed rendition URLs, camera details
+only where the link shows metadata, originals only where it allows them. One picture and its
+neighbours are read as one-picture pages of that same list, by cursors that name the
+picture, so a picture the link does not show is the list's 404.
 
 Before a protected link's password nothing of the link is shown (not its title, its album or
 its pictures), whatever picture is asked for. Every "not found" under /s/ (an unknown, expired
@@ -28,7 +29,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.throttling import LoginLocked
-from images import shares
+from images import access, shares
 from images.models import Share
 from images.pagination import SharedCursorPagination
 from web import reads, wording
@@ -53,12 +54,13 @@ share_page = page_with_missing(_share_missing)
 @require_http_methods(["GET", "HEAD", "POST"])
 def share(request: HttpRequest, token: str) -> HttpResponse:
     """The link's pictures, a cursor page at a time, under the link's (or album's) title."""
-    link, prompt = _visit(request, token)
-    if prompt is not None:
-        return prompt
+    visitor = _visit(request, token)
+    if isinstance(visitor, HttpResponse):
+        return visitor  # the password prompt, or the way back after it
+    link = visitor.share
     cursor = request.GET.get("cursor") or None
     try:
-        page = reads.shared_page_read(request=request, share=link, cursor=cursor)
+        page = reads.shared_page_read(request=request, visitor=visitor, cursor=cursor)
     except Http404:
         if cursor is None:
             raise
@@ -78,7 +80,7 @@ def share(request: HttpRequest, token: str) -> HttpResponse:
         }
         for item in page.results
     ]
-    album = reads.shared_album(link)
+    album = reads.shared_album(visitor)
     return render(
         request,
         "web/share.html",
@@ -98,10 +100,10 @@ def share_image(request: HttpRequest, token: str, image_id: str) -> HttpResponse
     """One picture of the link, large: steps to its neighbours, back to the set, zoom to the
     full size, the original where the link allows it, the camera where it shows metadata."""
     picture = _uuid(image_id)
-    link, prompt = _visit(request, token)
-    if prompt is not None:
-        return prompt
-    before, data, after = _picture_and_neighbours(request, link, picture)
+    visitor = _visit(request, token)
+    if isinstance(visitor, HttpResponse):
+        return visitor  # the password prompt, or the way back after it
+    before, data, after = _picture_and_neighbours(request, visitor, picture)
     came_from = _came_from(request)
     back = reverse("share", kwargs={"token": token})
     if came_from:
@@ -129,23 +131,18 @@ def share_image(request: HttpRequest, token: str, image_id: str) -> HttpResponse
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _visit(request: HttpRequest, token: str) -> tuple[Share, HttpResponse | None]:
-    """The link ``token`` names, opened once for this request, and the page to answer instead
-    of it, if any: the password prompt (nothing of the link on it), or after a right password
-    a redirect back here. ``ShareNotFound`` (the one 404) for a link that is not live.
+def _visit(request: HttpRequest, token: str) -> access.ShareVisitor | HttpResponse:
+    """The visitor of the link ``token`` names, let in once for this request; or the page to
+    answer instead: the password prompt (nothing of the link on it), or after a right
+    password a redirect back here. ``ShareNotFound`` (the one 404) for a link that is not live.
 
-    The share decisions of these pages are these two calls (``share_open``, and
-    ``share_access_check`` in ``_unlock``); what a visitor sees of a picture is the
-    serializer's.
+    The link is opened once (``shares.share_open``); the visitor is the policy's principal
+    (``access.share_principal``, with the grant the visitor's session got from the password),
+    and the policy decides whether it may see the link (``access.access_check``,
+    ``SHARE_VIEW``: ``SharePasswordRequired`` before the password). What a visitor sees of a
+    picture is the policy's too, through the serializer.
     """
     link = shares.share_open(token=token)
-    return link, _unlock(request, link)
-
-
-def _unlock(request: HttpRequest, link: Share) -> HttpResponse | None:
-    """Nothing if the visitor may see ``link`` (no password, or their session's grant is
-    valid), else the page to answer instead: the password prompt, or after a right password
-    a redirect back here."""
     grant_key = f"share-grant:{link.pk.hex}"
     error = ""
     status = HTTPStatus.OK
@@ -163,15 +160,25 @@ def _unlock(request: HttpRequest, link: Share) -> HttpResponse | None:
         else:
             request.session[grant_key] = grant
             return redirect(request.get_full_path())
+    visitor = _visitor(link, request.session.get(grant_key))
     try:
-        shares.share_access_check(share=link, grant=request.session.get(grant_key))
+        access.access_check(principal=visitor, action=access.Action.SHARE_VIEW, target=link)
     except shares.SharePasswordRequired:
         return render(request, "web/share_password.html", {"error": error}, status=status)
-    return None
+    return visitor
+
+
+def _visitor(link: Share, grant: str | None) -> access.ShareVisitor:
+    """The policy's principal for a page's visitor of ``link`` holding ``grant`` (a page is
+    never a signed rendition URL, so it is always a visitor)."""
+    principal = access.share_principal(share=link, grant=grant)
+    if not isinstance(principal, access.ShareVisitor):
+        raise access.AccessRefused()
+    return principal
 
 
 def _picture_and_neighbours(
-    request: HttpRequest, link: Share, picture: uuid.UUID
+    request: HttpRequest, visitor: access.ShareVisitor, picture: uuid.UUID
 ) -> tuple[str | None, dict[str, Any], str | None]:
     """The ids of the pictures before and after ``picture`` in the link's order, and the
     visitor's representation of ``picture`` itself; ``Http404`` if the link does not show it.
@@ -184,7 +191,9 @@ def _picture_and_neighbours(
 
     def page(image_id: uuid.UUID | None, *, reverse: bool, size: int) -> list[dict[str, Any]]:
         cursor = _cursor(image_id, reverse=reverse)
-        return reads.shared_page_read(request=request, share=link, cursor=cursor, size=size).results
+        return reads.shared_page_read(
+            request=request, visitor=visitor, cursor=cursor, size=size
+        ).results
 
     following = page(picture, reverse=False, size=1)
     after = following[0]["id"] if following else None

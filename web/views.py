@@ -26,9 +26,9 @@ from rest_framework.exceptions import NotAcceptable
 from core.errors import ApplicationError
 from core.throttling import LoginLocked, RegisterRateThrottle
 from images import delivery
-from images.selectors import image_albums
 from imaging.styles import DEFAULT_STYLE, STYLES
 from users import services as user_services
+from users.authentication import request_user
 from users.serializers import MeSerializer, PasswordChangeSerializer, RegisterSerializer
 from users.views import BrowserLoginView
 from web import reads, wording
@@ -58,12 +58,12 @@ THUMBNAIL_LONG_EDGE_CAP = 3840
 page = page_with_missing(lambda request: not_found_page(request))
 
 
-def private_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A page of the caller's own gallery: anonymous callers are sent to log in."""
     return page(login_required(view))
 
 
-def read_only_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def read_only_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A private page that only shows: any other method is a 405 naming GET and HEAD (its
     changes go to the API, from its forms)."""
     return private_page(require_safe(view))
@@ -125,7 +125,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @read_only_page
 def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
     data = reads.image_detail_read(request=request, image_id=image_id)
-    member_of = {album.pk for album in image_albums(owner=request.user, image_id=image_id)}
+    member_of = reads.image_album_ids(request=request, image_id=image_id)
     albums = _albums(request)
     context = _browse_context(request)
     newer, older, context = _neighbours(request, data, context)
@@ -210,8 +210,8 @@ def trash_thumbnail(request: HttpRequest, image_id: uuid.UUID) -> HttpResponseBa
     The API serves nothing of a trashed image, and signs no URL for it; the owner still needs
     to see what they are about to restore or delete for good.
     """
-    image = reads.trashed_image_get(owner=request.user, image_id=image_id)
-    if image is None or not image.thumbnail_key:
+    image = reads.trashed_thumbnail_get(request=request, image_id=image_id)
+    if not image.thumbnail_key:
         raise Http404()
     try:
         return delivery.rendition_response(request, image, "thumbnail")
@@ -278,7 +278,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = {key: request.POST.get(key, "") for key in ("username", "email")}
         throttle = RegisterRateThrottle()
-        if not throttle.allow_request(request, None):
+        # Not a DRF ``Request`` (its ``user`` would run the API's authentication): the
+        # throttle reads only the client address (``request.META``) and no view.
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             errors["form"] = [wording.signups_limited(throttle.wait())]
             status = HTTPStatus.TOO_MANY_REQUESTS
         else:
@@ -303,6 +305,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @private_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
     errors: dict[str, list[str]] = {}
     status = HTTPStatus.OK
     action = request.POST.get("action") if request.method == "POST" else None
@@ -323,16 +326,16 @@ def account(request: HttpRequest) -> HttpResponse:
             errors = {key: [str(m) for m in value] for key, value in serializer.errors.items()}
         if valid:
             user_services.user_password_change(
-                user=request.user, new_password=serializer.validated_data["new_password"]
+                user=user, new_password=serializer.validated_data["new_password"]
             )
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, user)
             messages.success(request, wording.notice("password_changed"))
             return redirect("account")
         status = HTTPStatus.BAD_REQUEST
     elif action == "delete":
         try:
             user_services.user_delete_confirmed(
-                user=request.user, password=request.POST.get("password", ""), request=request
+                user=user, password=request.POST.get("password", ""), request=request
             )
         except LoginLocked as exc:
             errors = {"delete_password": [wording.passwords_locked(exc.wait)]}
@@ -343,7 +346,7 @@ def account(request: HttpRequest) -> HttpResponse:
             messages.success(request, wording.notice("account_deleted"))
             return redirect("login")
         status = HTTPStatus.BAD_REQUEST
-    quota = MeSerializer(request.user).data["quota"]
+    quota = MeSerializer(user).data["quota"]
     return render(
         request,
         "web/account.html",

@@ -132,12 +132,8 @@ class SharedPageSerializer(serializers.Serializer):
 
 
 def _visitor(context: dict[str, Any]) -> access.ShareVisitor:
-    """The visitor the body is for: ``context["visitor"]`` (``access.share_principal``).
-
-    A caller that hands in ``context["share"]`` instead has already let the visitor in (the
-    web's share pages, which check the link's password first); it is that link's unlocked
-    visitor. The policy still decides everything else (expiry, the link's options).
-    """
-    if "visitor" in context:
-        return context["visitor"]
-    return access.ShareVisitor(share=context["share"], unlocked=True)
+    """The visitor the body is for: ``context["visitor"]`` (``access.share_principal``, let
+    in by ``access.access_check``), as the API's shared page and the web's share pages hand
+    it in."""
+    visitor: access.ShareVisitor = context["visitor"]
+    return visitor

@@ -4,7 +4,8 @@ A page that ran an API view on a copy of its request (``web/api.py`` did, swappi
 query, user and headers) answered with whatever that view decided for whatever the copy said;
 these tests keep that door shut by reading the web's source: no API view class imported, no
 request built, copied or changed, and no module leaning on another's private (``_name``)
-helpers.
+helpers. Nor does a page decide who sees what: it reads through the access policy's scopes
+(``images.access``) and asks it, never filtering by owner or reading a link's options itself.
 """
 
 import ast
@@ -130,6 +131,51 @@ def request_changes(tree: ast.Module) -> list[str]:
     return found
 
 
+#: A share link's options: what only the access policy reads.
+LINK_OPTIONS = ("allow_original", "show_metadata")
+
+# What web/reads.py, web/views.py and a serializer did before the pages asked the policy.
+BEFORE_POLICY = """
+queryset.filter(owner=owner)
+image_albums(owner=request.user, image_id=image_id)
+Image.objects.exclude(owner_id=user.pk)
+Share.objects.filter(owner__is_active=True, show_metadata=True)
+if share.allow_original:
+    original = getattr(share, "show_metadata")
+"""
+
+
+def own_decisions(tree: ast.Module) -> list[str]:
+    """Where ``tree`` decides itself who sees what: a call that narrows by owner (a keyword
+    ``owner``, ``owner_id`` or ``owner__...``: the policy's scopes do that), or a read of a
+    link's options (``.allow_original``, ``.show_metadata``, as an attribute, a ``getattr`` or
+    a lookup)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                name = keyword.arg or ""
+                by_owner = name == "owner" or name.startswith(("owner_", "owner__"))
+                if by_owner or any(option in name for option in LINK_OPTIONS):
+                    found.append(f"{name}= (line {node.lineno})")
+            func = node.func
+            if (
+                isinstance(func, ast.Name)
+                and func.id == "getattr"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value in LINK_OPTIONS
+            ):
+                found.append(f"getattr {node.args[1].value} (line {node.lineno})")
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in LINK_OPTIONS
+            and isinstance(node.ctx, ast.Load)
+        ):
+            found.append(f".{node.attr} (line {node.lineno})")
+    return found
+
+
 def offenders(check) -> dict[str, list[str]]:
     found = {path: check(tree) for path, tree in web_modules().items()}
     return {path: names for path, names in found.items() if names}
@@ -156,4 +202,22 @@ def test_the_checks_catch_what_the_web_did_before():
         "assigns .method (line 7)",
         "assigns .GET (line 8)",
         "assigns .META (line 9)",
+    ]
+
+
+def test_the_web_decides_nothing_the_access_policy_decides():
+    """Pages read through ``images.access``'s scopes and ask ``access_check``/``access_allows``:
+    no page narrows by owner or reads what a link allows itself."""
+    assert offenders(own_decisions) == {}
+
+
+def test_the_policy_check_catches_what_the_web_did_before():
+    assert own_decisions(ast.parse(BEFORE_POLICY)) == [
+        "owner= (line 2)",
+        "owner= (line 3)",
+        "owner_id= (line 4)",
+        "owner__is_active= (line 5)",
+        "show_metadata= (line 5)",
+        ".allow_original (line 6)",
+        "getattr show_metadata (line 7)",
     ]

@@ -15,7 +15,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -432,19 +432,22 @@ def test_share_pages_are_html_whatever_accept_says(links, accept):
 
 @pytest.mark.parametrize("page", ["set", "viewer"])
 def test_each_page_opens_and_checks_its_link_once(links, monkeypatch, page):
-    """The link is opened and its grant checked once per request, then handed down: never a
-    second time by a read behind the page (the API's view did both again)."""
-    from images import shares
+    """The link is opened once per request and the policy asked once whether its visitor may
+    see it, then the visitor is handed down: never a second time by a read behind the page
+    (the API's view did both again)."""
+    from images import access, shares
 
     calls: list[str] = []
-    for name in ("share_open", "share_access_check"):
-        original = getattr(shares, name)
+    for module, name in ((shares, "share_open"), (access, "access_check")):
+        original = getattr(module, name)
 
         def counted(*args, _original=original, _name=name, **kwargs):
+            if _name == "access_check":
+                _name = f"access_check {kwargs['action']}"
             calls.append(_name)
             return _original(*args, **kwargs)
 
-        monkeypatch.setattr(shares, name, counted)
+        monkeypatch.setattr(module, name, counted)
     visitor = unlocked(links["locked"])
     calls.clear()
     url = (
@@ -453,4 +456,21 @@ def test_each_page_opens_and_checks_its_link_once(links, monkeypatch, page):
         else viewer_url(links["locked"], links["images"][1]["id"])
     )
     assert visitor.get(url).status_code == HTTPStatus.OK
-    assert calls == ["share_open", "share_access_check"]
+    assert calls == ["share_open", "access_check share.view"]
+
+
+def test_the_reads_show_a_visitor_only_what_the_policy_lets_it_see(links):
+    """The pages' reads decide nothing: handed a visitor the policy would not let in (the
+    locked link's, without its password), they show none of its pictures and not its album."""
+    from images import access
+    from web import reads
+
+    request = RequestFactory().get(set_url(links["locked"]))
+    share = Share.objects.select_related("album").get(token=links["locked"]["token"])
+    locked = access.ShareVisitor(share=share, unlocked=False)
+    assert reads.shared_page_read(request=request, visitor=locked, cursor=None).results == []
+    assert reads.shared_album(locked) is None
+    let_in = access.ShareVisitor(share=share, unlocked=True)
+    page = reads.shared_page_read(request=request, visitor=let_in, cursor=None)
+    assert len(page.results) == len(links["images"])
+    assert reads.shared_album(let_in) == {"title": ALBUM_TITLE, "description": ALBUM_DESCRIPTION}
