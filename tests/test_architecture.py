@@ -222,8 +222,6 @@ def test_the_render_job_services_never_import_the_tasks_module():
 
 # --- Storage ----------------------------------------------------------------------------------
 
-#: Modules that still reach storage themselves; their owners move them onto ``images.files``.
-STORAGE_STILL_TOUCHED = {"images/delivery.py", "images/shares.py"}
 STORAGE_NAMES = ("default_storage", "FileSystemStorage", "storages")
 
 
@@ -239,7 +237,4 @@ def storage_touchers() -> set[str]:
 
 
 def test_storage_is_touched_only_through_images_files():
-    touching = storage_touchers()
-    assert touching <= STORAGE_STILL_TOUCHED, sorted(touching - STORAGE_STILL_TOUCHED)
-    # An allowance outlives its reason only until the module moves onto ``images.files``.
-    assert touching >= STORAGE_STILL_TOUCHED, sorted(STORAGE_STILL_TOUCHED - touching)
+    assert storage_touchers() == set()
