@@ -27,9 +27,10 @@ from rest_framework.views import APIView
 from core.ownership import OwnerScopedViewSet
 from core.throttling import UploadRateThrottle
 from idempotency.decorators import idempotent
-from images import albums, delivery, selectors, services
+from images import albums, delivery, lifecycle, selectors, trash
 from images.access import Action
 from images.authentication import SignedRenditionAuthentication
+from images.errors import RenditionNotReady
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
 from images.models import Album, Image
 from images.pagination import (
@@ -127,7 +128,7 @@ class ImageViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        image = services.image_create(
+        image = lifecycle.image_create(
             owner=request.user, upload=data["file"], style=data["style"], title=data["title"]
         )
         location = request.build_absolute_uri(reverse("image-detail", kwargs={"pk": image.pk}))
@@ -138,7 +139,7 @@ class ImageViewSet(
         image = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        image = services.image_update(
+        image = lifecycle.image_update(
             owner=request.user,
             image=image,
             title=serializer.validated_data.get("title"),
@@ -152,9 +153,9 @@ class ImageViewSet(
         params.is_valid(raise_exception=True)
         image = self.get_object()
         if params.validated_data["permanent"]:
-            services.image_delete(owner=request.user, image_id=image.pk)
+            lifecycle.image_delete(owner=request.user, image_id=image.pk)
         else:
-            services.image_trash(owner=request.user, image_id=image.pk)
+            trash.image_trash(owner=request.user, image_id=image.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @rendition_schema(
@@ -205,7 +206,7 @@ class ImageViewSet(
     def _file(self, request: Request, rendition: str) -> HttpResponseBase:
         image = self.get_object()
         if not delivery.rendition_key(image, rendition):
-            raise services.RenditionNotReady(image=image, rendition=rendition)
+            raise RenditionNotReady(image=image, rendition=rendition)
         return delivery.rendition_response(request, image, rendition)
 
     def _representation(self, image: Image) -> dict[str, Any]:
@@ -253,18 +254,18 @@ class TrashViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnerScoped
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         image = self.get_object()
-        services.image_delete(owner=request.user, image_id=image.pk, trashed_only=True)
+        lifecycle.image_delete(owner=request.user, image_id=image.pk, trashed_only=True)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str | None = None) -> Response:
         image = self.get_object()
-        restored = services.image_restore(owner=request.user, image_id=image.pk)
+        restored = trash.image_restore(owner=request.user, image_id=image.pk)
         return Response(ImageSerializer(restored, context=self.get_serializer_context()).data)
 
     @action(detail=False, methods=["post"])
     def empty(self, request: Request) -> Response:
-        purged = services.trash_empty(owner=request.user)
+        purged = trash.trash_empty(owner=request.user)
         return Response(TrashEmptiedSerializer({"purged": purged}).data)
 
 

@@ -197,13 +197,13 @@ def test_no_import_cycles_between_first_party_modules():
 
 def test_the_cycle_check_finds_a_lazy_import_and_ignores_type_checking_blocks():
     graph = {
-        "images.services": {"images.models"},
-        "images.tasks": {"images.services"},
+        "images.rendering": {"images.models"},
+        "images.tasks": {"images.rendering"},
         "images.models": set(),
     }
     assert import_cycles(graph) == []
-    graph["images.services"].add("images.tasks")  # what a function-level import adds
-    assert import_cycles(graph) == [["images.services", "images.tasks", "images.services"]]
+    graph["images.rendering"].add("images.tasks")  # what a function-level import adds
+    assert import_cycles(graph) == [["images.rendering", "images.tasks", "images.rendering"]]
     tree = ast.parse(
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from images.models import Image\n"
