@@ -23,7 +23,7 @@ checked on that very request.
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
@@ -81,7 +81,7 @@ class FileContentNegotiation(DefaultContentNegotiation):
     """
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         return JSONRenderer(), JSONRenderer.media_type
 
@@ -116,7 +116,8 @@ def accepts(request: HttpRequest | Request, media_type: str) -> bool:
         return True
     candidate = MediaType(media_type)
     ranges = [MediaType(token) for token in header.split(",") if token.strip()]
-    matching = [r for r in ranges if candidate.match(r)]
+    # Django's MediaType.match takes a MediaType as well as a str; django-stubs says str.
+    matching = [r for r in ranges if candidate.match(r)]  # type: ignore[arg-type]
     if not matching:
         return False
     best = max(matching, key=lambda r: r.specificity)

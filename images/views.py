@@ -64,13 +64,14 @@ from images.serializers import (
     TrashEmptiedSerializer,
 )
 from imaging.styles import STYLES
+from users.authentication import request_user
 
 # Rendition downloads also accept a signed URL, which the other actions never do.
 _SIGNED_AUTHENTICATION = [
     SignedRenditionAuthentication,
     *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
 ]
-_FILE_ACTION = {
+_FILE_ACTION: dict[str, Any] = {
     "detail": True,
     "methods": ["get"],
     "permission_classes": [IsAuthenticated, HasAccess],
@@ -129,7 +130,10 @@ class ImageViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         image = lifecycle.image_create(
-            owner=request.user, upload=data["file"], style=data["style"], title=data["title"]
+            owner=request_user(request),
+            upload=data["file"],
+            style=data["style"],
+            title=data["title"],
         )
         location = request.build_absolute_uri(reverse("image-detail", kwargs={"pk": image.pk}))
         body = self._representation(image)
@@ -140,7 +144,7 @@ class ImageViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         image = lifecycle.image_update(
-            owner=request.user,
+            owner=request_user(request),
             image=image,
             title=serializer.validated_data.get("title"),
             style=serializer.validated_data.get("style"),
@@ -153,9 +157,9 @@ class ImageViewSet(
         params.is_valid(raise_exception=True)
         image = self.get_object()
         if params.validated_data["permanent"]:
-            lifecycle.image_delete(owner=request.user, image_id=image.pk)
+            lifecycle.image_delete(owner=request_user(request), image_id=image.pk)
         else:
-            trash.image_trash(owner=request.user, image_id=image.pk)
+            trash.image_trash(owner=request_user(request), image_id=image.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @rendition_schema(
@@ -254,18 +258,18 @@ class TrashViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnerScoped
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         image = self.get_object()
-        lifecycle.image_delete(owner=request.user, image_id=image.pk, trashed_only=True)
+        lifecycle.image_delete(owner=request_user(request), image_id=image.pk, trashed_only=True)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str | None = None) -> Response:
         image = self.get_object()
-        restored = trash.image_restore(owner=request.user, image_id=image.pk)
+        restored = trash.image_restore(owner=request_user(request), image_id=image.pk)
         return Response(ImageSerializer(restored, context=self.get_serializer_context()).data)
 
     @action(detail=False, methods=["post"])
     def empty(self, request: Request) -> Response:
-        purged = trash.trash_empty(owner=request.user)
+        purged = trash.trash_empty(owner=request_user(request))
         return Response(TrashEmptiedSerializer({"purged": purged}).data)
 
 
@@ -307,8 +311,8 @@ class AlbumViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        album = albums.album_create(owner=request.user, **serializer.validated_data)
-        album = albums.album_get(owner=request.user, album_id=album.pk)
+        album = albums.album_create(owner=request_user(request), **serializer.validated_data)
+        album = albums.album_get(owner=request_user(request), album_id=album.pk)
         location = request.build_absolute_uri(reverse("album-detail", kwargs={"pk": album.pk}))
         return Response(
             self._representation(album),
@@ -327,12 +331,12 @@ class AlbumViewSet(
         }
         if "cover_image" in data:
             changes["cover_image_id"] = data["cover_image"]
-        album = albums.album_update(owner=request.user, album=album, **changes)
+        album = albums.album_update(owner=request_user(request), album=album, **changes)
         return Response(self._representation(album))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         album = self.get_object()
-        albums.album_delete(owner=request.user, album_id=album.pk)
+        albums.album_delete(owner=request_user(request), album_id=album.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @ALBUM_IMAGES_DELETE_SCHEMA
@@ -358,7 +362,9 @@ class AlbumViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = change(
-            owner=request.user, album=album, image_ids=serializer.validated_data["image_ids"]
+            owner=request_user(request),
+            album=album,
+            image_ids=serializer.validated_data["image_ids"],
         )
         return Response(AlbumImagesResultSerializer({"results": results}).data)
 
