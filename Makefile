@@ -81,7 +81,7 @@ test-quick: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core imaging users project
+	$(BIN)/mypy core imaging users project images idempotency
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

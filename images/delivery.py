@@ -23,13 +23,12 @@ checked on that very request.
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -46,6 +45,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from core.errors import NotFound, Unavailable
+from images import files
 from images.models import Image
 from images.storage_errors import STORAGE_ERRORS
 from imaging.processing import EXTENSIONS, MEDIA_TYPES
@@ -81,7 +81,7 @@ class FileContentNegotiation(DefaultContentNegotiation):
     """
 
     def select_renderer(
-        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
     ) -> tuple[BaseRenderer, str]:
         return JSONRenderer(), JSONRenderer.media_type
 
@@ -116,7 +116,8 @@ def accepts(request: HttpRequest | Request, media_type: str) -> bool:
         return True
     candidate = MediaType(media_type)
     ranges = [MediaType(token) for token in header.split(",") if token.strip()]
-    matching = [r for r in ranges if candidate.match(r)]
+    # Django's MediaType.match takes a MediaType as well as a str; django-stubs says str.
+    matching = [r for r in ranges if candidate.match(r)]  # type: ignore[arg-type]
     if not matching:
         return False
     best = max(matching, key=lambda r: r.specificity)
@@ -166,7 +167,7 @@ def rendition_response(
     else:
         if stripped_key is not None:
             key = stripped_key()
-        mode = "stream" if visitor else delivery_mode(default_storage)
+        mode = "stream" if visitor else delivery_mode()
         if mode == "redirect":
             response = _redirect(key, media_type, filename)
             # No ETag: a cache that revalidated a stored redirect with it would get a 304 and
@@ -184,8 +185,8 @@ def rendition_response(
     return response
 
 
-def delivery_mode(storage: Storage) -> str:
-    """How this storage's files are handed out: ``ATELIER_FILE_DELIVERY``, where it can be.
+def delivery_mode() -> str:
+    """How the configured storage's files are handed out: ``ATELIER_FILE_DELIVERY``, if it can.
 
     ``redirect`` needs a storage that presigns URLs (S3) and ``accel`` one on the file
     system (which nginx reads too); otherwise the files are streamed.
@@ -195,25 +196,17 @@ def delivery_mode(storage: Storage) -> str:
         raise ImproperlyConfigured(
             f"ATELIER_FILE_DELIVERY is {mode!r}; it must be one of {', '.join(DELIVERY_MODES)}."
         )
-    if mode == "redirect" and not _presigns(storage):
+    if mode == "redirect" and not files.storage_presigns():
         return "stream"
-    if mode == "accel" and not isinstance(storage, FileSystemStorage):
+    if mode == "accel" and not files.storage_on_filesystem():
         return "stream"
     return mode
-
-
-def _presigns(storage: Storage) -> bool:
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # django-storages or boto3 not installed: files are on disk
-        return False
-    return isinstance(storage, S3Storage)
 
 
 def _stream(key: str, media_type: str) -> HttpResponseBase:
     """The bytes, read from storage by this process."""
     try:
-        handle = default_storage.open(key, "rb")
+        handle = files.file_open(key=key)
     except FileNotFoundError as exc:
         raise NotFound("The file of this image is not available.") from exc
     except STORAGE_ERRORS as exc:
@@ -228,8 +221,8 @@ def _redirect(key: str, media_type: str, filename: str) -> HttpResponseBase:
     Signing is local (no request to S3), so whether the object exists is for S3 to say when
     the client follows the redirect.
     """
-    location = default_storage.url(
-        key,
+    location = files.file_url(
+        key=key,
         parameters={
             "ResponseContentType": media_type,
             "ResponseContentDisposition": content_disposition(filename),
@@ -244,7 +237,7 @@ def _accel(key: str, media_type: str) -> HttpResponseBase:
     nginx keeps this response's headers (type, name, ETag, caching) and replaces the body.
     """
     try:
-        present = default_storage.exists(key)
+        present = files.file_exists(key=key)
     except STORAGE_ERRORS as exc:
         raise Unavailable("The file could not be read; try again.") from exc
     if not present:

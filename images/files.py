@@ -30,6 +30,9 @@ from images.storage_errors import STORAGE_ERRORS, storage_missing
 
 logger = logging.getLogger(__name__)
 
+# What a change that writes files and rows can fail with, besides its own errors.
+_WRITE_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, DatabaseError)
+
 __all__ = [
     "STORAGE_ERRORS",
     "file_exists",
@@ -92,7 +95,9 @@ def file_url(*, key: str, parameters: dict[str, Any] | None = None) -> str:
     """The storage's URL for the file: presigned, with ``parameters``, on S3."""
     if parameters is None:
         return default_storage.url(key)
-    return default_storage.url(key, parameters=parameters)
+    # Only S3Storage's url() takes ``parameters`` (callers ask when ``storage_presigns()``);
+    # django-stubs types the base Storage.url(name), and django-storages ships no types.
+    return default_storage.url(key, parameters=parameters)  # type: ignore[call-arg]
 
 
 def files_delete(*, keys: Iterable[str]) -> None:
@@ -120,7 +125,7 @@ def files_removed_on_failure(*, written: list[str], image_id: object) -> Iterato
     """
     try:
         yield
-    except (*STORAGE_ERRORS, DatabaseError) as exc:
+    except _WRITE_ERRORS as exc:
         files_delete(keys=written)
         logger.exception("Change to image %s failed; removed %d new files", image_id, len(written))
         raise StorageFailed(str(exc)) from exc
@@ -179,7 +184,7 @@ def empty_folders(root: Path) -> set[str]:
 
 def folders_empty(*, storage: Storage) -> set[str]:
     """The empty folders of a file-system storage (none for an object store)."""
-    if not storage_on_filesystem(storage):
+    if not isinstance(storage, FileSystemStorage):
         return set()
     root = Path(storage.location)
     return empty_folders(root) if root.is_dir() else set()

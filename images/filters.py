@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from images.models import Album, Image
 from images.serializers import STYLE_ERROR
 from imaging.styles import STYLE_CHOICES
+from users.authentication import request_user
 
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 10
@@ -123,7 +124,8 @@ class ImageFilter(django_filters.FilterSet):
             return queryset
         # The caller's own album only: another account's is a 404, exactly like a missing one
         # (as at albums/{id}/), never an empty list that would pass for "no images in it".
-        if not Album.objects.filter(pk=value, owner=self.request.user).exists():
+        assert self.request is not None  # a filter runs inside a request
+        if not Album.objects.filter(pk=value, owner=request_user(self.request)).exists():
             raise NotFound("No album with this id.", code="not_found")
         return queryset.filter(memberships__album_id=value)
 

@@ -74,7 +74,10 @@ def _image_create(
     if size == 0:
         raise ImageRejected("empty", "The file is empty.")
     header = processing.image_header(
-        upload, max_pixels=limits["MAX_PIXELS"], max_edge_px=limits["MAX_EDGE"]
+        # A Django File proxies read/seek/tell to its file; imaging types its input BinaryIO.
+        upload,  # type: ignore[arg-type]
+        max_pixels=limits["MAX_PIXELS"],
+        max_edge_px=limits["MAX_EDGE"],
     )
     upload.seek(0)
     data = upload.read()
@@ -172,6 +175,7 @@ def image_update(
             # A cheap early answer for a gallery already at its quota (one more byte would
             # not fit); the render job checks the exact sizes when it has them.
             quota_check(locked_owner=locked_owner, add_bytes=1, add_images=0)
+            assert style is not None  # restyle is never set without one
             current.style = style
             current.status = Image.Status.PENDING
             current.render_token = token

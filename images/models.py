@@ -122,7 +122,10 @@ class Album(models.Model):
     cover = models.ForeignKey(
         Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    images = models.ManyToManyField(Image, through="AlbumImage", related_name="albums")
+    # Quoted: ManyToManyField is not subscriptable at run time (no django_stubs_ext).
+    images: "models.ManyToManyField[Image, AlbumImage]" = models.ManyToManyField(
+        Image, through="AlbumImage", related_name="albums"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -169,7 +172,9 @@ class Share(models.Model):
     album = models.ForeignKey(
         Album, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
     )
-    images = models.ManyToManyField(Image, through="ShareImage", related_name="shares")
+    images: "models.ManyToManyField[Image, ShareImage]" = models.ManyToManyField(
+        Image, through="ShareImage", related_name="shares"
+    )
     title = models.CharField(max_length=200, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     password = models.CharField(max_length=128, blank=True)

@@ -8,6 +8,7 @@ sorts after every known one in either direction ("images without a date last").
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ class KeysetCursorPagination(CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    ordering = "-created_at"
+    ordering: str | list[str] | tuple[str, ...] = "-created_at"
     # Our own cursors never carry an offset; a forged one is bounded all the same.
     offset_cutoff = 100
     # An opaque position names only the row (its id); its value is looked up again. For pages
@@ -50,7 +51,9 @@ class KeysetCursorPagination(CursorPagination):
         field = self.ordering[0].lstrip("-")
         descending = self.ordering[0].startswith("-")
         self.cursor = self.decode_cursor(request)
-        offset, reverse, position = self.cursor or (0, False, None)
+        offset, reverse, raw_position = self.cursor or (0, False, None)
+        # DRF's positions are text (drf-stubs types them int): ours is "<value>|<id hex>".
+        position = None if raw_position is None else str(raw_position)
         # Walking backwards (a "previous" link) reads the same sequence in reverse.
         forward_descending = descending != reverse
         queryset = queryset.order_by(*_order_by(field, descending=descending, reverse=reverse))
@@ -93,7 +96,7 @@ class KeysetCursorPagination(CursorPagination):
             if self.page
             else self.next_position
         )
-        return self.encode_cursor(Cursor(offset=0, reverse=False, position=position))
+        return self.encode_cursor(cursor_at(reverse=False, position=position))
 
     def get_previous_link(self) -> str | None:
         if not self.has_previous:
@@ -103,7 +106,7 @@ class KeysetCursorPagination(CursorPagination):
             if self.page
             else self.previous_position
         )
-        return self.encode_cursor(Cursor(offset=0, reverse=True, position=position))
+        return self.encode_cursor(cursor_at(reverse=True, position=position))
 
     def _value_of(self, queryset: QuerySet, field: str, pk: uuid.UUID) -> datetime | None:
         """The value an opaque position's row has now; an invalid cursor if it is gone."""
@@ -112,14 +115,14 @@ class KeysetCursorPagination(CursorPagination):
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor")
         return found[0]
 
-    def _get_position_from_instance(self, instance: Any, ordering: tuple[str, ...]) -> str:
+    def _get_position_from_instance(self, instance: Any, ordering: Sequence[str]) -> str:
         if self.opaque_position:
             return f"{_SEPARATOR}{instance.pk.hex}"
         value = getattr(instance, ordering[0].lstrip("-"))
         text = datetime_to_utc(value).isoformat() if value is not None else ""
         return f"{text}{_SEPARATOR}{instance.pk.hex}"
 
-    def decode_cursor(self, request: Request) -> Any:
+    def decode_cursor(self, request: Request) -> Cursor | None:
         # DRF checks a cursor's offset but would hand its position to the database as it is;
         # a forged position ("p=garbage") must be a 404 naming the cursor, never a 500.
         try:
@@ -129,7 +132,7 @@ class KeysetCursorPagination(CursorPagination):
         if cursor is None or cursor.position is None:
             return cursor
         try:
-            _position_parse(cursor.position)
+            _position_parse(str(cursor.position))
         except ValueError as exc:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
         return cursor
@@ -177,6 +180,13 @@ class SharedCursorPagination(KeysetCursorPagination):
     """
 
     opaque_position = True
+
+
+def cursor_at(*, reverse: bool, position: str | None) -> Cursor:
+    """A cursor at ``position``, with no offset (our positions never need one)."""
+    # DRF's cursor positions are text (it joins and parses them as strings); drf-stubs 3.16
+    # types ``Cursor.position`` as ``int | None``.
+    return Cursor(offset=0, reverse=reverse, position=position)  # type: ignore[arg-type]
 
 
 def _order_by(field: str, *, descending: bool, reverse: bool) -> list[Any]:

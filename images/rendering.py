@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TypedDict
 
 from celery import current_app
 from django.conf import settings
@@ -165,7 +166,15 @@ def _render_claim(*, image_id: uuid.UUID, token: uuid.UUID) -> tuple[Image, int]
     return current, current.render_attempts
 
 
-def _attempts_used_up(attempts: int) -> dict[str, object]:
+class _Failure(TypedDict):
+    """How a render ends in failure: ``_render_fail_locked``'s arguments."""
+
+    code: str
+    detail: str
+    keep_original: bool
+
+
+def _attempts_used_up(attempts: int) -> _Failure:
     return {
         "code": "render_failed",
         "detail": (
@@ -410,7 +419,9 @@ def image_render_sweep(*, older_than_seconds: int) -> int:
             Image.objects.filter(pk=image_id).update(
                 render_lease_expires_at=None, updated_at=timezone.now()
             )
-        render_dispatch(image_id=image_id, token=current.render_token)
+        token = current.render_token
+        assert token is not None  # excluded above: the filter mypy cannot see
+        render_dispatch(image_id=image_id, token=token)
         queued += 1
     return queued
 
@@ -418,7 +429,8 @@ def image_render_sweep(*, older_than_seconds: int) -> int:
 def _decode(fp: File) -> processing.DecodedImage:
     limits = settings.ATELIER
     return processing.image_decode(
-        fp,
+        # A Django File proxies read/seek/tell to its file; imaging types its input BinaryIO.
+        fp,  # type: ignore[arg-type]
         max_pixels=limits["MAX_PIXELS"],
         max_edge=limits["PROCESSED_MAX_EDGE"],
         max_edge_px=limits["MAX_EDGE"],

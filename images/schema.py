@@ -83,8 +83,9 @@ def rendition_schema(rendition: str, what: str, *, signed: bool = True) -> Any:
                 else {}
             ),
         },
-        # A signed URL needs no credentials at all.
-        auth=[{"jwtAuth": []}, {"cookieAuth": []}, {}] if signed else None,
+        # A signed URL needs no credentials at all. extend_schema(auth=) takes OpenAPI security
+        # requirement objects, as here; drf-spectacular types it Sequence[str].
+        auth=[{"jwtAuth": []}, {"cookieAuth": []}, {}] if signed else None,  # type: ignore[list-item]
     )
 
 

@@ -113,14 +113,14 @@ def image_neighbours(
     if at is None:
         return None, None
     pk = image_id
-    live = live.values_list("pk", flat=True)
+    ids = live.values_list("pk", flat=True)
     newer = (
-        live.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
+        ids.filter(Q(created_at__gt=at) | Q(created_at=at, pk__gt=pk))
         .order_by("created_at", "pk")
         .first()
     )
     older = (
-        live.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+        ids.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
         .order_by("-created_at", "-pk")
         .first()
     )

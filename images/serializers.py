@@ -130,7 +130,9 @@ class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
         help_text="A JPEG, PNG, WebP or GIF image (GIF: first frame). The format is read "
         "from the bytes, not the name.",
     )
-    style = style_field(default=DEFAULT_STYLE)
+    # A declared field named like a DRF Field attribute; the serializer's metaclass moves
+    # declared fields out of the class, so nothing is shadowed at run time.
+    style = style_field(default=DEFAULT_STYLE)  # type: ignore[assignment]
     title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
@@ -138,7 +140,9 @@ class ImageUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """Changes to an image: a new title, the favourite mark, a new style that re-renders it."""
 
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
-    style = style_field(required=False)
+    # A declared field named like a DRF Field attribute; the serializer's metaclass moves
+    # declared fields out of the class, so nothing is shadowed at run time.
+    style = style_field(required=False)  # type: ignore[assignment]
     is_favorite = StrictBooleanField(required=False)
 
 
@@ -146,7 +150,9 @@ class StyleSerializer(serializers.Serializer):
     """A style a person can pick."""
 
     name = serializers.CharField(read_only=True)
-    label = serializers.CharField(read_only=True)
+    # A declared field named like a DRF Field attribute; the serializer's metaclass moves
+    # declared fields out of the class, so nothing is shadowed at run time.
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     description = serializers.CharField(read_only=True)
 
 
@@ -194,6 +200,7 @@ class TrashedImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField())
     def get_purge_at(self, image: Image) -> str:
+        assert image.trashed_at is not None  # a trashed image: it has the time it went
         purge_at = image.trashed_at + timedelta(days=settings.ATELIER_TRASH_DAYS)
         return DATETIME.to_representation(purge_at)
 

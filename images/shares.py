@@ -29,7 +29,6 @@ from typing import Any
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -37,8 +36,8 @@ from django.utils import timezone
 from core import tokens
 from core.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
 from core.throttling import share_unlock_attempt
-from images.albums import AlbumNotFound
-from images.files import files_delete
+from images.errors import AlbumNotFound
+from images.files import file_read, file_store, files_delete, image_file_key
 from images.locks import owner_lock
 from images.models import Album, Image, Share, ShareImage
 from images.signing import credential_digest
@@ -279,8 +278,7 @@ def share_original_stripped_key(*, image: Image) -> str:
     if image.stripped_key:
         return image.stripped_key
     try:
-        with default_storage.open(image.original_key, "rb") as handle:
-            data = handle.read()
+        data = file_read(key=image.original_key)
     except FileNotFoundError as exc:
         raise NotFound("The file of this image is not available.") from exc
     except STORAGE_ERRORS as exc:
@@ -290,9 +288,11 @@ def share_original_stripped_key(*, image: Image) -> str:
     except strip.MetadataStripError as exc:
         raise Unavailable("This file cannot be served without its metadata.") from exc
     suffix = PurePosixPath(image.original_key).suffix
-    key = f"{image.owner_id}/{image.pk}/original-stripped-{secrets.token_hex(4)}{suffix}"
+    key = image_file_key(
+        owner_id=image.owner_id, image_id=image.pk, kind="original-stripped", extension=suffix
+    )
     try:
-        key = default_storage.save(key, ContentFile(stripped))
+        key = file_store(key=key, content=ContentFile(stripped))
     except STORAGE_ERRORS as exc:
         raise Unavailable("The file could not be stored; try again.") from exc
     # Only while no copy is recorded and the original is the one stripped; an image deleted

@@ -27,9 +27,10 @@ from rest_framework.views import APIView
 from core.ownership import OwnerScopedViewSet
 from core.throttling import UploadRateThrottle
 from idempotency.decorators import idempotent
-from images import albums, delivery, selectors, services
+from images import albums, delivery, lifecycle, selectors, trash
 from images.access import Action
 from images.authentication import SignedRenditionAuthentication
+from images.errors import RenditionNotReady
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
 from images.models import Album, Image
 from images.pagination import (
@@ -63,13 +64,14 @@ from images.serializers import (
     TrashEmptiedSerializer,
 )
 from imaging.styles import STYLES
+from users.authentication import request_user
 
 # Rendition downloads also accept a signed URL, which the other actions never do.
 _SIGNED_AUTHENTICATION = [
     SignedRenditionAuthentication,
     *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
 ]
-_FILE_ACTION = {
+_FILE_ACTION: dict[str, Any] = {
     "detail": True,
     "methods": ["get"],
     "permission_classes": [IsAuthenticated, HasAccess],
@@ -127,8 +129,11 @@ class ImageViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        image = services.image_create(
-            owner=request.user, upload=data["file"], style=data["style"], title=data["title"]
+        image = lifecycle.image_create(
+            owner=request_user(request),
+            upload=data["file"],
+            style=data["style"],
+            title=data["title"],
         )
         location = request.build_absolute_uri(reverse("image-detail", kwargs={"pk": image.pk}))
         body = self._representation(image)
@@ -138,8 +143,8 @@ class ImageViewSet(
         image = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        image = services.image_update(
-            owner=request.user,
+        image = lifecycle.image_update(
+            owner=request_user(request),
             image=image,
             title=serializer.validated_data.get("title"),
             style=serializer.validated_data.get("style"),
@@ -152,9 +157,9 @@ class ImageViewSet(
         params.is_valid(raise_exception=True)
         image = self.get_object()
         if params.validated_data["permanent"]:
-            services.image_delete(owner=request.user, image_id=image.pk)
+            lifecycle.image_delete(owner=request_user(request), image_id=image.pk)
         else:
-            services.image_trash(owner=request.user, image_id=image.pk)
+            trash.image_trash(owner=request_user(request), image_id=image.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @rendition_schema(
@@ -205,7 +210,7 @@ class ImageViewSet(
     def _file(self, request: Request, rendition: str) -> HttpResponseBase:
         image = self.get_object()
         if not delivery.rendition_key(image, rendition):
-            raise services.RenditionNotReady(image=image, rendition=rendition)
+            raise RenditionNotReady(image=image, rendition=rendition)
         return delivery.rendition_response(request, image, rendition)
 
     def _representation(self, image: Image) -> dict[str, Any]:
@@ -253,18 +258,18 @@ class TrashViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnerScoped
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         image = self.get_object()
-        services.image_delete(owner=request.user, image_id=image.pk, trashed_only=True)
+        lifecycle.image_delete(owner=request_user(request), image_id=image.pk, trashed_only=True)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str | None = None) -> Response:
         image = self.get_object()
-        restored = services.image_restore(owner=request.user, image_id=image.pk)
+        restored = trash.image_restore(owner=request_user(request), image_id=image.pk)
         return Response(ImageSerializer(restored, context=self.get_serializer_context()).data)
 
     @action(detail=False, methods=["post"])
     def empty(self, request: Request) -> Response:
-        purged = services.trash_empty(owner=request.user)
+        purged = trash.trash_empty(owner=request_user(request))
         return Response(TrashEmptiedSerializer({"purged": purged}).data)
 
 
@@ -306,8 +311,8 @@ class AlbumViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        album = albums.album_create(owner=request.user, **serializer.validated_data)
-        album = albums.album_get(owner=request.user, album_id=album.pk)
+        album = albums.album_create(owner=request_user(request), **serializer.validated_data)
+        album = albums.album_get(owner=request_user(request), album_id=album.pk)
         location = request.build_absolute_uri(reverse("album-detail", kwargs={"pk": album.pk}))
         return Response(
             self._representation(album),
@@ -326,12 +331,12 @@ class AlbumViewSet(
         }
         if "cover_image" in data:
             changes["cover_image_id"] = data["cover_image"]
-        album = albums.album_update(owner=request.user, album=album, **changes)
+        album = albums.album_update(owner=request_user(request), album=album, **changes)
         return Response(self._representation(album))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         album = self.get_object()
-        albums.album_delete(owner=request.user, album_id=album.pk)
+        albums.album_delete(owner=request_user(request), album_id=album.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @ALBUM_IMAGES_DELETE_SCHEMA
@@ -357,7 +362,9 @@ class AlbumViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         results = change(
-            owner=request.user, album=album, image_ids=serializer.validated_data["image_ids"]
+            owner=request_user(request),
+            album=album,
+            image_ids=serializer.validated_data["image_ids"],
         )
         return Response(AlbumImagesResultSerializer({"results": results}).data)
 

@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from images import access, delivery, services, shares
+from images import access, delivery, shares
+from images.errors import RenditionNotReady
 from images.links import SIGNATURE_PARAM
 from images.pagination import SharedCursorPagination
 from images.public.schema import (
@@ -124,7 +125,7 @@ class SharedRenditionView(_SharedView):
             target=access.Rendition(image=image, name=self.rendition),
         )
         if not delivery.rendition_key(image, self.rendition):
-            raise services.RenditionNotReady(image=image, rendition=self.rendition)
+            raise RenditionNotReady(image=image, rendition=self.rendition)
         stripped = self.rendition == access.ORIGINAL and not access.access_allows(
             principal=principal, action=access.Action.METADATA_VIEW, target=image
         )
