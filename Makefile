@@ -77,11 +77,11 @@ test-quick: $(VENV)/.dev
 		--ignore=tests/clients/test_sdk.py --ignore=tests/test_settings.py \
 		$(PYTEST_ARGS)
 
-# mypy with the Django and DRF stubs ([tool.mypy] in pyproject.toml) on the packages typed so far.
+# mypy with the Django and DRF stubs ([tool.mypy] in pyproject.toml) on every package.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core imaging users project images idempotency
+	$(BIN)/mypy core imaging users project images idempotency web
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

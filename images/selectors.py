@@ -5,7 +5,7 @@ import uuid
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from images.models import Album, Image
+from images.models import Image
 from users.models import User
 
 # What a list or detail response reads: every column but ``stored_bytes``, which no response
@@ -92,15 +92,6 @@ def image_storage_usage_for(user: User) -> dict[str, int]:
     """``image_storage_usage`` and ``image_trash_usage``, as the accounts app's usage
     provider calls them."""
     return {**image_storage_usage(owner=user), **image_trash_usage(owner=user)}
-
-
-def image_albums(*, owner: User, image_id: uuid.UUID) -> list[Album]:
-    """``owner``'s albums that hold the image, by title."""
-    return list(
-        Album.objects.filter(owner=owner, memberships__image_id=image_id)
-        .only("id", "title")
-        .order_by("title", "id")
-    )
 
 
 def image_neighbours(
