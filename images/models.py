@@ -118,7 +118,7 @@ class Album(models.Model):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=2000, blank=True)
-    # Shown only while it is a live member of the album (see ``album_cover``).
+    # Shown only while it is a live member of the album (``images.albums.albums_with_summary``).
     cover = models.ForeignKey(
         Image, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -65,12 +65,13 @@ def page_urls(things: dict) -> list[str]:
 # Found: `curl -b sessionid=... -H 'Authorization: Basic YWxpY2U6eA==' http://127.0.0.1:8790/`
 # answered 500 (the server log: `web.api.ApiRefused: The Authorization header must use the
 # Bearer scheme`), and so did /albums/, /albums/<id>/, /i/<id>/, /trash/ and /shares/; the same
-# with `Authorization: Bearer garbage` ("The access token is not valid"). The pages read through
-# the API's views with the page's own request, so the API's JWT authentication (first in
-# DEFAULT_AUTHENTICATION_CLASSES) judges the page's Authorization header, refuses it with a 401,
-# and `web.api.api_read` turns that into an uncaught `ApiRefused`. A browser sends
+# with `Authorization: Bearer garbage` ("The access token is not valid"). The pages then read
+# through the API's views with the page's own request, so the API's JWT authentication (first in
+# DEFAULT_AUTHENTICATION_CLASSES) judged the page's Authorization header, refused it with a 401,
+# and `web.api.api_read` turned that into an uncaught `ApiRefused` (web/api.py is gone since
+# issue 19: the pages read through `web.reads`, as the session's account). A browser sends
 # `Authorization: Basic ...` on every request to a site behind a proxy's basic auth (a staging
-# or private instance behind nginx `auth_basic`): there every private page of the web app is a
+# or private instance behind nginx `auth_basic`): there every private page of the web app was a
 # 500. A logged-in page should be read as its session's account, whatever the header says.
 
 
@@ -146,9 +147,10 @@ def test_a_logged_in_person_following_a_login_link_back_to_login_is_not_a_500(us
 #
 # Found: two `curl -I http://127.0.0.1:8790/s/<token>` raised the link's view_count on
 # /api/v1/shares/<id>/ from 11 to 13, while `curl -I /api/v1/shared/<token>/` left it alone
-# (SharedDetailView counts "a visit: not each page of it, not a HEAD"). `web.api.api_read` sets
-# the request's method to GET before calling the API view, so the page's HEAD is counted.
-# Link unfurlers and uptime checkers send HEADs: the owner's "n views" on /shares/ counts them.
+# (SharedDetailView counts "a visit: not each page of it, not a HEAD"). `web.api.api_read` set
+# the request's method to GET before calling the API view, so the page's HEAD was counted
+# (since issue 19 the page counts the visit itself, with `images.shares.share_viewed`).
+# Link unfurlers and uptime checkers send HEADs: the owner's "n views" on /shares/ counted them.
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""imaging/containers.py alone: each walker reads back what a file is built of, refuses what
+"""imaging/containers/ alone: each walker reads back what a file is built of, refuses what
 no encoder writes at exactly its limit, and raises only ContainerError on mutated bytes."""
 
 import contextlib

@@ -2,9 +2,10 @@
 
 Owner endpoints answer the owner, 404 to another account (exactly like a missing object, never
 403) and 401 to anyone without an account, a share's visitor included. A share link answers
-whoever holds its token, and only with what it names, while it is live (``images/shares.py``):
-unknown, expired, revoked and dead-owner links are one and the same 404, a password link is a
-401 without its grant on every endpoint (Immich #29599: rendition, metadata, paging), and a
+whoever holds its token, and only with what it names, while it is live (``images/access.py``
+decides, for a link's visitor as for every caller; ``images/public/`` answers): unknown,
+expired, revoked and dead-owner links are one and the same 404, a password link is a 401
+without its grant on every endpoint (Immich #29599: rendition, metadata, paging), and a
 signature or grant made for one link, image or rendition opens nothing else. Metadata removal
 is checked on the served bytes. Tests marked "Found by attack" failed against the running
 server when written.
