@@ -69,7 +69,11 @@ def storage_audit(storage: Storage) -> AuditReport:
         # Written since the listing (an upload that committed meanwhile), or no longer
         # referenced (deleted meanwhile): neither is missing.
         current = _references()
-        candidates = {name for name in candidates if name in current and not storage.exists(name)}
+        candidates = {
+            name
+            for name in candidates
+            if name in current and not files.file_exists(key=name, storage=storage)
+        }
     return AuditReport(
         orphans=stored - set(referenced),
         missing={name: referenced[name] for name in sorted(candidates)},
@@ -111,13 +115,13 @@ def orphans_remove(
         if name in current:
             continue
         try:
-            modified = storage.get_modified_time(name)
+            modified = files.file_modified_at(key=name, storage=storage)
         except FileNotFoundError:
             continue  # removed meanwhile (by a delete finishing its work)
         if now - modified < min_age:
             result.kept_young.append(name)
             continue
-        storage.delete(name)
+        files.file_delete(key=name, storage=storage)
         result.removed.append(name)
     if is_filesystem:
         # An old orphan's own folder may go at once; any other folder only if it was old

@@ -86,9 +86,21 @@ def file_open(*, key: str) -> File:
     return default_storage.open(key, "rb")
 
 
-def file_exists(*, key: str) -> bool:
-    """Whether storage holds the file (one request to an object store)."""
-    return default_storage.exists(key)
+def file_exists(*, key: str, storage: Storage | None = None) -> bool:
+    """Whether storage (the configured one unless named) holds the file (one request to an
+    object store)."""
+    return (storage or default_storage).exists(key)
+
+
+def file_modified_at(*, key: str, storage: Storage | None = None) -> datetime:
+    """When the file was last written; ``FileNotFoundError`` if it is gone."""
+    return (storage or default_storage).get_modified_time(key)
+
+
+def file_delete(*, key: str, storage: Storage | None = None) -> None:
+    """Removes one file, raising what the storage raises (the audit decides what a failure
+    means; ``files_delete`` logs and goes on)."""
+    (storage or default_storage).delete(key)
 
 
 def file_url(*, key: str, parameters: dict[str, Any] | None = None) -> str:

@@ -17,7 +17,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
 
-from images.models import Album, Image
+from images import access
+from images.models import Image
 from images.serializers import STYLE_ERROR
 from imaging.styles import STYLE_CHOICES
 from users.authentication import request_user
@@ -125,7 +126,8 @@ class ImageFilter(django_filters.FilterSet):
         # The caller's own album only: another account's is a 404, exactly like a missing one
         # (as at albums/{id}/), never an empty list that would pass for "no images in it".
         assert self.request is not None  # a filter runs inside a request
-        if not Album.objects.filter(pk=value, owner=request_user(self.request)).exists():
+        owner = access.Owner(user=request_user(self.request))
+        if not access.albums_visible(principal=owner).filter(pk=value).exists():
             raise NotFound("No album with this id.", code="not_found")
         return queryset.filter(memberships__album_id=value)
 
