@@ -189,6 +189,7 @@ def _owner_allows(principal: Owner, action: Action, target: Target) -> bool:
         return False
     if isinstance(target, Image):
         return action in (
+            Action.IMAGE_CREATE,  # the image just created (DRF's HTML forms ask after a POST)
             Action.IMAGE_VIEW,
             Action.METADATA_VIEW,
             Action.IMAGE_UPDATE,

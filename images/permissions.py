@@ -8,6 +8,7 @@ before this runs; if that scope is ever lost, the policy still refuses, with the
 
 from typing import Any
 
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -32,11 +33,16 @@ class HasAccess(BasePermission):
         principal = access.principal_of(user=request.user, auth=request.auth)
         action = _action(view)
         if principal is None or action is None:
-            raise access.AccessRefused()
+            raise exceptions.NotFound("Not found.", code="not_found")
         target = obj
         if action in (access.Action.RENDITION_VIEW, access.Action.ORIGINAL_DOWNLOAD):
             target = access.Rendition(image=obj, name=view.action)
-        access.access_check(principal=principal, action=action, target=target)
+        try:
+            access.access_check(principal=principal, action=action, target=target)
+        except access.AccessRefused as refused:
+            # The same 404, as DRF's own exception: DRF's HTML renderer asks this permission
+            # while drawing its forms, and only a DRF exception there means "no form".
+            raise exceptions.NotFound(refused.message, code=refused.code) from None
         return True
 
 

@@ -392,8 +392,12 @@ class TestThePolicy:
             {"action": "retrieve", "access_actions": {"retrieve": access.Action.IMAGE_VIEW}},
         )()
         image = Image.objects.get(pk=owned["image"]["id"])
-        with pytest.raises(access.AccessRefused):
+        from rest_framework.exceptions import NotFound
+
+        with pytest.raises(NotFound) as refused:
             HasAccess().has_object_permission(request, view, image)
+        assert refused.value.status_code == HTTPStatus.NOT_FOUND
+        assert refused.value.get_full_details() == {"message": "Not found.", "code": "not_found"}
 
     def test_a_link_s_rendition_grant_opens_only_its_own_file(self, make_link):
         link = make_link(allow_original=True)
@@ -498,3 +502,31 @@ def test_options_and_unrouted_methods_answer_as_before(auth_client, owned, route
     url = reverse(route, kwargs={"pk": owned[key]["id"]})
     assert auth_client.options(url).status_code == OK
     assert auth_client.put(url, {}, format="json").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+# --- the browsable API: its forms ask the object permission too ------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("style", ["none", "sepia"])
+def test_an_upload_through_the_browsable_api_is_answered_in_html(user, style):
+    """DRF's HTML renderer, drawing the page after a create, asks the object permission
+    whether to offer a form for the new image (with the view's action still "create"). A
+    refusal there was raised from inside the renderer: the upload was saved, and its answer
+    was a 404."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tests.factories import DEFAULT_PASSWORD, image_bytes
+
+    browser = Client()
+    assert browser.login(username=user.username, password=DEFAULT_PASSWORD)
+    picture = SimpleUploadedFile("h.jpg", image_bytes(size=(64, 48)), content_type="image/jpeg")
+    response = browser.post(
+        reverse("image-list"),
+        {"file": picture, "title": "Harbour", "style": style},
+        HTTP_ACCEPT="text/html",
+    )
+    assert response.status_code == HTTPStatus.CREATED, response.content[-300:]
+    assert response["Content-Type"].startswith("text/html")
+    assert Image.objects.filter(owner=user, title="Harbour").count() == 1
