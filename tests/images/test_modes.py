@@ -19,7 +19,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 from PIL import ImageChops, ImageStat
 
-from imaging import processing
+from imaging import color, processing
 from imaging.styles import STYLES
 
 SIZE = (64, 48)
@@ -221,7 +221,7 @@ class TestDecodeEveryMode:
 
     def test_wide_modes_in_memory_scale_to_8_bits(self):
         for mode in ("I", "I;16", "I;16B"):
-            decoded = processing._to_working_mode(_i16(mode))
+            decoded = color.working_mode(_i16(mode))
             assert _max_difference(decoded, _grey_ramp().convert("RGB")) <= 1, mode
 
 
