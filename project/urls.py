@@ -49,8 +49,8 @@ urlpatterns = [
 ]
 
 # Pages outside the API answer with the web app's own pages (the API's are JSON regardless).
-handler404 = "web.views.not_found"
-handler500 = "web.views.server_error"
+handler404 = "web.pages.not_found"
+handler500 = "web.pages.server_error"
 
 # The admin is mounted only where it is wanted (ATELIER_ADMIN_URL); its login form shares the
 # failed-login limits with every other.

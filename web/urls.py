@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import share_pages, views
+from web import account_pages, share_pages, views
 
 urlpatterns = [
     path("", views.gallery, name="home"),
@@ -15,8 +15,8 @@ urlpatterns = [
     path("shares/", views.share_list, name="shares"),
     path("s/<str:token>", share_pages.share, name="share"),
     path("s/<str:token>/i/<str:image_id>", share_pages.share_image, name="share-image"),
-    path("account/", views.account, name="account"),
-    path("signup/", views.signup, name="signup"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
+    path("account/", account_pages.account, name="account"),
+    path("signup/", account_pages.signup, name="signup"),
+    path("login/", account_pages.login_view, name="login"),
+    path("logout/", account_pages.logout_view, name="logout"),
 ]

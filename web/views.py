@@ -2,39 +2,26 @@
 
 Writes on images, albums, the trash and share links are made by the pages' scripts against
 the API itself (``static/web/app.js``), so they take the one path every client takes. The
-account's own forms (sign up, log in, password, deletion) are served here, through the same
-serializers, services and failed-login limits as the API's.
+account's own forms are in ``web.account_pages``; a link's visitor's pages in
+``web.share_pages``.
 """
 
 import uuid
-from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LogoutView
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import NotAcceptable
 
-from core.errors import ApplicationError
-from core.throttling import LoginLocked, RegisterRateThrottle
 from images import delivery
 from imaging.styles import DEFAULT_STYLE, STYLES
-from users import services as user_services
-from users.authentication import request_user
-from users.serializers import MeSerializer, PasswordChangeSerializer, RegisterSerializer
-from users.views import BrowserLoginView
 from web import reads, wording
-from web.pages import page_with_missing
+from web.pages import read_only_page
 from web.present import alt_text, local_path, photo_facts, query_string, ratio_class, taken_display
-from web.security import strict_csp
 
 # Thumbnails the gallery renders with the page; the rest come from the API as one scrolls.
 GALLERY_PAGE_SIZE = 30
@@ -52,33 +39,6 @@ GALLERY_PARAMS = ("style", "is_favorite", "album", "ordering", "cursor")
 CONTEXT_PARAMS = ("style", "is_favorite", "album", "ordering")
 # The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
 THUMBNAIL_LONG_EDGE_CAP = 3840
-
-
-# A web page: strict CSP, and the web's own 404 page (defined below) for anything not found.
-page = page_with_missing(lambda request: not_found_page(request))
-
-
-def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """A page of the caller's own gallery: anonymous callers are sent to log in."""
-    return page(login_required(view))
-
-
-def read_only_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """A private page that only shows: any other method is a 405 naming GET and HEAD (its
-    changes go to the API, from its forms)."""
-    return private_page(require_safe(view))
-
-
-def not_found_page(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "web/404.html", status=HTTPStatus.NOT_FOUND)
-
-
-not_found = strict_csp(not_found_page)
-
-
-@strict_csp
-def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/500.html", status=HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
 # --- the gallery -------------------------------------------------------------------------------
@@ -244,117 +204,6 @@ def share_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- the account -------------------------------------------------------------------------------
-
-
-class LoginView(BrowserLoginView):
-    """Log in with a session: the browsable API's limited login form, in the web's look."""
-
-    template_name = "web/login.html"
-    next_page = "home"
-    redirect_authenticated_user = True
-
-    def get_success_url(self) -> str:
-        url = super().get_success_url()
-        # Someone already logged in who follows a link back to this page (?next=/login/)
-        # goes to the gallery, not round in a loop (Django raises on that loop).
-        if url.split("?", 1)[0] == self.request.path:
-            return resolve_url(self.next_page)
-        return url
-
-
-login_view = page(LoginView.as_view())
-logout_view = strict_csp(LogoutView.as_view(next_page="login"))
-
-
-@page
-@require_http_methods(["GET", "HEAD", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("home")
-    errors: dict[str, list[str]] = {}
-    values = {"username": "", "email": ""}
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        values = {key: request.POST.get(key, "") for key in ("username", "email")}
-        throttle = RegisterRateThrottle()
-        # Not a DRF ``Request`` (its ``user`` would run the API's authentication): the
-        # throttle reads only the client address (``request.META``) and no view.
-        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-            errors["form"] = [wording.signups_limited(throttle.wait())]
-            status = HTTPStatus.TOO_MANY_REQUESTS
-        else:
-            serializer = RegisterSerializer(
-                data={**values, "password": request.POST.get("password", "")}
-            )
-            if serializer.is_valid():
-                try:
-                    user = user_services.user_create(**serializer.validated_data)
-                except ApplicationError as exc:
-                    errors = _field_errors(exc)
-                else:
-                    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-                    messages.success(request, wording.notice("welcome"))
-                    return redirect("upload")
-            else:
-                errors = {key: [str(m) for m in value] for key, value in serializer.errors.items()}
-            status = HTTPStatus.BAD_REQUEST
-    return render(request, "web/signup.html", {"errors": errors, "values": values}, status=status)
-
-
-@private_page
-@require_http_methods(["GET", "HEAD", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    errors: dict[str, list[str]] = {}
-    status = HTTPStatus.OK
-    action = request.POST.get("action") if request.method == "POST" else None
-    if action == "password":
-        serializer = PasswordChangeSerializer(
-            data={
-                "old_password": request.POST.get("old_password", ""),
-                "new_password": request.POST.get("new_password", ""),
-            },
-            context={"request": request},
-        )
-        try:
-            valid = serializer.is_valid()
-        except LoginLocked as exc:
-            valid = False
-            errors = {"old_password": [wording.passwords_locked(exc.wait)]}
-        else:
-            errors = {key: [str(m) for m in value] for key, value in serializer.errors.items()}
-        if valid:
-            user_services.user_password_change(
-                user=user, new_password=serializer.validated_data["new_password"]
-            )
-            update_session_auth_hash(request, user)
-            messages.success(request, wording.notice("password_changed"))
-            return redirect("account")
-        status = HTTPStatus.BAD_REQUEST
-    elif action == "delete":
-        try:
-            user_services.user_delete_confirmed(
-                user=user, password=request.POST.get("password", ""), request=request
-            )
-        except LoginLocked as exc:
-            errors = {"delete_password": [wording.passwords_locked(exc.wait)]}
-        except user_services.PasswordIncorrect as exc:
-            errors = {"delete_password": [wording.error_message(exc)]}
-        else:
-            logout(request)
-            messages.success(request, wording.notice("account_deleted"))
-            return redirect("login")
-        status = HTTPStatus.BAD_REQUEST
-    quota = MeSerializer(user).data["quota"]
-    return render(
-        request,
-        "web/account.html",
-        {"quota": quota, "errors": errors},
-        status=status,
-    )
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -490,9 +339,3 @@ def _stage_srcset(data: dict[str, Any]) -> dict[str, str]:
             candidates.append(f"{thumbnail} {thumbnail_width}w")
     candidates.append(f"{preview} {preview_width}w")
     return {"src": preview, "srcset": ", ".join(candidates)}
-
-
-def _field_errors(exc: ApplicationError) -> dict[str, list[str]]:
-    if exc.extra and all(isinstance(v, list) for v in exc.extra.values()):
-        return {key: [str(m) for m in value] for key, value in exc.extra.items()}
-    return {exc.field or "form": [wording.error_message(exc)]}
