@@ -12,7 +12,7 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from images.models import Image
 from tests.celery_broker import renders_settle
@@ -244,7 +244,26 @@ class TestGalleryLayout:
                 data={"title": f"Crop {index}"},
             )
         owner.context.add_init_script(LAYOUT_RECORDER)
-        page = owner.open("home")
+        page = owner.page
+        # The pictures are held until the tiles have been measured, so "before the thumbnails
+        # load" is what is measured however fast this machine serves them (a race before).
+        held: list[Route] = []
+        measured = False
+
+        def hold_pictures(route: Route) -> None:
+            if route.request.resource_type == "image" and not measured:
+                held.append(route)
+            else:
+                route.continue_()
+
+        page.route("**/*", hold_pictures)
+        response = page.goto(owner.site.url("home"), wait_until="commit")
+        assert response is not None and response.status == HTTPStatus.OK
+        page.wait_for_function("window.__parsedTiles !== undefined")
+        measured = True
+        for route in held:
+            route.continue_()
+        page.wait_for_load_state("networkidle")
         for image in page.locator("ul.grid img").all():
             expect(image).to_have_js_property("complete", True)
         page.evaluate("new Promise((done) => requestAnimationFrame(() => done()))")
