@@ -327,9 +327,9 @@ def django_setup(env: dict[str, str]) -> None:
 
 def stored_files(media_root: Path) -> set[str]:
     """Every file under the media root, as storage names (the test suite's audit, shared)."""
-    from images.audit import stored_files as audit_stored_files
+    from images.files import stored_files as files_stored_files
 
-    return audit_stored_files(media_root)
+    return files_stored_files(root=media_root)
 
 
 # --- memory of a process ----------------------------------------------------------------------

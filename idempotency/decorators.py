@@ -59,10 +59,10 @@ def idempotent(view: View) -> View:
         key = request.headers.get(HEADER)
         if key is None:
             return view(self, request, *args, **kwargs)
-        idempotency_key_validate(key)
+        idempotency_key_validate(key=key)
         if not request.user.is_authenticated:
             raise Unauthenticated(f"An {HEADER} needs an authenticated request.")
-        fingerprint = request_fingerprint(request)
+        fingerprint = request_fingerprint(request=request)
         claim = idempotency_key_claim(owner=request.user, key=key, fingerprint=fingerprint)
         if not claim.ours:
             return _replay(claim.row)

@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 
-def idempotency_key_validate(key: str) -> str:
+def idempotency_key_validate(*, key: str) -> str:
     """The key if it is 1 to 255 printable ASCII characters, else ``InvalidIdempotencyKey``."""
     problem = None
     if not key:
@@ -111,7 +111,7 @@ def idempotency_key_validate(key: str) -> str:
     return key
 
 
-def request_fingerprint(request: Request) -> str:
+def request_fingerprint(*, request: Request) -> str:
     """HMAC-SHA-256 (hex) of what the request asks for, stable across a client's retries."""
     data = request.data
     if isinstance(data, QueryDict):

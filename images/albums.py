@@ -34,7 +34,7 @@ _UNSET: Any = object()
 def album_create(*, owner: User, title: str, description: str = "") -> Album:
     """A new, empty album of ``owner``'s (``AccountGone`` if the account was just deleted)."""
     with transaction.atomic():
-        owner_lock(owner)
+        owner_lock(owner=owner)
         return Album.objects.create(owner=owner, title=title, description=description)
 
 
@@ -48,7 +48,7 @@ def album_update(
 ) -> Album:
     """Changes the title, the description or the cover (an image in the album, or null)."""
     with transaction.atomic():
-        owner_lock(owner)
+        owner_lock(owner=owner)
         current = Album.objects.select_for_update().filter(pk=album.pk, owner=owner).first()
         if current is None:
             raise AlbumNotFound()
@@ -83,7 +83,7 @@ def album_delete(*, owner: User, album_id: uuid.UUID) -> None:
     waits and then finds no album.
     """
     with transaction.atomic():
-        owner_lock(owner)
+        owner_lock(owner=owner)
         if not Album.objects.select_for_update().filter(pk=album_id, owner=owner).exists():
             raise AlbumNotFound()
         Album.objects.filter(pk=album_id, owner=owner).delete()
@@ -127,7 +127,7 @@ def _members_locked(
     """Locks account, album and the named images (in that order); returns the distinct ids
     asked for, those that are the owner's live images, and those of them in the album."""
     ids = list(dict.fromkeys(image_ids))
-    owner_lock(owner)
+    owner_lock(owner=owner)
     if not Album.objects.select_for_update().filter(pk=album.pk, owner=owner).exists():
         raise AlbumNotFound()
     found = set(
@@ -165,7 +165,7 @@ def _results(
     ]
 
 
-def albums_with_summary(queryset: QuerySet[Album]) -> QuerySet[Album]:
+def albums_with_summary(*, queryset: QuerySet[Album]) -> QuerySet[Album]:
     """Albums with ``image_count``, ``cover_effective_id`` and ``cover_thumbnail_key``.
 
     The cover is the one chosen while it is a live member of the album, else the image added
@@ -187,7 +187,7 @@ def albums_with_summary(queryset: QuerySet[Album]) -> QuerySet[Album]:
 
 
 def album_get(*, owner: User, album_id: uuid.UUID) -> Album:
-    album = albums_with_summary(Album.objects.filter(owner=owner, pk=album_id)).first()
+    album = albums_with_summary(queryset=Album.objects.filter(owner=owner, pk=album_id)).first()
     if album is None:
         raise AlbumNotFound()
     return album

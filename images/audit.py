@@ -21,29 +21,20 @@ from django.core.files.storage import Storage
 from django.utils import timezone
 
 from images import files
-from images.files import empty_folders, stored_files
 
 __all__ = [
     "AuditReport",
     "FixResult",
-    "empty_folders",
     "orphans_remove",
     "referenced_files",
     "storage_audit",
-    "storage_names",
     "storage_orphans_sweep",
-    "stored_files",
 ]
 
 
 def referenced_files() -> set[str]:
     """Every storage name an image row references."""
     return set(_references())
-
-
-def storage_names(storage: Storage) -> set[str]:
-    """Every object in ``storage``, as storage names."""
-    return set(files.storage_names(storage=storage))
 
 
 @dataclass
@@ -60,9 +51,9 @@ class AuditReport:
         return not (self.orphans or self.missing or self.empty_folders)
 
 
-def storage_audit(storage: Storage) -> AuditReport:
+def storage_audit(*, storage: Storage) -> AuditReport:
     """Compares every object in ``storage`` with the keys the image rows reference."""
-    stored = storage_names(storage)
+    stored = set(files.storage_names(storage=storage))
     referenced = _references()
     candidates = set(referenced) - stored
     if candidates:
@@ -91,7 +82,7 @@ class FixResult:
 
 
 def orphans_remove(
-    storage: Storage, report: AuditReport, *, min_age: timedelta, now: datetime | None = None
+    *, storage: Storage, report: AuditReport, min_age: timedelta, now: datetime | None = None
 ) -> FixResult:
     """Removes the report's orphans and empty folders older than ``min_age``.
 
@@ -101,11 +92,12 @@ def orphans_remove(
     """
     now = now or timezone.now()
     result = FixResult()
-    is_filesystem = files.storage_on_filesystem(storage)
+    is_filesystem = files.storage_on_filesystem(storage=storage)
     # Before anything is removed, which changes the folders' times.
     folder_times = (
         files.folders_modified_at(
-            storage=storage, folders=report.empty_folders | files.folders_above(report.orphans)
+            storage=storage,
+            folders=report.empty_folders | files.folders_above(names=report.orphans),
         )
         if is_filesystem
         else {}
@@ -151,6 +143,8 @@ def storage_orphans_sweep(*, min_age_seconds: int = 3600) -> int:
     still committing safe. Returns how many objects went.
     """
     storage = files.storage_default()
-    report = storage_audit(storage)
-    result = orphans_remove(storage, report, min_age=timedelta(seconds=min_age_seconds))
+    report = storage_audit(storage=storage)
+    result = orphans_remove(
+        storage=storage, report=report, min_age=timedelta(seconds=min_age_seconds)
+    )
     return len(result.removed)

@@ -35,14 +35,18 @@ _WRITE_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, DatabaseError
 
 __all__ = [
     "STORAGE_ERRORS",
+    "file_delete",
     "file_exists",
+    "file_modified_at",
     "file_open",
     "file_read",
     "file_store",
     "file_url",
     "files_delete",
     "files_removed_on_failure",
+    "folders_above",
     "folders_empty",
+    "folders_modified_at",
     "folders_remove_empty",
     "image_file_key",
     "storage_default",
@@ -125,7 +129,7 @@ def files_delete(*, keys: Iterable[str]) -> None:
         except STORAGE_ERRORS:
             logger.exception("Could not delete stored file %s", key)
     if storage_on_filesystem():
-        folders_remove_empty(storage=default_storage, folders=folders_above(keys))
+        folders_remove_empty(storage=default_storage, folders=folders_above(names=keys))
 
 
 @contextmanager
@@ -151,12 +155,12 @@ def storage_default() -> Storage:
     return default_storage
 
 
-def storage_on_filesystem(storage: Storage | None = None) -> bool:
+def storage_on_filesystem(*, storage: Storage | None = None) -> bool:
     """Whether ``storage`` (default: the configured one) keeps files in folders on disk."""
     return isinstance(storage or default_storage, FileSystemStorage)
 
 
-def storage_presigns(storage: Storage | None = None) -> bool:
+def storage_presigns(*, storage: Storage | None = None) -> bool:
     """Whether ``storage`` (default: the configured one) makes presigned URLs (S3)."""
     try:
         from storages.backends.s3 import S3Storage
@@ -180,13 +184,19 @@ def storage_names(*, storage: Storage, folder: str = "") -> Iterator[str]:
         yield from storage_names(storage=storage, folder=posixpath.join(folder, name))
 
 
-def stored_files(root: Path) -> set[str]:
+def stored_files(*, root: Path) -> set[str]:
     """Every file under a media root on disk, as storage names."""
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
-def empty_folders(root: Path) -> set[str]:
-    """Folders under a media root on disk with nothing in them (left behind by a delete)."""
+def folders_empty(*, storage: Storage) -> set[str]:
+    """The empty folders of a file-system storage (left behind by a delete; none for an
+    object store)."""
+    if not isinstance(storage, FileSystemStorage):
+        return set()
+    root = Path(storage.location)
+    if not root.is_dir():
+        return set()
     return {
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
@@ -194,15 +204,7 @@ def empty_folders(root: Path) -> set[str]:
     }
 
 
-def folders_empty(*, storage: Storage) -> set[str]:
-    """The empty folders of a file-system storage (none for an object store)."""
-    if not isinstance(storage, FileSystemStorage):
-        return set()
-    root = Path(storage.location)
-    return empty_folders(root) if root.is_dir() else set()
-
-
-def folders_above(names: Iterable[str]) -> set[str]:
+def folders_above(*, names: Iterable[str]) -> set[str]:
     """Every folder above the names, up to the root."""
     parents = set()
     for name in names:

@@ -95,7 +95,7 @@ def _image_create(
         files.files_removed_on_failure(written=written, image_id=image_id),
         transaction.atomic(),
     ):
-        quota_check(locked_owner=owner_lock(owner), add_bytes=end, add_images=1)
+        quota_check(locked_owner=owner_lock(owner=owner), add_bytes=end, add_images=1)
         original.seek(0)
         original_key = files.file_store(
             key=files.image_file_key(
@@ -151,7 +151,7 @@ def image_update(
     with files.files_removed_on_failure(written=[], image_id=image.pk), transaction.atomic():
         # Locks in the order every writer takes them (account, then image), so a restyle and
         # an account deletion queue instead of deadlocking.
-        locked_owner = owner_lock(owner)
+        locked_owner = owner_lock(owner=owner)
         current = (
             Image.objects.select_for_update()
             .filter(pk=image.pk, owner=owner, trashed_at__isnull=True)

@@ -17,7 +17,7 @@ from users.models import User
 __all__ = ["album_covers_lock", "owner_lock"]
 
 
-def owner_lock(owner: User) -> User:
+def owner_lock(*, owner: User) -> User:
     """Locks the owner's row for the rest of the transaction; ``AccountGone`` if deleted.
 
     Every change to an owner's images takes this lock first, and account deletion takes it

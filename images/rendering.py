@@ -270,7 +270,7 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 image_id=image_id, token=token, attempt=attempt, code=exc.code, detail=exc.message
             )
         except files.STORAGE_ERRORS as exc:
-            if not files.storage_missing(exc) or written:
+            if not files.storage_missing(exc=exc) or written:
                 raise
             if not Image.objects.filter(pk=image_id, render_token=token).exists():
                 return "skipped"  # deleted meanwhile; its files went with it
@@ -286,7 +286,7 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
         try:
             with transaction.atomic():
                 owner = User(pk=image.owner_id)  # only its id: the account may be gone
-                locked_owner = owner_lock(owner)
+                locked_owner = owner_lock(owner=owner)
                 current = (
                     _render_job_image(image_id=image_id, token=token, attempt=attempt)
                     .select_for_update()

@@ -88,7 +88,7 @@ def image_trash_usage(*, owner: User) -> dict[str, int]:
     return {"trash_bytes": int(usage["bytes"]), "trash_images": int(usage["images"])}
 
 
-def image_storage_usage_for(user: User) -> dict[str, int]:
+def image_storage_usage_for(*, user: User) -> dict[str, int]:
     """``image_storage_usage`` and ``image_trash_usage``, as the accounts app's usage
     provider calls them."""
     return {**image_storage_usage(owner=user), **image_trash_usage(owner=user)}

@@ -48,7 +48,7 @@ class ShareViewSet(
     filter_backends: list = []
 
     def safely_get_queryset(self, queryset: QuerySet[Share]) -> QuerySet[Share]:
-        return shares.shares_for_listing(queryset)
+        return shares.shares_for_listing(queryset=queryset)
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "create":

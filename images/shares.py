@@ -97,7 +97,7 @@ def share_create(
         raise InvalidInput("Share either an album or a list of image_ids, not both or neither.")
     _expiry_check(expires_at)
     with transaction.atomic():
-        owner_lock(owner)
+        owner_lock(owner=owner)
         album = None
         ids: list[uuid.UUID] = []
         if album_id is not None:
@@ -170,13 +170,13 @@ def share_delete(*, owner: User, share_id: uuid.UUID) -> None:
 
 
 def share_get(*, owner: User, share_id: uuid.UUID) -> Share:
-    share = shares_for_listing(Share.objects.filter(owner=owner, pk=share_id)).first()
+    share = shares_for_listing(queryset=Share.objects.filter(owner=owner, pk=share_id)).first()
     if share is None:
         raise ShareNotFound()
     return share
 
 
-def shares_for_listing(queryset: QuerySet[Share]) -> QuerySet[Share]:
+def shares_for_listing(*, queryset: QuerySet[Share]) -> QuerySet[Share]:
     """Shares with the ids of the images they list (one more query per page, not per row)."""
     return queryset.prefetch_related("entries")
 

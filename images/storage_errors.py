@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
 
 
-def storage_missing(exc: BaseException) -> bool:
+def storage_missing(*, exc: BaseException) -> bool:
     """Whether the error says the object is not there (as opposed to storage failing)."""
     if isinstance(exc, FileNotFoundError):
         return True

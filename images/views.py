@@ -297,7 +297,7 @@ class AlbumViewSet(
     filter_backends: list = []
 
     def safely_get_queryset(self, queryset: QuerySet[Album]) -> QuerySet[Album]:
-        return albums.albums_with_summary(queryset)
+        return albums.albums_with_summary(queryset=queryset)
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "create":

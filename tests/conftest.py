@@ -25,14 +25,15 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from playwright.sync_api import Browser, sync_playwright
 from rest_framework.test import APIClient
 
-from images.audit import empty_folders, referenced_files, storage_audit, stored_files
+from images.audit import referenced_files, storage_audit
+from images.files import folders_empty, stored_files
 from tests.celery_broker import (
     STACK_BROKER,
     app_broker_use,
@@ -481,10 +482,10 @@ def assert_storage_consistent(media_root: Path) -> Callable[[], None]:
     def _check() -> None:
         if ON_S3_STACK:
             renders_settle()
-            report = storage_audit(default_storage)
+            report = storage_audit(storage=default_storage)
             assert (report.orphans, report.missing) == (set(), {})
             return
-        assert stored_files(media_root) == referenced_files()
-        assert empty_folders(media_root) == set()
+        assert stored_files(root=media_root) == referenced_files()
+        assert folders_empty(storage=FileSystemStorage(location=media_root)) == set()
 
     return _check

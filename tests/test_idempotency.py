@@ -289,7 +289,7 @@ class TestRequestFingerprint:
             self.factory.post(path, body, content_type="application/json"),
             parsers=[JSONParser()],
         )
-        return idempotency.request_fingerprint(request)
+        return idempotency.request_fingerprint(request=request)
 
     def test_json_is_compared_in_canonical_form(self):
         assert self.fingerprint(b'{"a": 1, "b": [1, 2]}') == self.fingerprint(

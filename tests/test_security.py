@@ -35,7 +35,7 @@ def test_security_headers_on_errors_and_files(auth_client, upload, api_client):
 def test_unhandled_error_is_json_without_traceback(auth_client, settings, monkeypatch):
     settings.DEBUG = True  # even with DEBUG on, the API does not print internals
 
-    def broken(**kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("secret internals at /srv/media/abc")
 
     monkeypatch.setattr(selectors, "image_fields_for_listing", broken)

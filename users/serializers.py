@@ -151,7 +151,7 @@ class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPa
         data = jwt_serializers.TokenObtainSerializer.validate(self, attrs)
         user = self.user
         assert user is not None, "simplejwt's validate sets the user or raises"
-        with account_must_exist(user):
+        with account_must_exist(user=user):
             # The pair serializer's token_class: a RefreshToken, typed by simplejwt as a Token.
             refresh = cast(RefreshToken, self.get_token(user))
             data["refresh"] = str(refresh)

@@ -22,7 +22,7 @@ from users.selectors import user_email_taken, user_username_taken
 
 
 @contextmanager
-def account_must_exist(user: User) -> Iterator[None]:
+def account_must_exist(*, user: User) -> Iterator[None]:
     """Runs a write about an account atomically; if the account vanished, ``AccountGone``.
 
     A request authenticated a moment before its account's deletion committed would otherwise
@@ -87,7 +87,7 @@ def user_update(*, user: User, email: str) -> User:
     """Changes the account's email address."""
     user.email = email
     try:
-        with account_must_exist(user):
+        with account_must_exist(user=user):
             user.save(update_fields=["email"])
     except IntegrityError as exc:
         raise AccountTaken(email=email) from exc
@@ -101,7 +101,7 @@ def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
     tokens are blacklisted here so they cannot mint new access tokens either.
     """
     validate_password(new_password, user=user)
-    with account_must_exist(user):
+    with account_must_exist(user=user):
         user.set_password(new_password)
         user.save(update_fields=["password"])
         token_revoke_all(user=user)
@@ -186,7 +186,7 @@ def token_refresh(*, raw: str) -> dict[str, str]:
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as exc:
         raise TokenRejected("Token is blacklisted") from exc
-    with account_must_exist(user):
+    with account_must_exist(user=user):
         return token_pair_for_user(user=user)
 
 

@@ -5,11 +5,17 @@ reverse). An app that stores things for an account registers a function here whe
 (``AppConfig.ready``), and the account endpoint shows the sum without importing it.
 """
 
-from collections.abc import Callable
+from typing import Protocol
 
 from users.models import User
 
-UsageProvider = Callable[[User], dict[str, int]]
+
+class UsageProvider(Protocol):
+    """A function that tells what an account stores, called with ``user=``."""
+
+    def __call__(self, *, user: User) -> dict[str, int]: ...
+
+
 _providers: list[UsageProvider] = []
 
 
@@ -23,6 +29,6 @@ def account_usage(*, user: User) -> dict[str, int]:
     """Everything the account stores, summed over every registered app."""
     total = {"bytes": 0, "images": 0}
     for provider in _providers:
-        for key, value in provider(user).items():
+        for key, value in provider(user=user).items():
             total[key] = total.get(key, 0) + value
     return total

@@ -150,7 +150,7 @@ def trashed_thumbnail_get(*, request: HttpRequest, image_id: uuid.UUID) -> Image
 def album_page_read(*, request: HttpRequest, size: int | None = None) -> Page:
     """The caller's albums, newest first, as the API's album list shows them."""
     visible = access.albums_visible(principal=owner_principal(request))
-    queryset = albums.albums_with_summary(visible)
+    queryset = albums.albums_with_summary(queryset=visible)
     page = _paginate(KeysetPages(cursor=None, size=size), queryset, request=request)
     results = AlbumSerializer(page.rows, many=True, context={"request": request}).data
     return Page(results=list(results), next=page.next, previous=page.previous)
@@ -160,7 +160,7 @@ def album_detail_read(*, request: HttpRequest, album_id: uuid.UUID) -> dict[str,
     """One of the caller's albums as the API's detail shows it; else ``AlbumNotFound``."""
     principal = owner_principal(request)
     visible = access.albums_visible(principal=principal).filter(pk=album_id)
-    album = albums.albums_with_summary(visible).first()
+    album = albums.albums_with_summary(queryset=visible).first()
     if album is None or not access.access_allows(
         principal=principal, action=access.Action.ALBUM_LIST, target=album
     ):
@@ -180,7 +180,7 @@ def trash_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
 def share_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
     """One page of the caller's share links, newest first, as the API lists them."""
     visible = access.shares_visible(principal=owner_principal(request))
-    queryset = shares.shares_for_listing(visible)
+    queryset = shares.shares_for_listing(queryset=visible)
     page = _paginate(KeysetPages(cursor=cursor), queryset, request=request)
     results = ShareSerializer(page.rows, many=True, context={"request": request}).data
     return Page(results=list(results), next=page.next, previous=page.previous)

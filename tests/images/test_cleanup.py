@@ -3,9 +3,10 @@
 from http import HTTPStatus
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
-from images.audit import empty_folders
+from images.files import folders_empty
 from tests.factories import DEFAULT_PASSWORD
 
 
@@ -25,7 +26,7 @@ class TestEmptyFolders:
         folders = {p.name for p in media_root.rglob("*") if p.is_dir()}
         assert gone["id"] not in folders
         assert keep["id"] in folders
-        assert empty_folders(media_root) == set()
+        assert folders_empty(storage=FileSystemStorage(location=media_root)) == set()
 
     def test_deleting_the_last_image_removes_the_owner_folder(
         self,
@@ -57,7 +58,7 @@ class TestEmptyFolders:
         assert response.status_code == HTTPStatus.NO_CONTENT
 
         assert len(list(media_root.iterdir())) == 1  # the other account's folder only
-        assert empty_folders(media_root) == set()
+        assert folders_empty(storage=FileSystemStorage(location=media_root)) == set()
 
     def test_a_restyle_leaves_no_empty_folder(
         self,

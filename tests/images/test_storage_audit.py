@@ -148,7 +148,7 @@ class TestStorageAuditCommand:
         image = Image.objects.get(pk=upload()["id"])
         report = audit.AuditReport(orphans={image.thumbnail_key})
 
-        fixed = audit.orphans_remove(default_storage, report, min_age=timedelta(0))
+        fixed = audit.orphans_remove(storage=default_storage, report=report, min_age=timedelta(0))
 
         assert fixed.removed == []
         assert (media_root / image.thumbnail_key).exists()

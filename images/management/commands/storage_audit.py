@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["min_age"] < 0:
             raise CommandError("--min-age must be zero or more seconds.")
-        report = audit.storage_audit(files.storage_default())
+        report = audit.storage_audit(storage=files.storage_default())
         for name in sorted(report.orphans):
             self.stdout.write(f"orphan {name}")
         for name, image_id in report.missing.items():
@@ -53,7 +53,9 @@ class Command(BaseCommand):
                 return
             raise CommandError(summary, returncode=1)
         fixed = audit.orphans_remove(
-            files.storage_default(), report, min_age=timedelta(seconds=options["min_age"])
+            storage=files.storage_default(),
+            report=report,
+            min_age=timedelta(seconds=options["min_age"]),
         )
         for name in fixed.removed:
             self.stdout.write(f"removed orphan {name}")
