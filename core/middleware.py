@@ -37,7 +37,7 @@ class ApiJsonErrorsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _is_api(request):
-            return self.get_response(request)
+            return _page_write_without_slash(request) or self.get_response(request)
         response = _refusal(request) or self.get_response(request)
         if response.status_code >= 400 and not _is_json_or_browsable(response):
             replacement = json_error(response.status_code)
@@ -120,6 +120,23 @@ def _refusal(request: HttpRequest) -> HttpResponse | None:
         response["Location"] = location
         return response
     return None
+
+
+def _page_write_without_slash(request: HttpRequest) -> HttpResponse | None:
+    """A 308 to the page's URL with its slash, for a write (a form's POST) that left it off.
+
+    Django's APPEND_SLASH redirects only what it can repeat as a GET: a POST gets a 301 that
+    browsers follow as a GET, losing the form (and with DEBUG on, a 500). A 308 repeats the
+    same request, body included, as the API's paths already answer.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None  # APPEND_SLASH's own 301 is right for these
+    path = request.path_info
+    if path.endswith("/") or is_valid_path(path) or not is_valid_path(f"{path}/"):
+        return None
+    response = HttpResponse(status=308)
+    response["Location"] = request.get_full_path(force_append_slash=True)
+    return response
 
 
 def _is_json_or_browsable(response: HttpResponse) -> bool:

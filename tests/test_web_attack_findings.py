@@ -332,3 +332,27 @@ def test_an_unlocked_share_page_is_html_whatever_accept_says(alices_links, accep
     response = stranger.get(url, HTTP_ACCEPT=accept)
     assert response.status_code == HTTPStatus.OK
     assert b"<img" in response.content
+
+
+# --- issue 19's stranger: a page's URL without its trailing slash, written to ----------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/login"),
+        ("delete", "/i/00000000-0000-4000-8000-000000000000"),
+        ("put", "/i/00000000-0000-4000-8000-000000000000"),
+        ("post", "/signup"),
+    ],
+)
+def test_a_write_to_a_page_without_its_slash_is_sent_on_not_a_500(settings, method, path, debug):
+    """Django's APPEND_SLASH cannot redirect a POST without losing its body: with DEBUG on it
+    raised (a 500 with the technical page), with DEBUG off it answered a 301, which browsers
+    follow as a GET. A 308 keeps the method and body, as the API already answers."""
+    settings.DEBUG = debug
+    response = getattr(Client(raise_request_exception=False), method)(f"{path}?next=/albums/")
+    assert response.status_code == HTTPStatus.PERMANENT_REDIRECT
+    assert response["Location"] == f"{path}/?next=/albums/"

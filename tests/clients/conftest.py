@@ -1,5 +1,6 @@
 """Live-server helpers for the client tests: URLs by name, tokens over HTTP, a headless Chromium."""
 
+import threading
 from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from django.core.signals import request_finished, request_started
 from django.urls import reverse
 from playwright.sync_api import Browser, Page
 
@@ -63,12 +65,56 @@ class LiveApi:
         self.http.close()
 
 
+class _ServerRequests:
+    """How many requests the live server is handling now: Django's ``request_started`` and
+    ``request_finished`` (sent once the response is closed, its body written), counted in the
+    server's own request threads only (the test client's requests, in the test's thread, are
+    not the server's)."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs: object) -> None:
+        if _in_server_thread():
+            with self.changed:
+                self.active += 1
+
+    def finished(self, **kwargs: object) -> None:
+        if _in_server_thread():
+            with self.changed:
+                self.active -= 1
+                self.changed.notify_all()
+
+
+def _in_server_thread() -> bool:
+    return "process_request_thread" in threading.current_thread().name
+
+
+SERVER_REQUESTS = _ServerRequests()
+request_started.connect(SERVER_REQUESTS.started, dispatch_uid="tests.server_requests.started")
+request_finished.connect(SERVER_REQUESTS.finished, dispatch_uid="tests.server_requests.finished")
+
+
+def server_requests_settle(timeout: float = 30.0) -> None:
+    """Waits until the live server has answered everything it was asked.
+
+    The database is flushed when a test ends; a request the server is still handling then
+    (a thumbnail a page asked for just before the test finished, on a loaded machine) holds a
+    table, and SQLite answers the flush "database table is locked". Idle kept-alive
+    connections do not count: only requests being handled.
+    """
+    with SERVER_REQUESTS.changed:
+        SERVER_REQUESTS.changed.wait_for(lambda: SERVER_REQUESTS.active <= 0, timeout=timeout)
+
+
 @pytest.fixture
 def live_api(live_server) -> Iterator[LiveApi]:
     """The live server (with a transactional database the server thread can see)."""
     api = LiveApi(live_server.url)
     yield api
     api.close()
+    server_requests_settle()
 
 
 @pytest.fixture
@@ -84,14 +130,16 @@ def public_live_api(live_server, settings) -> Iterator[LiveApi]:
 
 
 @pytest.fixture
-def chromium(live_server, chromium_session: Browser) -> Browser:
+def chromium(live_server, chromium_session: Browser) -> Iterator[Browser]:
     """The session's headless Chromium (``tests/conftest.py``), with the live server up.
 
     One browser for the session, launched by the first test that asks: each test works in
     browser contexts of its own (``page``, ``visitor``), with their own cookies and storage,
-    closed when it ends. ``PUBLIC_HOST`` resolves to the live server.
+    closed when it ends (before this fixture's end, which then lets the server finish what
+    they asked). ``PUBLIC_HOST`` resolves to the live server.
     """
-    return chromium_session
+    yield chromium_session
+    server_requests_settle()
 
 
 @pytest.fixture
