@@ -23,6 +23,10 @@ from images.serializers import STYLE_ERROR
 from imaging.styles import STYLE_CHOICES
 from users.authentication import request_user
 
+# The image list's orders (``?ordering=``) and its default: newest upload first. The API's
+# view and the web's pages both read these, so a page never offers an order the API refuses.
+IMAGE_ORDERING_FIELDS = ("created_at", "taken_at")
+IMAGE_DEFAULT_ORDERING = "-created_at"
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 10
 

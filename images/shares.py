@@ -36,7 +36,6 @@ from django.utils import timezone
 from core import tokens
 from core.errors import InvalidInput, NotFound, Unauthenticated, Unavailable
 from core.throttling import share_unlock_attempt
-from images.errors import AlbumNotFound
 from images.files import file_read, file_store, files_delete, image_file_key
 from images.locks import owner_lock
 from images.models import Album, Image, Share, ShareImage
@@ -355,7 +354,6 @@ def _rendition_message(share: Share, image_id: uuid.UUID, rendition: str) -> str
 
 
 __all__ = [
-    "AlbumNotFound",
     "ShareNotFound",
     "SharePasswordInvalid",
     "SharePasswordRequired",

@@ -31,7 +31,13 @@ from images import albums, delivery, lifecycle, selectors, trash
 from images.access import Action
 from images.authentication import SignedRenditionAuthentication
 from images.errors import RenditionNotReady
-from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
+from images.filters import (
+    IMAGE_DEFAULT_ORDERING,
+    IMAGE_ORDERING_FIELDS,
+    BoundedSearchFilter,
+    ImageFilter,
+    StrictOrderingFilter,
+)
 from images.models import Album, Image
 from images.pagination import (
     ImageCursorPagination,
@@ -104,8 +110,8 @@ class ImageViewSet(
     filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
     filterset_class = ImageFilter
     search_fields = ["title", "original_filename"]
-    ordering_fields = ["created_at", "taken_at"]
-    ordering = ["-created_at"]
+    ordering_fields = list(IMAGE_ORDERING_FIELDS)
+    ordering = [IMAGE_DEFAULT_ORDERING]
 
     def safely_get_queryset(self, queryset: QuerySet[Image]) -> QuerySet[Image]:
         # What is in the trash is out of the gallery: its own endpoints are under trash/.

@@ -29,7 +29,12 @@ from rest_framework.pagination import Cursor
 
 from images import access, albums, selectors, shares
 from images.errors import AlbumNotFound
-from images.filters import ImageFilter, datetime_to_utc
+from images.filters import (
+    IMAGE_DEFAULT_ORDERING,
+    IMAGE_ORDERING_FIELDS,
+    ImageFilter,
+    datetime_to_utc,
+)
 from images.models import Image
 from images.pagination import KeysetCursorPagination, SharedCursorPagination, TrashCursorPagination
 from images.public.serializers import SharedImageSerializer
@@ -37,9 +42,6 @@ from images.serializers import AlbumSerializer, ImageSerializer, TrashedImageSer
 from images.share_serializers import ShareSerializer
 from users.authentication import request_user
 
-# The image list's orderings (``ImageViewSet.ordering_fields``) and its default.
-ORDERING_FIELDS = ("created_at", "taken_at")
-DEFAULT_ORDERING = "-created_at"
 # The image list's filters a page may pass on (``ImageFilter``'s, as the API reads them).
 IMAGE_FILTERS = ("style", "is_favorite", "album")
 
@@ -107,12 +109,12 @@ def image_ordering(value: str | None) -> str:
     ``StrictOrderingFilter`` refuses is ``ListRefused``, what DRF's ``OrderingFilter`` then
     drops (``--created_at``) is the default order."""
     if not value:
-        return DEFAULT_ORDERING
+        return IMAGE_DEFAULT_ORDERING
     fields = [field.strip() for field in value.split(",")]
-    if len(fields) > 1 or fields[0].lstrip("-") not in ORDERING_FIELDS:
+    if len(fields) > 1 or fields[0].lstrip("-") not in IMAGE_ORDERING_FIELDS:
         raise ListRefused()
     term = fields[0]
-    return term if term.removeprefix("-") in ORDERING_FIELDS else DEFAULT_ORDERING
+    return term if term.removeprefix("-") in IMAGE_ORDERING_FIELDS else IMAGE_DEFAULT_ORDERING
 
 
 def image_detail_read(*, request: HttpRequest, image_id: uuid.UUID) -> dict[str, Any]:
