@@ -259,7 +259,9 @@ class TestGalleryLayout:
         page.route("**/*", hold_pictures)
         response = page.goto(owner.site.url("home"), wait_until="commit")
         assert response is not None and response.status == HTTPStatus.OK
-        page.wait_for_function("window.__parsedTiles !== undefined")
+        # The recorder measures on DOMContentLoaded, ahead of the page's own listeners (a
+        # polled wait_for_function would need eval, which the page's CSP rightly refuses).
+        page.wait_for_load_state("domcontentloaded")
         measured = True
         for route in held:
             route.continue_()
