@@ -48,11 +48,11 @@ from core.errors import NotFound, Unavailable
 from images import files
 from images.models import Image
 from images.storage_errors import STORAGE_ERRORS
-from imaging.processing import EXTENSIONS, MEDIA_TYPES
+from imaging.media import MEDIA_TYPE_BY_EXTENSION as _MEDIA_TYPE_BY_EXTENSION
+from imaging.media import MEDIA_TYPES
 
-# The server names each stored file after the format it encoded (``processing.EXTENSIONS``),
-# so the extension of a server-made key is the server's own record of that format.
-_MEDIA_TYPE_BY_EXTENSION = {EXTENSIONS[name]: MEDIA_TYPES[name] for name in EXTENSIONS}
+# The server names each stored file after the format it encoded (``imaging.media``), so the
+# extension of a server-made key is the server's own record of that format.
 CACHE_CONTROL = "private, max-age=3600"
 # A link's visitor revalidates every time (a 304 costs one ETag comparison): the link is
 # checked on each use, so a revoke or a trash ends what a browser would otherwise show from
@@ -66,7 +66,10 @@ REDIRECT_CACHE_CONTROL = "private, no-store"
 DELIVERY_MODES = ("stream", "redirect", "accel")
 # Every file an image can be fetched as; ``preview`` is the processed rendition for images
 # rendered before previews existed.
-RENDITIONS = ("original", "processed", "preview", "thumbnail")
+# ``video`` is a video's web-playable version, ``motion`` a Live Photo's or motion photo's.
+RENDITIONS = ("original", "processed", "preview", "thumbnail", "video", "motion")
+# The field naming each rendition's file, where it is not ``<rendition>_key``.
+_RENDITION_FIELDS = {"video": "playback_key"}
 # A download's name for a link's visitor when the image has no title: never the upload's
 # file name, which may say more than the owner meant to share.
 VISITOR_DEFAULT_NAME = "photo"
@@ -94,7 +97,7 @@ def rendition_key(image: Image, rendition: str) -> str:
     """
     if rendition == "preview":
         return image.preview_key or image.processed_key
-    return getattr(image, f"{rendition}_key")
+    return str(getattr(image, _RENDITION_FIELDS.get(rendition, f"{rendition}_key")))
 
 
 def rendition_media_type(image: Image, rendition: str) -> str:

@@ -23,7 +23,7 @@ from images.errors import AccountGone, ImageNotFound, ImageRejected, UploadTooLa
 from images.locks import album_covers_lock, owner_lock
 from images.models import Image
 from images.quota import quota_check
-from imaging import processing
+from imaging import media, processing
 from users.models import User
 
 __all__ = [
@@ -102,7 +102,7 @@ def _image_create(
                 owner_id=owner.pk,
                 image_id=image_id,
                 kind="original",
-                extension=processing.EXTENSIONS[header.format],
+                extension=media.EXTENSIONS[header.format],
                 fresh=False,
             ),
             content=original,

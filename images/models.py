@@ -25,6 +25,10 @@ class Image(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        PHOTO = "photo", "Photo"
+        VIDEO = "video", "Video"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images"
@@ -32,6 +36,12 @@ class Image(models.Model):
     title = models.CharField(max_length=200, blank=True)
     style = models.CharField(max_length=32, choices=STYLE_CHOICES, default=DEFAULT_STYLE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # A video's renditions are stills of its poster frame plus ``playback_key``; a photo may
+    # still move (a Live Photo's or a motion photo's ``motion_key``).
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PHOTO)
+    duration = models.FloatField(
+        null=True, blank=True, help_text="A video's length in seconds; null for a photo."
+    )
     original_filename = models.CharField(max_length=255, blank=True)
     format = models.CharField(max_length=8)
     width = models.PositiveIntegerField()
@@ -45,6 +55,27 @@ class Image(models.Model):
     # Empty until the first render lands; a restyle keeps serving these until it replaces them.
     processed_key = models.CharField(max_length=255, blank=True)
     thumbnail_key = models.CharField(max_length=255, blank=True)
+    # The same three renditions in AVIF and WebP, chosen by a request's ``Accept`` (the
+    # ``*_key`` above are JPEG, or PNG where there is transparency, which every client reads).
+    processed_avif_key = models.CharField(max_length=255, blank=True)
+    processed_webp_key = models.CharField(max_length=255, blank=True)
+    preview_avif_key = models.CharField(max_length=255, blank=True)
+    preview_webp_key = models.CharField(max_length=255, blank=True)
+    thumbnail_avif_key = models.CharField(max_length=255, blank=True)
+    thumbnail_webp_key = models.CharField(max_length=255, blank=True)
+    # A few dozen bytes that paint a blurred stand-in before the thumbnail arrives (ThumbHash,
+    # base64); empty until the first render lands.
+    placeholder = models.CharField(max_length=64, blank=True)
+    # A video's web-playable version (H.264/AAC in MP4, faststart, metadata dropped), made by
+    # the render job from every video, so what is played never carries the original's tags.
+    playback_key = models.CharField(max_length=255, blank=True)
+    # A Live Photo's or motion photo's motion part: the original clip as it arrived (a Live
+    # Photo's MOV, kept byte for byte), and its web-playable version.
+    motion_original_key = models.CharField(max_length=255, blank=True)
+    motion_key = models.CharField(max_length=255, blank=True)
+    # The content identifier an iPhone writes into both halves of a Live Photo: the photo and
+    # its clip become one item whichever arrives first. Empty for anything else.
+    live_photo_id = models.CharField(max_length=64, blank=True)
     # A screen-sized rendition (long edge ATELIER_PREVIEW_EDGE) for a picture's page.
     preview_key = models.CharField(max_length=255, blank=True)
     # The original with its metadata stripped, made once the first time a share link serves
@@ -88,6 +119,8 @@ class Image(models.Model):
             models.Index(fields=["owner", "checksum"], name="image_owner_checksum_idx"),
             # The sweep's question: what has been pending too long?
             models.Index(fields=["status", "updated_at"], name="image_status_updated_idx"),
+            # Pairing a Live Photo's halves: the other half of this one, in this gallery.
+            models.Index(fields=["owner", "live_photo_id"], name="image_owner_live_idx"),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +134,15 @@ class Image(models.Model):
         "preview_key",
         "thumbnail_key",
         "stripped_key",
+        "processed_avif_key",
+        "processed_webp_key",
+        "preview_avif_key",
+        "preview_webp_key",
+        "thumbnail_avif_key",
+        "thumbnail_webp_key",
+        "playback_key",
+        "motion_original_key",
+        "motion_key",
     )
 
     @property

@@ -19,17 +19,10 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InvalidInput
 from imaging import color, containers
+from imaging.media import EXTENSIONS
 from imaging.styles import style_apply
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
-# What each accepted format is called in a Content-Type and a file name.
-MEDIA_TYPES = {
-    "JPEG": "image/jpeg",
-    "PNG": "image/png",
-    "WEBP": "image/webp",
-    "GIF": "image/gif",
-}
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 # A multi-picture JPEG (phones' HDR gain maps, portraits) is a JPEG whose first picture is
 # the photo; Pillow names it by its container.
 FORMAT_ALIASES = {"MPO": "JPEG"}
