@@ -18,34 +18,42 @@ keeps working for its whole lifetime after the link is revoked or the image tras
 ``X-Accel-Redirect`` names the same key to anything between this process and nginx. Streamed,
 nothing a visitor receives names the owner, and every byte is sent only after the link was
 checked on that very request.
+
+Streamed files answer range requests (RFC 9110 §14; ``images.ranges`` plans them): a video
+player seeks, a download resumes. Every byte is read from storage as it is sent, a chunk at a
+time (``files.file_chunks``): a 1 GB video never sits whole in this process's memory or on
+its disk. In the other modes S3 or nginx answers the ``Range`` itself.
 """
 
 import hashlib
 import re
+import secrets
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import (
-    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
     HttpResponseNotModified,
     HttpResponseRedirect,
+    StreamingHttpResponse,
 )
 from django.http.request import MediaType
-from django.utils.http import parse_etags
+from django.utils.http import http_date, parse_etags
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from core.errors import NotFound, Unavailable
-from images import files
+from core.exceptions import json_error
+from images import files, ranges
 from images.models import Image
 from images.storage_errors import STORAGE_ERRORS
 from imaging.media import MEDIA_TYPE_BY_EXTENSION as _MEDIA_TYPE_BY_EXTENSION
@@ -73,6 +81,7 @@ _RENDITION_FIELDS = {"video": "playback_key"}
 # A download's name for a link's visitor when the image has no title: never the upload's
 # file name, which may say more than the owner meant to share.
 VISITOR_DEFAULT_NAME = "photo"
+CRLF = "\r\n"
 
 
 class FileContentNegotiation(DefaultContentNegotiation):
@@ -178,7 +187,12 @@ def rendition_response(
             response["Cache-Control"] = REDIRECT_CACHE_CONTROL
             response["Vary"] = "Accept"
             return response
-        response = _accel(key, media_type) if mode == "accel" else _stream(key, media_type)
+        if mode == "accel":
+            response = _accel(key, media_type)
+        else:
+            response = _stream(request, key, media_type, etag=etag, visitor=visitor)
+            if response.status_code == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE:
+                return response
         response["Content-Disposition"] = content_disposition(filename)
         # The bytes are an image to show, never a document to run.
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -206,15 +220,90 @@ def delivery_mode() -> str:
     return mode
 
 
-def _stream(key: str, media_type: str) -> HttpResponseBase:
-    """The bytes, read from storage by this process."""
+def _stream(
+    request: HttpRequest | Request, key: str, media_type: str, *, etag: str, visitor: bool
+) -> HttpResponseBase:
+    """The bytes, read from storage by this process a chunk at a time: the whole file (200),
+    the ranges a ``Range`` header asks for (206), or a JSON 416 if none is in the file.
+
+    Only a GET's ``Range`` counts (§14.2), and only while ``If-Range`` holds against this
+    response's ETag or ``Last-Modified``. A HEAD answers the GET's headers without reading a
+    byte. A visitor is not sent ``Last-Modified`` (when the owner uploaded or the server
+    rendered is not the link's to tell), so only the ETag can make a visitor's range conditional.
+    """
     try:
-        handle = files.file_open(key=key)
+        stored = files.file_stat(key=key)
     except FileNotFoundError as exc:
         raise NotFound("The file of this image is not available.") from exc
     except STORAGE_ERRORS as exc:
         raise Unavailable("The file could not be read; try again.") from exc
-    return FileResponse(handle, content_type=media_type)
+    last_modified = None if visitor else stored.modified_at
+    plan = ranges.FULL
+    if request.method == "GET" and ranges.if_range_holds(
+        request.headers.get("If-Range"), etag=etag, last_modified=last_modified
+    ):
+        plan = ranges.range_plan(request.headers.get("Range"), size=stored.size)
+    if plan.outcome is ranges.Outcome.UNSATISFIABLE:
+        refusal = json_error(
+            HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+            f"No range asked for is within the file, which has {stored.size:,} bytes.",
+            "range_not_satisfiable",
+        )
+        refusal["Content-Range"] = f"bytes */{stored.size}"
+        refusal["Accept-Ranges"] = "bytes"
+        refusal["Cache-Control"] = "no-store"
+        return refusal
+    body: Iterable[bytes]
+    if plan.outcome is ranges.Outcome.FULL:
+        length, body = stored.size, files.file_chunks(stored=stored)
+        response = StreamingHttpResponse(content_type=media_type)
+    elif len(plan.ranges) == 1:
+        [part] = plan.ranges
+        length = part.length
+        body = files.file_chunks(stored=stored, start=part.start, stop=part.stop)
+        response = StreamingHttpResponse(content_type=media_type, status=HTTPStatus.PARTIAL_CONTENT)
+        response["Content-Range"] = part.content_range(stored.size)
+    else:
+        boundary = secrets.token_hex(16)
+        length, body = _multipart(stored, plan.ranges, media_type, boundary)
+        response = StreamingHttpResponse(
+            content_type=f"multipart/byteranges; boundary={boundary}",
+            status=HTTPStatus.PARTIAL_CONTENT,
+        )
+    # A HEAD's body is never read: nothing is fetched from storage for it.
+    response.streaming_content = () if request.method == "HEAD" else body
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    return response
+
+
+def _multipart(
+    stored: files.StoredFile, parts: tuple[ranges.ByteRange, ...], media_type: str, boundary: str
+) -> tuple[int, Iterator[bytes]]:
+    """A ``multipart/byteranges`` body (RFC 9110 §14.6) of the ranges, and its exact length.
+
+    Each part has its own ``Content-Type`` and ``Content-Range``; the CRLF before each
+    delimiter belongs to the delimiter (RFC 2046 §5.1.1), not to the part's bytes.
+    """
+    heads = [
+        (
+            f"{CRLF if index else ''}--{boundary}{CRLF}Content-Type: {media_type}{CRLF}"
+            f"Content-Range: {part.content_range(stored.size)}{CRLF}{CRLF}"
+        ).encode("ascii")
+        for index, part in enumerate(parts)
+    ]
+    tail = f"{CRLF}--{boundary}--{CRLF}".encode("ascii")
+    length = sum(map(len, heads)) + sum(part.length for part in parts) + len(tail)
+
+    def body() -> Iterator[bytes]:
+        for head, part in zip(heads, parts, strict=True):
+            yield head
+            yield from files.file_chunks(stored=stored, start=part.start, stop=part.stop)
+        yield tail
+
+    return length, body()
 
 
 def _redirect(key: str, media_type: str, filename: str) -> HttpResponseBase:
@@ -246,6 +335,8 @@ def _accel(key: str, media_type: str) -> HttpResponseBase:
     if not present:
         raise NotFound("The file of this image is not available.")
     response = HttpResponse(content_type=media_type)
+    # nginx answers Range requests for the file itself (its ``max_ranges`` bounds them).
+    response["Accept-Ranges"] = "bytes"
     prefix = settings.ATELIER_ACCEL_PREFIX.rstrip("/")
     response["X-Accel-Redirect"] = f"{prefix}/{quote(key)}"
     return response

@@ -17,6 +17,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,16 +31,23 @@ from images.storage_errors import STORAGE_ERRORS, storage_missing
 
 logger = logging.getLogger(__name__)
 
+# How much of a file a streamed response holds at once.
+CHUNK_SIZE = 64 * 1024
+
 # What a change that writes files and rows can fail with, besides its own errors.
 _WRITE_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, DatabaseError)
 
 __all__ = [
+    "CHUNK_SIZE",
     "STORAGE_ERRORS",
+    "StoredFile",
+    "file_chunks",
     "file_delete",
     "file_exists",
     "file_modified_at",
     "file_open",
     "file_read",
+    "file_stat",
     "file_store",
     "file_url",
     "files_delete",
@@ -88,6 +96,120 @@ def file_read(*, key: str) -> bytes:
 def file_open(*, key: str) -> File:
     """The file, open for reading, for a response to stream (it closes it)."""
     return default_storage.open(key, "rb")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A stored file's size and modification time, and a way to read it in ranges.
+
+    Nothing is held open: each ``file_chunks`` call opens what it reads, so a response that
+    is never read (a HEAD, a client gone) leaves nothing behind.
+    """
+
+    key: str
+    size: int
+    modified_at: datetime | None
+
+
+def file_stat(*, key: str) -> StoredFile:
+    """The file's size and modification time (one request to an object store); a missing
+    file is ``FileNotFoundError``, whatever the storage."""
+    if storage_presigns():
+        client, bucket, name = _s3_object(key=key)
+        try:
+            head = client.head_object(Bucket=bucket, Key=name, **_s3_read_parameters(name))
+        except STORAGE_ERRORS as exc:
+            if storage_missing(exc=exc):
+                raise FileNotFoundError(key) from exc
+            raise
+        return StoredFile(
+            key=key, size=int(head["ContentLength"]), modified_at=head.get("LastModified")
+        )
+    size = default_storage.size(key)
+    try:
+        modified_at: datetime | None = default_storage.get_modified_time(key)
+    except NotImplementedError:  # a storage that keeps no times (none configured here)
+        modified_at = None
+    return StoredFile(key=key, size=size, modified_at=modified_at)
+
+
+def file_chunks(
+    *, stored: StoredFile, start: int = 0, stop: int | None = None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """Bytes ``start`` up to ``stop`` (the end by default) of a file, ``chunk_size`` at a time.
+
+    On S3 one ranged ``GetObject`` whose body is read as it arrives, never downloaded whole
+    first (``default_storage.open`` would: django-storages' ``S3File`` spools the entire
+    object to a temporary file before the first byte); on disk, the file opened and seeked.
+    Memory stays at about one chunk. A file that ends before ``stop`` (changed since
+    ``file_stat``) raises ``OSError`` rather than yield fewer bytes than a response promised.
+    """
+    stop = stored.size if stop is None else stop
+    if stop <= start:
+        return
+    remaining = stop - start
+    if storage_presigns():
+        chunks = _s3_chunks(key=stored.key, start=start, stop=stop, chunk_size=chunk_size)
+    else:
+        chunks = _opened_chunks(key=stored.key, start=start, stop=stop, chunk_size=chunk_size)
+    for chunk in chunks:
+        if len(chunk) > remaining:
+            chunk = chunk[:remaining]
+        remaining -= len(chunk)
+        yield chunk
+        if not remaining:
+            return
+    raise OSError(f"{stored.key} ended {remaining} bytes before the range it was read for")
+
+
+def _opened_chunks(*, key: str, start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
+    """The range read from the storage's own file object (seekable on a file system)."""
+    with default_storage.open(key, "rb") as handle:
+        handle.seek(start)
+        remaining = stop - start
+        while remaining:
+            chunk = handle.read(min(chunk_size, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _s3_chunks(*, key: str, start: int, stop: int, chunk_size: int) -> Iterator[bytes]:
+    """The range as one ``GetObject`` with ``Range``, its body streamed in chunks."""
+    client, bucket, name = _s3_object(key=key)
+    answer = client.get_object(
+        Bucket=bucket, Key=name, Range=f"bytes={start}-{stop - 1}", **_s3_read_parameters(name)
+    )
+    body = answer["Body"]
+    try:
+        yield from body.iter_chunks(chunk_size)
+    finally:
+        body.close()
+
+
+def _s3_object(*, key: str) -> tuple[Any, str, str]:
+    """The configured S3 storage's client, bucket and the object name of ``key`` (its
+    ``location`` prefix applied, as the storage does for every other call)."""
+    from storages.utils import clean_name
+
+    storage: Any = default_storage
+    return (
+        storage.connection.meta.client,
+        storage.bucket_name,
+        storage._normalize_name(clean_name(key)),
+    )
+
+
+def _s3_read_parameters(name: str) -> dict[str, Any]:
+    """The storage's object parameters that a read must repeat (SSE-C keys), as its own
+    ``S3File`` sends them."""
+    storage: Any = default_storage
+    return {
+        parameter: value
+        for parameter, value in storage.get_object_parameters(name).items()
+        if parameter.startswith("SSECustomer")
+    }
 
 
 def file_exists(*, key: str, storage: Storage | None = None) -> bool:
