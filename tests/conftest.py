@@ -72,6 +72,7 @@ S3_STACK_RUNS = {
     "tests/images/test_trash_purge.py": "the sweep purges files",
     "tests/images/test_files.py": "rendition bytes streamed from S3",
     "tests/images/test_signed_urls.py": "signed rendition URLs deliver from S3",
+    "tests/images/test_ranges.py": "range requests read from S3 in ranged, streamed GETs",
     "tests/images/test_shares.py": "what a share link delivers, from S3",
     "tests/images/test_faults.py": "faults mid-change leave S3 and rows together",
     "tests/images/test_hostile.py": "hostile names and bombs against S3 keys and the worker",
