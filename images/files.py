@@ -7,6 +7,11 @@ leave empty (removed here) and paths nginx can read; an object store presigns UR
 the layout of storage names, ``<owner id>/<image id>/<kind>[-<random>].<extension>``: made
 by the server, never from a client's file name.
 
+Responses read files in ranges, a chunk at a time (``file_stat``, ``file_chunks``), never
+through ``default_storage.open``: django-storages' ``S3File`` downloads the whole object into a
+spool (in memory unless ``AWS_S3_MAX_MEMORY_SIZE`` is set) before its first byte, which for a
+1 GB video is a gigabyte on the web node per download.
+
 Errors are storage's own (``STORAGE_ERRORS``); callers decide what each means to them.
 """
 
@@ -94,7 +99,8 @@ def file_read(*, key: str) -> bytes:
 
 
 def file_open(*, key: str) -> File:
-    """The file, open for reading, for a response to stream (it closes it)."""
+    """The file, open for reading (on S3, downloaded whole first: responses stream with
+    ``file_chunks`` instead)."""
     return default_storage.open(key, "rb")
 
 
