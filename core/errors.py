@@ -65,6 +65,16 @@ class Conflict(ApplicationError):
         self.retry_after = retry_after
 
 
+class RangeNotSatisfiable(ApplicationError):
+    """No byte range a request asked for lies within the file (a 416); ``size`` is the file's."""
+
+    default_code = "range_not_satisfiable"
+
+    def __init__(self, message: str, *, size: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.size = size
+
+
 class Unprocessable(ApplicationError):
     """The request is well formed but cannot be carried out as sent (a 422)."""
 

@@ -23,6 +23,7 @@ from core.errors import (
     InvalidInput,
     LimitReached,
     NotFound,
+    RangeNotSatisfiable,
     TooLarge,
     Unauthenticated,
     Unavailable,
@@ -84,6 +85,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (Unauthenticated, status.HTTP_401_UNAUTHORIZED),
     (Conflict, status.HTTP_409_CONFLICT),
     (Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
+    (RangeNotSatisfiable, status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE),
     (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
 )
 
@@ -106,6 +108,10 @@ def application_error_response(exc: ApplicationError) -> tuple[int, dict[str, An
     headers = {}
     if status_code == status.HTTP_401_UNAUTHORIZED:
         headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(exc, RangeNotSatisfiable):
+        # RFC 9110 §15.5.17: the size the client's ranges missed.
+        headers["Content-Range"] = f"bytes */{exc.size}"
+        headers["Accept-Ranges"] = "bytes"
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)

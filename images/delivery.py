@@ -51,8 +51,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
-from core.errors import NotFound, Unavailable
-from core.exceptions import json_error
+from core.errors import NotFound, RangeNotSatisfiable, Unavailable
 from images import files, ranges
 from images.models import Image
 from images.storage_errors import STORAGE_ERRORS
@@ -191,8 +190,6 @@ def rendition_response(
             response = _accel(key, media_type)
         else:
             response = _stream(request, key, media_type, etag=etag, visitor=visitor)
-            if response.status_code == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE:
-                return response
         response["Content-Disposition"] = content_disposition(filename)
         # The bytes are an image to show, never a document to run.
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -244,15 +241,10 @@ def _stream(
     ):
         plan = ranges.range_plan(request.headers.get("Range"), size=stored.size)
     if plan.outcome is ranges.Outcome.UNSATISFIABLE:
-        refusal = json_error(
-            HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+        raise RangeNotSatisfiable(
             f"No range asked for is within the file, which has {stored.size:,} bytes.",
-            "range_not_satisfiable",
+            size=stored.size,
         )
-        refusal["Content-Range"] = f"bytes */{stored.size}"
-        refusal["Accept-Ranges"] = "bytes"
-        refusal["Cache-Control"] = "no-store"
-        return refusal
     body: Iterable[bytes]
     if plan.outcome is ranges.Outcome.FULL:
         length, body = stored.size, files.file_chunks(stored=stored)
