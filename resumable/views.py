@@ -69,8 +69,9 @@ class ResumableUploadViewSet(OwnerScopedViewSet):
         return queryset.filter(expires_at__gt=timezone.now())
 
     def get_permissions(self) -> list:
-        # Discovery tells what the server supports, which is no one's secret.
-        if self.action == "discover":
+        # Discovery tells what the server supports, which is no one's secret. (DRF names an
+        # OPTIONS request's action "metadata", whatever it is routed to.)
+        if self.request.method == "OPTIONS":
             return [AllowAny()]
         return super().get_permissions()
 
