@@ -14,7 +14,7 @@ class UploadMetadataSerializer(serializers.Serializer):
     """What this server reads of a creation's ``Upload-Metadata`` (other keys are ignored)."""
 
     filename = StrictCharField(max_length=1024, required=False, default="", allow_blank=True)
-    style = style_field(default=DEFAULT_STYLE)
+    style = style_field(default=DEFAULT_STYLE)  # type: ignore[assignment]
     title = StrictCharField(max_length=200, required=False, default="", allow_blank=True)
 
 
@@ -30,7 +30,7 @@ class ResumableUploadSerializer(serializers.ModelSerializer):
 
     image = serializers.UUIDField(source="image_id", read_only=True, allow_null=True)
     filename = serializers.SerializerMethodField()
-    style = serializers.SerializerMethodField()
+    style = serializers.SerializerMethodField()  # type: ignore[assignment]
     title = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
 

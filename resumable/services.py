@@ -10,6 +10,7 @@ for the declared length (``images.quota`` under the owner's lock, open uploads' 
 included), so a gallery cannot be overfilled by uploads that are still arriving.
 """
 
+import functools
 import logging
 import time
 import uuid
@@ -239,7 +240,9 @@ def uploads_sweep(*, now: datetime | None = None) -> int:
                 continue
             upload.delete()
             prefix, state = upload.staging_prefix, upload.staging
-            transaction.on_commit(lambda p=prefix, s=state: files.staging_delete(prefix=p, state=s))
+            transaction.on_commit(
+                functools.partial(files.staging_delete, prefix=prefix, state=state)
+            )
         removed += 1
     return removed
 

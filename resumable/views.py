@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
@@ -73,7 +72,7 @@ class ResumableUploadViewSet(OwnerScopedViewSet):
         # OPTIONS request's action "metadata", whatever it is routed to.)
         if self.request.method == "OPTIONS":
             return [AllowAny()]
-        return super().get_permissions()
+        return list(super().get_permissions())
 
     def get_throttles(self) -> list:
         if self.action == "create":
@@ -87,8 +86,8 @@ class ResumableUploadViewSet(OwnerScopedViewSet):
             raise TusVersionUnsupported()
 
     def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         response["Tus-Resumable"] = TUS_VERSION
         if response.status_code == status.HTTP_412_PRECONDITION_FAILED:
