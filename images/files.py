@@ -200,7 +200,9 @@ class _S3StagingWriter(StagingWriter):
     def close(self, *, last: bool) -> tuple[dict[str, Any], list[str]]:
         obsolete = [self.state["tail"]] if self.state["tail"] else []
         state = {**self.state, "parts": self.parts, "tail": "", "tail_bytes": 0}
-        if last:
+        if last and not self.state["upload_id"]:
+            pass  # assembled already (a completion retried after storage failed)
+        elif last:
             if self.buffer or not self.parts:
                 self._send(bytes(self.buffer))
             self.client.complete_multipart_upload(
@@ -255,17 +257,25 @@ class _S3RangeReader(io.RawIOBase):
         return self.position
 
     def readinto(self, buffer: Any) -> int:
-        wanted = min(len(buffer), self.size - self.position)
+        data = self._get(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        # One GET for the rest (a photo read whole), not one per 8 KiB as RawIOBase's would.
+        return self._get(self.size - self.position)
+
+    def _get(self, size: int) -> bytes:
+        wanted = min(size, self.size - self.position)
         if wanted <= 0:
-            return 0
+            return b""
         end = self.position + wanted - 1
         body = self.client.get_object(
             Bucket=self.bucket, Key=self.name, Range=f"bytes={self.position}-{end}"
         )["Body"]
         data = body.read()
-        buffer[: len(data)] = data
         self.position += len(data)
-        return len(data)
+        return data
 
 
 def staging_open(*, state: dict[str, Any], size: int, name: str) -> File:
