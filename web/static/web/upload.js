@@ -31,13 +31,14 @@
   const tooLarge = `Larger than ${form.dataset.maxSize}, the most a picture may be.`;
   // Resumable uploads: over this size a file goes up in parts that survive a dropped
   // connection, up to the server's resumable limit.
+  // (The form's data-resumable-over and data-resumable-chunk may say otherwise.)
   const RESUMABLE_OVER = 20 * 1024 * 1024;
   const CHUNK = 8 * 1024 * 1024;
   const tusUrl = form.dataset.resumable || "/api/v1/uploads/";
   const tusMax = Number(form.dataset.resumableMaxBytes) || 1024 ** 3;
   // Seconds to wait after the 1st, 2nd… failure in a row before resuming; then it gives up.
   const BACKOFF = [1, 2, 4, 8, 16, 30, 30, 30];
-  const resumable = (file) => file.size > RESUMABLE_OVER;
+  const resumable = (file) => file.size > (Number(form.dataset.resumableOver) || RESUMABLE_OVER);
 
   function add(files) {
     const style = form.querySelector('input[name="style"]:checked')?.value || "none";
@@ -318,7 +319,7 @@
           if (head.status !== 200) return refused(head);
           offset = Number(head.getResponseHeader("Upload-Offset"));
         }
-        const end = Math.min(offset + CHUNK, file.size);
+        const end = Math.min(offset + (Number(form.dataset.resumableChunk) || CHUNK), file.size);
         const start = offset;
         const sent = await tusRequest(
           "PATCH",
