@@ -353,6 +353,17 @@ class TestSweep:
         assert not ResumableUpload.objects.exists()
         assert_storage_consistent()
 
+    def test_deleting_the_account_removes_its_staged_uploads(
+        self, auth_client, assert_storage_consistent, django_capture_on_commit_callbacks
+    ):
+        url = created_url(auth_client, len(PHOTO))
+        patch(auth_client, url, 0, PHOTO[:700])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = auth_client.post(reverse("users-me-delete"), {"password": DEFAULT_PASSWORD})
+        assert response.status_code == HTTPStatus.NO_CONTENT, response.content
+        assert not ResumableUpload.objects.exists()
+        assert_storage_consistent()
+
     def test_staged_bytes_without_an_upload_are_orphans(self, auth_client):
         url = created_url(auth_client, len(PHOTO))
         patch(auth_client, url, 0, PHOTO[:700])
