@@ -364,6 +364,13 @@ class TestSweep:
         assert not ResumableUpload.objects.exists()
         assert_storage_consistent()
 
+    def test_the_sweep_is_a_task_beat_runs(self, settings, db):
+        from resumable.tasks import uploads_sweep
+
+        tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+        assert uploads_sweep.name in tasks
+        assert uploads_sweep() == 0
+
     def test_staged_bytes_without_an_upload_are_orphans(self, auth_client):
         url = created_url(auth_client, len(PHOTO))
         patch(auth_client, url, 0, PHOTO[:700])
