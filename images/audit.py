@@ -14,6 +14,7 @@ read, and orphans are removed only once they are old and still unreferenced.
 
 import posixpath
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,9 +28,27 @@ __all__ = [
     "FixResult",
     "orphans_remove",
     "referenced_files",
+    "staging_prefixes_register",
     "storage_audit",
     "storage_orphans_sweep",
 ]
+
+
+# Who names the staging folders of uploads still in progress (the resumable app registers
+# itself at start-up): what is stored under one is an upload's, not an orphan.
+_STAGING_PREFIX_PROVIDERS: list[Callable[[], Iterable[str]]] = []
+
+
+def staging_prefixes_register(provider: Callable[[], Iterable[str]]) -> None:
+    """Registers a function naming the staging folders (``prefix/``) of live uploads."""
+    if provider not in _STAGING_PREFIX_PROVIDERS:
+        _STAGING_PREFIX_PROVIDERS.append(provider)
+
+
+def _staged(names: Iterable[str]) -> set[str]:
+    """Those of ``names`` under the staging folder of an upload still in progress."""
+    prefixes = tuple(p for provider in _STAGING_PREFIX_PROVIDERS for p in provider())
+    return {name for name in names if prefixes and name.startswith(prefixes)}
 
 
 def referenced_files() -> set[str]:
@@ -65,8 +84,9 @@ def storage_audit(*, storage: Storage) -> AuditReport:
             for name in candidates
             if name in current and not files.file_exists(key=name, storage=storage)
         }
+    unreferenced = stored - set(referenced)
     return AuditReport(
-        orphans=stored - set(referenced),
+        orphans=unreferenced - _staged(unreferenced),
         missing={name: referenced[name] for name in sorted(candidates)},
         empty_folders=files.folders_empty(storage=storage),
     )
@@ -103,8 +123,9 @@ def orphans_remove(
         else {}
     )
     current = _references()
+    staged = _staged(report.orphans)
     for name in sorted(report.orphans):
-        if name in current:
+        if name in current or name in staged:
             continue
         try:
             modified = files.file_modified_at(key=name, storage=storage)

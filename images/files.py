@@ -15,6 +15,7 @@ spool (in memory unless ``AWS_S3_MAX_MEMORY_SIZE`` is set) before its first byte
 Errors are storage's own (``STORAGE_ERRORS``); callers decide what each means to them.
 """
 
+import io
 import logging
 import os
 import posixpath
@@ -44,7 +45,9 @@ _WRITE_ERRORS: tuple[type[BaseException], ...] = (*STORAGE_ERRORS, DatabaseError
 
 __all__ = [
     "CHUNK_SIZE",
+    "STAGING_ROOT",
     "STORAGE_ERRORS",
+    "StagingWriter",
     "StoredFile",
     "file_chunks",
     "file_delete",
@@ -62,6 +65,11 @@ __all__ = [
     "folders_modified_at",
     "folders_remove_empty",
     "image_file_key",
+    "staging_begin",
+    "staging_delete",
+    "staging_open",
+    "staging_prefix",
+    "staging_writer",
     "storage_default",
     "storage_missing",
     "storage_names",
@@ -90,6 +98,233 @@ def file_store(*, key: str, content: File, written: list[str] | None = None) -> 
     if written is not None:
         written.append(name)
     return name
+
+
+# --- Staging: a resumable upload's bytes, stored as they arrive --------------------------------
+
+# Under this folder, ``<owner id>/<upload id>/``: never an image's (those start with an owner id).
+STAGING_ROOT = "uploads"
+# S3 refuses a multipart part below 5 MiB (the last excepted).
+S3_MIN_PART_BYTES = 5 * 1024 * 1024
+
+
+def staging_prefix(*, owner_id: uuid.UUID, upload_id: uuid.UUID) -> str:
+    """The folder (with its slash) holding everything staged for one resumable upload."""
+    return f"{STAGING_ROOT}/{owner_id}/{upload_id}/"
+
+
+def staging_begin(*, prefix: str) -> dict[str, Any]:
+    """Prepares an upload's staging object; returns its state (kept on the upload's row).
+
+    On disk an empty file under the media root, appended to in place; on S3 a multipart
+    upload whose parts arrive with the PATCHes (``StagingWriter``).
+    """
+    key = f"{prefix}data"
+    if storage_on_filesystem():
+        path = Path(default_storage.path(key))
+        path.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640))
+        return {"key": key}
+    client, bucket, name = _s3_target(key)
+    created = client.create_multipart_upload(Bucket=bucket, Key=name)
+    return {"key": key, "upload_id": created["UploadId"], "parts": [], "tail": "", "tail_bytes": 0}
+
+
+class StagingWriter:
+    """Appends one request's bytes to an upload's staging object, never holding them all.
+
+    ``write`` as chunks arrive, then ``close`` once: it returns the new staging state and
+    the storage names it made obsolete (to remove once that state is committed).
+    """
+
+    def write(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def close(self, *, last: bool) -> tuple[dict[str, Any], list[str]]:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Lets go of the request's file handle or buffer; what is committed stays valid."""
+
+
+class _FileStagingWriter(StagingWriter):
+    """The staging file under the media root, cut back to the committed offset, then appended.
+
+    Cutting back drops whatever a request that died after writing but before committing
+    left past the offset, so the bytes always follow on from the committed ones.
+    """
+
+    def __init__(self, *, state: dict[str, Any], offset: int) -> None:
+        self.state = state
+        self.handle = open(default_storage.path(state["key"]), "r+b")  # noqa: SIM115
+        self.handle.seek(offset)
+        self.handle.truncate()
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+
+    def close(self, *, last: bool) -> tuple[dict[str, Any], list[str]]:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        return self.state, []
+
+    def abort(self) -> None:
+        self.handle.close()
+
+
+class _S3StagingWriter(StagingWriter):
+    """An S3 multipart upload: whole parts are sent as they fill, one part's worth in memory.
+
+    S3 takes no part under 5 MiB but the last, so what a PATCH leaves short of a part is
+    stored as a small "tail" object of its own, which the next PATCH reads back first. Parts
+    are numbered from the committed list: a part a dead request sent but never committed is
+    simply sent again under its number, replacing it.
+    """
+
+    def __init__(self, *, state: dict[str, Any], part_bytes: int) -> None:
+        self.state = state
+        self.part_bytes = max(part_bytes, S3_MIN_PART_BYTES)
+        self.client, self.bucket, self.name = _s3_target(state["key"])
+        self.parts: list[list[Any]] = [list(part) for part in state["parts"]]
+        self.buffer = bytearray()
+        if state["tail"]:
+            _, _, tail_name = _s3_target(state["tail"])
+            body = self.client.get_object(Bucket=self.bucket, Key=tail_name)["Body"]
+            self.buffer += body.read()
+
+    def write(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= self.part_bytes:
+            self._send(bytes(self.buffer[: self.part_bytes]))
+            del self.buffer[: self.part_bytes]
+
+    def _send(self, data: bytes) -> None:
+        number = len(self.parts) + 1
+        sent = self.client.upload_part(
+            Bucket=self.bucket,
+            Key=self.name,
+            UploadId=self.state["upload_id"],
+            PartNumber=number,
+            Body=data,
+        )
+        self.parts.append([number, sent["ETag"]])
+
+    def close(self, *, last: bool) -> tuple[dict[str, Any], list[str]]:
+        obsolete = [self.state["tail"]] if self.state["tail"] else []
+        state = {**self.state, "parts": self.parts, "tail": "", "tail_bytes": 0}
+        if last and not self.state["upload_id"]:
+            pass  # assembled already (a completion retried after storage failed)
+        elif last:
+            if self.buffer or not self.parts:
+                self._send(bytes(self.buffer))
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.name,
+                UploadId=self.state["upload_id"],
+                MultipartUpload={
+                    "Parts": [{"PartNumber": n, "ETag": etag} for n, etag in self.parts]
+                },
+            )
+            state.update(upload_id="", parts=[])
+        elif self.buffer:
+            tail = f"{posixpath.dirname(self.state['key'])}/tail-{secrets.token_hex(8)}"
+            _, _, tail_name = _s3_target(tail)
+            self.client.put_object(Bucket=self.bucket, Key=tail_name, Body=bytes(self.buffer))
+            state.update(tail=tail, tail_bytes=len(self.buffer))
+        self.buffer = bytearray()
+        return state, obsolete
+
+    def abort(self) -> None:
+        self.buffer = bytearray()
+
+
+def staging_writer(*, state: dict[str, Any], offset: int, part_bytes: int) -> StagingWriter:
+    """A writer that appends to the staging object from ``offset`` (the committed one)."""
+    if storage_on_filesystem():
+        return _FileStagingWriter(state=state, offset=offset)
+    return _S3StagingWriter(state=state, part_bytes=part_bytes)
+
+
+class _S3RangeReader(io.RawIOBase):
+    """An S3 object read with ranged GETs: seekable, never downloaded whole or to disk."""
+
+    def __init__(self, *, key: str, size: int) -> None:
+        super().__init__()
+        self.client, self.bucket, self.name = _s3_target(key)
+        self.size = size
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._get(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        # One GET for the rest (a photo read whole), not one per 8 KiB as RawIOBase's would.
+        return self._get(self.size - self.position)
+
+    def _get(self, size: int) -> bytes:
+        wanted = min(size, self.size - self.position)
+        if wanted <= 0:
+            return b""
+        end = self.position + wanted - 1
+        body = self.client.get_object(
+            Bucket=self.bucket, Key=self.name, Range=f"bytes={self.position}-{end}"
+        )["Body"]
+        data = body.read()
+        self.position += len(data)
+        return data
+
+
+def staging_open(*, state: dict[str, Any], size: int, name: str) -> File:
+    """The assembled staging object as a Django ``File`` that streams (a file on disk, or
+    ranged GETs on S3, 1 MiB at a time); the caller closes it."""
+    if storage_on_filesystem():
+        handle: Any = open(default_storage.path(state["key"]), "rb")  # noqa: SIM115
+    else:
+        handle = io.BufferedReader(_S3RangeReader(key=state["key"], size=size), 1024 * 1024)
+    staged = File(handle, name=name)
+    staged.size = size
+    return staged
+
+
+def staging_delete(*, prefix: str, state: dict[str, Any]) -> None:
+    """Removes everything staged under ``prefix`` (aborting an S3 multipart upload), logging
+    failures as ``files_delete`` does; the storage audit reports what stays."""
+    if state.get("upload_id"):
+        client, bucket, name = _s3_target(state["key"])
+        try:
+            client.abort_multipart_upload(Bucket=bucket, Key=name, UploadId=state["upload_id"])
+        except Exception:  # botocore's ClientError (NoSuchUpload once aborted) and transport
+            logger.exception("Could not abort the multipart upload of %s", prefix)
+    files_delete(keys=list(storage_names(storage=default_storage, folder=prefix.rstrip("/"))))
+
+
+def _s3_target(key: str) -> tuple[Any, str, str]:
+    """The boto3 client, bucket and object name (with the storage's location) of ``key``."""
+    from storages.utils import clean_name
+
+    storage: Any = default_storage
+    return (
+        storage.connection.meta.client,
+        storage.bucket_name,
+        storage._normalize_name(clean_name(key)),
+    )
 
 
 def file_read(*, key: str) -> bytes:

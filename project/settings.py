@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "users",
     "idempotency",
     "images",
+    "resumable",
     "web",
 ]
 
@@ -210,6 +211,18 @@ ATELIER = {
     "MAX_EDGE": env.int("ATELIER_MAX_EDGE", default=30_000),
 }
 
+# --- Resumable uploads (tus 1.0, the resumable app) ------------------------------------------
+# The largest file a resumable upload takes (what it becomes an image of is still checked by
+# the images app's own limits when the last byte arrives).
+ATELIER_MAX_RESUMABLE_BYTES = env.int("ATELIER_MAX_RESUMABLE_BYTES", default=1024**3)
+# On S3, bytes go up in multipart parts of this size (S3's minimum, 5 MiB, at least): the most
+# one PATCH holds in memory. Files on disk are appended to as they arrive.
+ATELIER_RESUMABLE_PART_BYTES = env.int("ATELIER_RESUMABLE_PART_BYTES", default=8 * 1024**2)
+# An upload no PATCH has touched for this long expires (Upload-Expires) and is swept.
+ATELIER_RESUMABLE_EXPIRY_SECONDS = env.int("ATELIER_RESUMABLE_EXPIRY_SECONDS", default=24 * 3600)
+# A PATCH holds its upload this long, renewed as bytes arrive; a dead process's lapses.
+ATELIER_RESUMABLE_LEASE_SECONDS = env.int("ATELIER_RESUMABLE_LEASE_SECONDS", default=60)
+
 # --- Render jobs (Celery) -------------------------------------------------------------------
 # Unset: renders run in-process right after the upload commits (the embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -250,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
     "render-sweep": {
         "task": "images.render_sweep",
         "schedule": env.int("ATELIER_RENDER_SWEEP_SECONDS", default=15),
+    },
+    "uploads-sweep": {
+        "task": "resumable.sweep",
+        "schedule": env.int("ATELIER_UPLOADS_SWEEP_SECONDS", default=600),
     },
 }
 
@@ -361,9 +378,27 @@ CORS_EXPOSE_HEADERS = [
     "Retry-After",
     "Content-Disposition",
     "Idempotent-Replayed",
+    # tus 1.0 (resumable uploads)
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Expires",
+    "Upload-Image",
 ]
-# Browsers may send what the API reads beyond the defaults: a retry's key, a share's grant.
-CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key", "x-share-grant")
+# Browsers may send what the API reads beyond the defaults: a retry's key, a share's grant,
+# tus's headers.
+CORS_ALLOW_HEADERS = (
+    *default_headers,
+    "idempotency-key",
+    "x-share-grant",
+    "tus-resumable",
+    "upload-length",
+    "upload-metadata",
+    "upload-offset",
+)
 
 # --- Security headers and production hardening -------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("users.urls")),
     path("", include("images.urls")),
+    path("", include("resumable.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs pages are HTML templates for GET alone; OPTIONS has no template to render.
     path(

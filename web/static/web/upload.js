@@ -2,7 +2,10 @@
    a progress bar of the bytes sent, and says how it ended (the API's own words if refused)
    while the others carry on. A file over the size limit is refused before it is sent; a file
    the account already has (the same SHA-256 as a picture's checksum, asked of the API's list)
-   waits for the person to upload it anyway or skip it. */
+   waits for the person to upload it anyway or skip it. A file over RESUMABLE_OVER goes up
+   resumably instead (tus 1.0, /api/v1/uploads/): in PATCHes of CHUNK bytes, and after a
+   dropped connection it asks the server how much it holds (HEAD) and goes on from there,
+   waiting longer after each failure in a row. */
 "use strict";
 (() => {
   const { api, csrf, toast, PLACEHOLDER } = window.Atelier;
@@ -26,13 +29,23 @@
 
   const maxBytes = Number(form.dataset.maxBytes) || Infinity;
   const tooLarge = `Larger than ${form.dataset.maxSize}, the most a picture may be.`;
+  // Resumable uploads: over this size a file goes up in parts that survive a dropped
+  // connection, up to the server's resumable limit.
+  // (The form's data-resumable-over and data-resumable-chunk may say otherwise.)
+  const RESUMABLE_OVER = 20 * 1024 * 1024;
+  const CHUNK = 8 * 1024 * 1024;
+  const tusUrl = form.dataset.resumable || "/api/v1/uploads/";
+  const tusMax = Number(form.dataset.resumableMaxBytes) || 1024 ** 3;
+  // Seconds to wait after the 1st, 2nd… failure in a row before resuming; then it gives up.
+  const BACKOFF = [1, 2, 4, 8, 16, 30, 30, 30];
+  const resumable = (file) => file.size > (Number(form.dataset.resumableOver) || RESUMABLE_OVER);
 
   function add(files) {
     const style = form.querySelector('input[name="style"]:checked')?.value || "none";
     section.hidden = false;
     for (const file of files) {
       const job = { file, style, row: row(file) };
-      if (file.size > maxBytes) {
+      if (file.size > (resumable(file) ? Math.max(maxBytes, tusMax) : maxBytes)) {
         failed(job.row.item, job.row.status, tooLarge);
         continue;
       }
@@ -148,6 +161,11 @@
   }
 
   async function checkThenSend(job) {
+    // Hashing a large file would read it whole into the page's memory: not for those.
+    if (resumable(job.file)) {
+      await sendResumable(job);
+      return;
+    }
     job.row.status.textContent = "Checking…";
     const existing = await duplicateOf(job.file);
     if (existing && !(await confirmDuplicate(job, existing))) {
@@ -233,6 +251,104 @@
       status.textContent = "0 %";
       xhr.send(body);
     });
+  }
+
+  // One tus request; resolves with the XMLHttpRequest once answered, rejects if the
+  // connection fails. ``onProgress`` hears the bytes of the body sent so far.
+  function tusRequest(method, url, headers = {}, body = null, onProgress = null) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      xhr.setRequestHeader("Tus-Resumable", "1.0.0");
+      xhr.setRequestHeader("X-CSRFToken", csrf());
+      xhr.setRequestHeader("Accept", "application/json");
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+      if (onProgress) xhr.upload.addEventListener("progress", (event) => onProgress(event.loaded));
+      xhr.addEventListener("load", () => resolve(xhr));
+      for (const type of ["error", "abort", "timeout"]) xhr.addEventListener(type, () => reject(new Error(type)));
+      xhr.send(body);
+    });
+  }
+
+  const b64 = (text) => btoa(Array.from(new TextEncoder().encode(text), (byte) => String.fromCharCode(byte)).join(""));
+  const sleep = (seconds) => new Promise((resolve) => setTimeout(resolve, 1000 * seconds));
+  const answer = (xhr) => {
+    try {
+      return JSON.parse(xhr.responseText);
+    } catch {
+      return null;
+    }
+  };
+  // Answers worth trying again after a wait: busy, over the rate, storage down, or the
+  // offset moved (a HEAD tells where to go on from).
+  const RETRYABLE = new Set([409, 429, 502, 503, 504]);
+
+  async function sendResumable(job) {
+    const { file, style, row: { item, bar, status } } = job;
+    job.key ||= key();
+    bar.max = file.size;
+    const shown = (sent) => {
+      bar.value = sent;
+      status.textContent = `${Math.floor((100 * sent) / file.size)} %`;
+    };
+    const refused = (xhr) => {
+      const data = answer(xhr);
+      const message = Array.isArray(data?.file) ? data.file[0] : data?.detail;
+      failed(item, status, xhr.status === 413 && !data ? tooLarge : message || `The server answered ${xhr.status}.`);
+    };
+    const metadata = `filename ${b64(file.name)},style ${b64(style)}`;
+    let url = null;
+    let offset = 0;
+    let failures = 0;
+    shown(0);
+    for (;;) {
+      try {
+        if (!url) {
+          const created = await tusRequest("POST", tusUrl, {
+            "Upload-Length": String(file.size),
+            "Upload-Metadata": metadata,
+            "Idempotency-Key": job.key,
+          });
+          if (created.status !== 201) {
+            if (!RETRYABLE.has(created.status)) return refused(created);
+            throw new Error(String(created.status));
+          }
+          url = created.getResponseHeader("Location");
+        } else if (failures) {
+          const head = await tusRequest("HEAD", url);
+          if (head.status !== 200) return refused(head);
+          offset = Number(head.getResponseHeader("Upload-Offset"));
+        }
+        const end = Math.min(offset + (Number(form.dataset.resumableChunk) || CHUNK), file.size);
+        const start = offset;
+        const sent = await tusRequest(
+          "PATCH",
+          url,
+          { "Upload-Offset": String(start), "Content-Type": "application/offset+octet-stream" },
+          file.slice(start, end),
+          (loaded) => shown(start + loaded),
+        );
+        if (sent.status !== 204) {
+          if (!RETRYABLE.has(sent.status)) return refused(sent);
+          throw new Error(String(sent.status));
+        }
+        offset = Number(sent.getResponseHeader("Upload-Offset"));
+        failures = 0;
+        shown(offset);
+        const imageId = sent.getResponseHeader("Upload-Image");
+        if (imageId) {
+          const image = await api(`${form.dataset.upload}${imageId}/`).catch(() => ({ id: imageId, status: "pending" }));
+          return succeeded(item, bar, status, image);
+        }
+      } catch {
+        if (failures >= BACKOFF.length) {
+          return failed(item, status, `The connection kept dropping; stopped at ${Math.floor((100 * offset) / file.size)} %.`);
+        }
+        status.textContent = `Connection lost; resuming in ${BACKOFF[failures]} s…`;
+        await sleep(BACKOFF[failures]);
+        failures += 1;
+      }
+    }
   }
 
   function succeeded(item, bar, status, image) {
