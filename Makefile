@@ -81,7 +81,7 @@ test-quick: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core imaging users project images idempotency web
+	$(BIN)/mypy core imaging users project images idempotency web resumable
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -30,6 +30,7 @@ APP_SCRIPTS = [
     ("throughput", ["bench.throughput_bench"]),
     ("web", ["bench.web_bench"]),
     ("share", ["bench.share_bench"]),
+    ("resumable", ["bench.resumable_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
 

@@ -16,10 +16,13 @@ class ResumableConfig(AppConfig):
         from django.db.models.signals import pre_delete
 
         from images.audit import staging_prefixes_register
+        from images.quota import quota_reservations_register
         from resumable import selectors, services
         from users.models import User
 
         staging_prefixes_register(selectors.staging_prefixes_live)
+        # An upload in progress holds its bytes against the quota of every other upload.
+        quota_reservations_register(selectors.uploads_reserved)
         pre_delete.connect(
             services.account_uploads_delete_on_commit,
             sender=User,

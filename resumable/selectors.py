@@ -1,7 +1,5 @@
 """Reads about resumable uploads: what is reserved against the quota, what is still staged."""
 
-from typing import TypedDict
-
 from django.db.models import Count, QuerySet, Sum
 
 from resumable.models import ResumableUpload
@@ -13,20 +11,18 @@ __all__ = ["staging_prefixes_live", "uploads_open", "uploads_reserved"]
 _OPEN = (ResumableUpload.State.RECEIVING, ResumableUpload.State.COMPLETING)
 
 
-class Reserved(TypedDict):
-    bytes: int
-    images: int
-
-
 def uploads_open(*, owner: User) -> QuerySet[ResumableUpload]:
     """The owner's uploads still to become an image (expired ones too, until swept)."""
     return ResumableUpload.objects.filter(owner=owner, state__in=_OPEN)
 
 
-def uploads_reserved(*, owner: User) -> Reserved:
-    """What the owner's open uploads hold against the quota: their declared bytes and one
-    image each."""
-    totals = uploads_open(owner=owner).aggregate(bytes=Sum("length"), images=Count("id"))
+def uploads_reserved(*, owner: User) -> dict[str, int]:
+    """What the owner's uploads still receiving hold against the quota (``images.quota``
+    counts it in every check): their declared bytes and one image each. An upload that is
+    completing no longer counts: its image is being created, and is counted as itself."""
+    totals = ResumableUpload.objects.filter(
+        owner=owner, state=ResumableUpload.State.RECEIVING
+    ).aggregate(bytes=Sum("length"), images=Count("id"))
     return {"bytes": totals["bytes"] or 0, "images": totals["images"] or 0}
 
 

@@ -36,7 +36,6 @@ from resumable.errors import (
     UploadPastLength,
 )
 from resumable.models import ResumableUpload
-from resumable.selectors import uploads_reserved
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -78,12 +77,9 @@ def upload_create(*, owner: User, length: int, metadata: dict[str, str]) -> Resu
     try:
         with transaction.atomic():
             locked = owner_lock(owner=owner)
-            reserved = uploads_reserved(owner=locked)
-            quota_check(
-                locked_owner=locked,
-                add_bytes=reserved["bytes"] + length,
-                add_images=reserved["images"] + 1,
-            )
+            # The uploads still receiving count as used (``uploads_reserved``, registered
+            # with ``images.quota``), so two creations cannot both pass.
+            quota_check(locked_owner=locked, add_bytes=length, add_images=1)
             staging = files.staging_begin(prefix=prefix)
             return ResumableUpload.objects.create(
                 id=upload_id,

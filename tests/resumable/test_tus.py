@@ -292,6 +292,17 @@ class TestRefusals:
         # The open upload holds its 600 bytes: 600 more would pass the quota.
         assert create(auth_client, 600).status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
+    def test_an_open_upload_holds_its_bytes_against_a_plain_upload(self, auth_client, user):
+        user.quota_bytes = len(PHOTO) + 500
+        user.save()
+        assert create(auth_client, 600).status_code == HTTPStatus.CREATED
+        response = auth_client.post(
+            reverse("image-list"), {"file": io.BytesIO(PHOTO)}, format="multipart"
+        )
+        assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE, response.json()
+        assert response.json()["code"] == "quota_exceeded"
+        assert not Image.objects.exists()
+
     @pytest.mark.parametrize(
         ("header", "value"), [("HTTP_UPLOAD_LENGTH", "-1"), ("HTTP_UPLOAD_LENGTH", "1e3")]
     )
