@@ -7,7 +7,6 @@ PyAV). Hostile variants (bad offsets, undeclared bytes, MP4 magic with no declar
 give ``None``, and no mutation of any of them may raise.
 """
 
-import functools
 import io
 import struct
 
@@ -18,70 +17,11 @@ from hypothesis import given, settings
 from PIL import Image as PILImage
 
 from imaging import motion
+from tests.live_factories import LIVE_ID, apple_makernote, clip, exif_with, heic, jpeg
 from tests.strategies import mutated
 
-IDENTIFIER = "5C2F3C4E-1A2B-4C3D-8E9F-0123456789AB"
-
-
-def apple_makernote(identifier: bytes, *, order: str = ">", count: int | None = None) -> bytes:
-    """Apple's MakerNote: ``Apple iOS\\0``, version 1, byte order, an IFD (offsets from the
-    MakerNote's start) whose tag 0x0011 is the content identifier, then the string."""
-    mark = b"MM" if order == ">" else b"II"
-    value = identifier + b"\x00"
-    entries = [(0x0001, 9, 1, struct.pack(order + "i", 14))]  # a version, as iPhones write
-    data_at = 14 + 2 + 12 * 2 + 4
-    entries.append((0x0011, 2, len(value) if count is None else count, data_at))
-    ifd = struct.pack(order + "H", len(entries))
-    for tag, kind, number, field in entries:
-        packed = field if isinstance(field, bytes) else struct.pack(order + "I", field)
-        ifd += struct.pack(order + "HHI", tag, kind, number) + packed
-    return APPLE_PREFIX + b"\x00\x01" + mark + ifd + b"\x00\x00\x00\x00" + value
-
-
+IDENTIFIER = LIVE_ID
 APPLE_PREFIX = motion.APPLE_MAKERNOTE_PREFIX
-
-
-def exif_with(makernote: bytes) -> bytes:
-    exif = PILImage.Exif()
-    exif[0x010F] = "Apple"
-    exif.get_ifd(0x8769)[0x927C] = makernote
-    return exif.tobytes()
-
-
-def jpeg(*, exif: bytes | None = None, xmp: bytes | None = None) -> bytes:
-    buffer = io.BytesIO()
-    options: dict[str, object] = {}
-    if exif is not None:
-        options["exif"] = exif
-    if xmp is not None:
-        options["xmp"] = xmp
-    PILImage.new("RGB", (64, 48), (200, 80, 40)).save(buffer, format="JPEG", **options)
-    return buffer.getvalue()
-
-
-def heic(*, exif: bytes) -> bytes:
-    buffer = io.BytesIO()
-    image = pillow_heif.from_pillow(PILImage.new("RGB", (64, 48), (20, 160, 90)))
-    image.save(buffer, exif=exif, quality=40)
-    return buffer.getvalue()
-
-
-@functools.lru_cache(maxsize=8)
-def clip(fmt: str = "mp4", identifier: str | None = None) -> bytes:
-    """A 5-frame 64x48 H.264 clip in ``fmt`` (``mp4`` or ``mov``), with the Live Photo
-    identifier in its QuickTime metadata if given."""
-    buffer = io.BytesIO()
-    options = {"movflags": "use_metadata_tags"} if identifier else {}
-    with av.open(buffer, "w", format=fmt, options=options) as container:
-        if identifier:
-            container.metadata[motion.LIVE_PHOTO_VIDEO_KEY] = identifier
-        stream = container.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for index in range(5):
-            frame = av.VideoFrame.from_image(PILImage.new("RGB", (64, 48), (index * 40, 0, 0)))
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
-    return buffer.getvalue()
 
 
 def google_xmp(attributes: str, body: str = "") -> bytes:
