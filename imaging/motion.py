@@ -41,6 +41,7 @@ __all__ = [
     "live_photo_id_from_exif",
     "live_photo_id_from_photo",
     "live_photo_id_from_video",
+    "motion_photo_clip_opens",
     "motion_photo_kept_end",
     "motion_photo_video",
 ]
@@ -264,13 +265,26 @@ def motion_photo_video(data: bytes) -> tuple[int, int] | None:
 
 def motion_photo_kept_end(data: bytes, payload_end: int) -> int:
     """Where an upload's original should end: the whole file for a declared, consistent
-    motion photo (``motion_photo_video``), else ``payload_end`` (the image's own end, so an
-    undeclared trailer is cut as before). The caller still probes the clip as a video and
-    falls back to ``payload_end`` if it is refused."""
+    motion photo (``motion_photo_video``) whose clip opens as a video (its header only,
+    ``motion_photo_clip_opens``); else ``payload_end``, the image's own end, so an undeclared
+    trailer is cut as before. What the upload stores and what its checksum covers."""
     if payload_end >= len(data):
         return payload_end
     found = motion_photo_video(data)
-    return len(data) if found is not None and found[0] >= payload_end else payload_end
+    if found is None or found[0] < payload_end:
+        return payload_end
+    return len(data) if motion_photo_clip_opens(data[found[0] : found[1]]) else payload_end
+
+
+def motion_photo_clip_opens(clip: bytes) -> bool:
+    """Whether FFmpeg opens ``clip`` as an MP4/QuickTime file with a video stream (its
+    header is read; nothing is decoded). The render job's video probe, with its limits,
+    still decides whether the clip is played."""
+    try:
+        with av.open(io.BytesIO(clip), mode="r", metadata_errors="replace") as container:
+            return "mp4" in container.format.name and bool(container.streams.video)
+    except (av.FFmpegError, OSError, ValueError, UnicodeError, EOFError):
+        return False
 
 
 class _Item(NamedTuple):

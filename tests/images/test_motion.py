@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from PIL import Image as PILImage
 
 from imaging import motion
+from imaging.strip import metadata_strip
 from tests.live_factories import LIVE_ID, apple_makernote, clip, exif_with, heic, jpeg
 from tests.strategies import mutated
 
@@ -186,6 +187,20 @@ class TestMotionPhotoVideo:
         plain = jpeg()
         data = plain + b"PK\x03\x04 a polyglot's zip"
         assert motion.motion_photo_kept_end(data, len(plain)) == len(plain)
+
+    def test_the_kept_end_is_the_image_end_when_the_clip_is_no_video(self):
+        # Boxes that walk as an MP4 (ftyp, moov, mdat) but hold no track FFmpeg can open.
+        fake = b"\x00\x00\x00\x10ftypisom\x00\x00\x02\x00" + b"\x00\x00\x00\x08moov"
+        fake += b"\x00\x00\x00\x10mdat" + bytes(8)
+        data = micro_video(fake)
+        image_end = len(data) - len(fake)
+        assert motion.motion_photo_video(data) == (image_end, len(data))
+        assert motion.motion_photo_kept_end(data, image_end) == image_end
+
+    def test_a_stripped_copy_carries_no_clip(self):
+        data = micro_video(clip())
+        stripped = metadata_strip(data=data, image_format="JPEG")
+        assert b"ftyp" not in stripped and b"MicroVideo" not in stripped
 
     @pytest.mark.parametrize(
         "build",
