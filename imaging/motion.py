@@ -26,6 +26,7 @@ import io
 import os
 import re
 import struct
+import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
@@ -41,6 +42,7 @@ __all__ = [
     "live_photo_id_from_exif",
     "live_photo_id_from_photo",
     "live_photo_id_from_video",
+    "motion_clip_remux",
     "motion_photo_clip_opens",
     "motion_photo_kept_end",
     "motion_photo_video",
@@ -285,6 +287,35 @@ def motion_photo_clip_opens(clip: bytes) -> bool:
             return "mp4" in container.format.name and bool(container.streams.video)
     except (av.FFmpegError, OSError, ValueError, UnicodeError, EOFError):
         return False
+
+
+def motion_clip_remux(clip: bytes) -> bytes | None:
+    """The clip's first video and audio streams copied (not re-encoded) into a fresh MP4,
+    ``moov`` first for the web, without the container's metadata (a location, titles,
+    Apple's keys); the rotation travels with the video stream. ``None`` if it cannot be
+    read. What a motion part is served as until (or where) no transcode is needed.
+    """
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="atelier-motion-") as folder,
+            av.open(io.BytesIO(clip), mode="r", metadata_errors="replace") as source,
+        ):
+            if not source.streams.video:
+                return None
+            copied = list(source.streams.video[:1]) + list(source.streams.audio[:1])
+            path = os.path.join(folder, "motion.mp4")
+            # A path, not a buffer: ``faststart`` moves the index up front in a second pass.
+            with av.open(path, mode="w", format="mp4", options={"movflags": "faststart"}) as out:
+                streams = {stream.index: out.add_stream_from_template(stream) for stream in copied}
+                for packet in source.demux(copied):
+                    if packet.dts is None:  # the demuxer's flush packet
+                        continue
+                    packet.stream = streams[packet.stream.index]
+                    out.mux(packet)
+            with open(path, "rb") as handle:
+                return handle.read()
+    except (av.FFmpegError, OSError, ValueError, UnicodeError, EOFError):
+        return None
 
 
 class _Item(NamedTuple):

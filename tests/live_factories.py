@@ -69,16 +69,21 @@ def live_jpeg(identifier: str = LIVE_ID) -> bytes:
 
 
 @functools.lru_cache(maxsize=8)
-def clip(fmt: str = "mp4", identifier: str | None = None) -> bytes:
+def clip(fmt: str = "mp4", identifier: str | None = None, *, location: bool = False) -> bytes:
     """A 5-frame 64x48 H.264 clip in ``fmt`` (``mp4`` or ``mov``), with the Live Photo
-    identifier in its QuickTime metadata if given."""
+    identifier in its QuickTime metadata if given; ``location`` adds a place (ISO 6709) and
+    a quarter turn of display rotation, as a phone held upright writes them."""
     buffer = io.BytesIO()
     options = {"movflags": "use_metadata_tags"} if identifier else {}
     with av.open(buffer, "w", format=fmt, options=options) as container:
         if identifier:
             container.metadata[motion.LIVE_PHOTO_VIDEO_KEY] = identifier
+        if location:
+            container.metadata["location"] = "+48.8577+002.2950/"
         stream = container.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        if location:
+            stream.set_display_rotation(90)
         for index in range(5):
             frame = av.VideoFrame.from_image(PILImage.new("RGB", (64, 48), (index * 40, 0, 0)))
             container.mux(stream.encode(frame))

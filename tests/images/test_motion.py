@@ -197,6 +197,23 @@ class TestMotionPhotoVideo:
         assert motion.motion_photo_video(data) == (image_end, len(data))
         assert motion.motion_photo_kept_end(data, image_end) == image_end
 
+    def test_a_remuxed_clip_keeps_its_frames_and_rotation_and_drops_its_tags(self):
+        source = clip("mp4", location=True)
+        with av.open(io.BytesIO(source)) as container:
+            assert "location" in container.metadata  # what the phone wrote
+
+        remuxed = motion.motion_clip_remux(source)
+
+        assert remuxed is not None and b"48.8577" not in remuxed
+        assert remuxed.index(b"moov") < remuxed.index(b"mdat")  # playable while it loads
+        with av.open(io.BytesIO(remuxed)) as container:
+            assert "location" not in container.metadata
+            frames = list(container.decode(video=0))
+        assert len(frames) == 5 and frames[0].rotation == 90
+
+    def test_a_clip_that_is_no_video_does_not_remux(self):
+        assert motion.motion_clip_remux(b"\x00\x00\x00\x08ftyp" + bytes(32)) is None
+
     def test_a_stripped_copy_carries_no_clip(self):
         data = micro_video(clip())
         stripped = metadata_strip(data=data, image_format="JPEG")
@@ -306,3 +323,10 @@ def test_no_mutation_of_apple_exif_raises(data):
 def test_no_mutation_of_a_heic_or_a_mov_raises(data):
     assert motion.live_photo_id_from_photo(data) in (None, IDENTIFIER)
     assert motion.live_photo_id_from_video(io.BytesIO(data)) in (None, IDENTIFIER)
+
+
+@settings(max_examples=30)
+@given(data=mutated(clip()))
+def test_no_mutation_of_a_clip_makes_the_remux_raise(data):
+    remuxed = motion.motion_clip_remux(data)
+    assert remuxed is None or remuxed[4:8] == b"ftyp"
