@@ -433,12 +433,17 @@ def _xmp_declaration(xmp: bytes | None) -> _Declaration | None:
     """What the XMP declares about an embedded clip, or ``None`` if nothing (or unreadable).
 
     A document type declaration is refused before parsing: it is the only place entities can
-    be declared, so no expansion is possible; the size is capped (``MAX_XMP_BYTES``).
+    be declared, so no expansion is possible; so is any encoding but an ASCII-compatible one
+    (where that check could be dodged). The size is capped (``MAX_XMP_BYTES``).
     """
-    if not xmp or len(xmp) > MAX_XMP_BYTES or b"<!DOCTYPE" in xmp or b"<!ENTITY" in xmp:
+    if not xmp or len(xmp) > MAX_XMP_BYTES:
+        return None
+    xmp = xmp.strip(b"\x00 \t\r\n")
+    # A NUL inside means UTF-16 or UTF-32, where the declarations below would not be seen.
+    if b"\x00" in xmp or b"<!DOCTYPE" in xmp or b"<!ENTITY" in xmp:
         return None
     try:
-        root = ElementTree.fromstring(xmp.strip(b"\x00 \t\r\n"))  # noqa: S314 (no DTD: above)
+        root = ElementTree.fromstring(xmp)  # noqa: S314 (no DTD, checked above)
     except ElementTree.ParseError:
         return None
     properties: dict[str, str] = {}

@@ -274,6 +274,23 @@ class TestMotionPhotoVideo:
         )
         assert motion.motion_photo_video(jpeg(xmp=xmp) + video) is None
 
+    def test_xmp_in_utf16_is_refused_unparsed(self):
+        video = clip()
+        declared = google_xmp(f'GCamera:MicroVideo="1" GCamera:MicroVideoOffset="{len(video)}"')
+        xmp = b'<?xml version="1.0" encoding="UTF-16"?>'.decode().encode("utf-16")
+        xmp += declared.decode().encode("utf-16-le")
+        assert motion.motion_photo_video(jpeg(xmp=xmp) + video) is None
+
+    def test_xmp_nested_deep_is_read_without_recursion(self):
+        depth = 60_000 // 7  # as deep as one APP1 segment can hold
+        video = clip()
+        xmp = google_xmp(
+            f'GCamera:MicroVideo="1" GCamera:MicroVideoOffset="{len(video)}"',
+            "<a>" * depth + "</a>" * depth,
+        )
+        data = jpeg(xmp=xmp) + video
+        assert motion.motion_photo_video(data) == (len(data) - len(video), len(data))
+
     def test_xmp_in_element_form_is_read(self):
         video = clip()
         body = (
