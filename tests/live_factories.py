@@ -1,20 +1,26 @@
-"""Files an iPhone and an Android phone write for photos that move, made for tests.
+"""Files an iPhone and an Android phone write for photos that move, and rows made of them.
 
 An Apple MakerNote built byte by byte (its content identifier at tag 0x0011), the EXIF that
-carries it (written into JPEG by Pillow and into HEIC by pillow-heif), and a tiny H.264 clip
-in MP4 or MOV made by PyAV, with the QuickTime content identifier when asked. Made once per
-process per argument list.
+carries it (written into JPEG by Pillow and into HEIC by pillow-heif), a tiny H.264 clip in
+MP4 or MOV made by PyAV (with the QuickTime content identifier when asked), Google and
+Samsung motion photos (a JPEG, its XMP or SEF declaration, a clip), and the rows and files
+of a rendered Live Photo still and clip, as their render jobs leave them.
 """
 
 import functools
 import io
 import struct
+import uuid
 
 import av
 import pillow_heif
+from django.core.files.base import ContentFile
 from PIL import Image as PILImage
 
+from images import files
+from images.models import Image
 from imaging import motion
+from tests.factories import image_bytes
 
 LIVE_ID = "5C2F3C4E-1A2B-4C3D-8E9F-0123456789AB"
 
@@ -89,3 +95,120 @@ def clip(fmt: str = "mp4", identifier: str | None = None, *, location: bool = Fa
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return buffer.getvalue()
+
+
+# --- Motion photos ---------------------------------------------------------------------
+
+
+def google_xmp(attributes: str, body: str = "") -> bytes:
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" '
+        'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
+        'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" '
+        f"{attributes}>{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+def micro_video(video: bytes, *, offset: int | None = None) -> bytes:
+    """An older Google motion photo: ``GCamera:MicroVideoOffset`` counts from the file's end."""
+    declared = len(video) if offset is None else offset
+    xmp = google_xmp(
+        f'GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" '
+        f'GCamera:MicroVideoOffset="{declared}" GCamera:MicroVideoPresentationTimestampUs="0"'
+    )
+    return jpeg(xmp=xmp) + video
+
+
+def container_photo(video: bytes, *, length: int | None = None, padding: int = 0) -> bytes:
+    """A Motion Photo 1.0: a ``Container:Directory`` whose last item is the clip."""
+    declared = len(video) if length is None else length
+    body = (
+        "<Container:Directory><rdf:Seq>"
+        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" '
+        f'Item:Semantic="Primary" Item:Length="0" Item:Padding="{padding}"/></rdf:li>'
+        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" '
+        f'Item:Semantic="MotionPhoto" Item:Length="{declared}" Item:Padding="0"/></rdf:li>'
+        "</rdf:Seq></Container:Directory>"
+    )
+    xmp = google_xmp('GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"', body)
+    return jpeg(xmp=xmp) + bytes(padding) + video
+
+
+def samsung_trailer(video: bytes) -> bytes:
+    """Samsung's SEF trailer: the ``MotionPhoto_Data`` record (the clip), then the directory
+    (``SEFH`` … ``SEFT``) naming it by its distance back from ``SEFH``."""
+    record = b"\x00\x00\x30\x0a" + struct.pack("<I", 16) + b"MotionPhoto_Data" + video
+    directory = b"SEFH" + struct.pack("<II", 106, 1)
+    directory += b"\x00\x00\x30\x0a" + struct.pack("<II", len(record), len(record))
+    return record + directory + struct.pack("<I", len(directory)) + b"SEFT"
+
+
+def samsung(video: bytes, *, xmp: bytes | None = None) -> bytes:
+    return jpeg(xmp=xmp) + samsung_trailer(video)
+
+
+# --- Rows of a rendered Live Photo's halves ---------------------------------------------------
+
+STILL = image_bytes("JPEG", size=(32, 24))
+
+
+def stored(image: Image, kind: str, extension: str, data: bytes) -> str:
+    """Stores one of ``image``'s files under a server-made name; returns the name."""
+    return files.file_store(
+        key=files.image_file_key(
+            owner_id=image.owner_id, image_id=image.pk, kind=kind, extension=extension
+        ),
+        content=ContentFile(data),
+    )
+
+
+def _image(owner, *, kind: str, original: bytes, fmt: str, live_photo_id: str, **fields) -> Image:
+    """A rendered image's row and files, as its render job leaves them: the original, three
+    stills, and a playable MP4 for a video."""
+    fields = {"status": Image.Status.READY, **fields}
+    image = Image(
+        id=uuid.uuid4(),
+        owner=owner,
+        kind=kind,
+        format=fmt,
+        width=64,
+        height=48,
+        size=len(original),
+        checksum="0" * 64,
+        style="none",
+        rendered_style="none",
+        live_photo_id=live_photo_id,
+        **fields,
+    )
+    image.original_key = stored(image, "original", fmt.lower(), original)
+    total = len(original)
+    for name in ("processed", "preview", "thumbnail"):
+        setattr(image, f"{name}_key", stored(image, name, "jpg", STILL))
+        total += len(STILL)
+    if kind == Image.Kind.VIDEO:
+        image.playback_key = stored(image, "playback", "mp4", clip())
+        image.duration = 0.5
+        total += len(clip())
+    image.stored_bytes = total
+    image.save()
+    return image
+
+
+def make_photo(owner, identifier: str = LIVE_ID, **fields) -> Image:
+    """A rendered Live Photo still (JPEG), its identifier read from its MakerNote."""
+    data = live_jpeg(identifier)
+    found = motion.live_photo_id_from_photo(data) or ""
+    return _image(
+        owner, kind=Image.Kind.PHOTO, original=data, fmt="JPEG", live_photo_id=found, **fields
+    )
+
+
+def make_clip(owner, identifier: str = LIVE_ID, **fields) -> Image:
+    """A rendered Live Photo clip (MOV), its identifier read from its QuickTime metadata."""
+    data = clip("mov", identifier)
+    found = motion.live_photo_id_from_video(io.BytesIO(data)) or ""
+    return _image(
+        owner, kind=Image.Kind.VIDEO, original=data, fmt="MOV", live_photo_id=found, **fields
+    )

@@ -7,79 +7,16 @@ pair is made once, also when both halves land at once on PostgreSQL (real thread
 storage audit is clean after each.
 """
 
-import io
-import uuid
-
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 
 from images import files, live
 from images.lifecycle import images_delete
 from images.models import Album, AlbumImage, Image, Share, ShareImage
 from images.selectors import image_storage_usage
-from imaging import motion
-from tests.factories import UserFactory, image_bytes
-from tests.live_factories import LIVE_ID, clip, live_jpeg
+from tests.factories import UserFactory
+from tests.live_factories import LIVE_ID, STILL, clip, make_clip, make_photo, stored
 from tests.parallel import in_parallel
-
-STILL = image_bytes("JPEG", size=(32, 24))
-
-
-def _store(image: Image, kind: str, extension: str, data: bytes) -> str:
-    return files.file_store(
-        key=files.image_file_key(
-            owner_id=image.owner_id, image_id=image.pk, kind=kind, extension=extension
-        ),
-        content=ContentFile(data),
-    )
-
-
-def _image(owner, *, kind: str, original: bytes, fmt: str, live_photo_id: str, **fields) -> Image:
-    """A rendered image's row and files: the original, three stills, a playable MP4 for a video."""
-    fields = {"status": Image.Status.READY, **fields}
-    image = Image(
-        id=uuid.uuid4(),
-        owner=owner,
-        kind=kind,
-        format=fmt,
-        width=64,
-        height=48,
-        size=len(original),
-        checksum="0" * 64,
-        style="none",
-        rendered_style="none",
-        live_photo_id=live_photo_id,
-        **fields,
-    )
-    image.original_key = _store(image, "original", fmt.lower(), original)
-    stored = len(original)
-    for name in ("processed", "preview", "thumbnail"):
-        setattr(image, f"{name}_key", _store(image, name, "jpg", STILL))
-        stored += len(STILL)
-    if kind == Image.Kind.VIDEO:
-        image.playback_key = _store(image, "playback", "mp4", clip())
-        image.duration = 0.5
-        stored += len(clip())
-    image.stored_bytes = stored
-    image.save()
-    return image
-
-
-def make_photo(owner, identifier: str = LIVE_ID, **fields) -> Image:
-    data = live_jpeg(identifier)
-    found = motion.live_photo_id_from_photo(data) or ""
-    return _image(
-        owner, kind=Image.Kind.PHOTO, original=data, fmt="JPEG", live_photo_id=found, **fields
-    )
-
-
-def make_clip(owner, identifier: str = LIVE_ID, **fields) -> Image:
-    data = clip("mov", identifier)
-    found = motion.live_photo_id_from_video(io.BytesIO(data)) or ""
-    return _image(
-        owner, kind=Image.Kind.VIDEO, original=data, fmt="MOV", live_photo_id=found, **fields
-    )
 
 
 def assert_paired(photo: Image, clip_row: Image) -> Image:
@@ -232,7 +169,7 @@ class TestLivePhotoPair:
     def test_a_photo_that_already_moves_absorbs_no_clip(self, pair, media_root):
         owner = UserFactory()
         photo = make_photo(owner)
-        photo.motion_key = _store(photo, "motion", "mp4", clip())  # a motion photo's clip
+        photo.motion_key = stored(photo, "motion", "mp4", clip())  # a motion photo's clip
         photo.save()
         clip_row = make_clip(owner)
 

@@ -18,60 +18,23 @@ from PIL import Image as PILImage
 
 from imaging import motion
 from imaging.strip import metadata_strip
-from tests.live_factories import LIVE_ID, apple_makernote, clip, exif_with, heic, jpeg
+from tests.live_factories import (
+    LIVE_ID,
+    apple_makernote,
+    clip,
+    container_photo,
+    exif_with,
+    google_xmp,
+    heic,
+    jpeg,
+    micro_video,
+    samsung,
+    samsung_trailer,
+)
 from tests.strategies import mutated
 
 IDENTIFIER = LIVE_ID
 APPLE_PREFIX = motion.APPLE_MAKERNOTE_PREFIX
-
-
-def google_xmp(attributes: str, body: str = "") -> bytes:
-    return (
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
-        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        '<rdf:Description rdf:about="" xmlns:GCamera="http://ns.google.com/photos/1.0/camera/" '
-        'xmlns:Container="http://ns.google.com/photos/1.0/container/" '
-        'xmlns:Item="http://ns.google.com/photos/1.0/container/item/" '
-        f"{attributes}>{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
-    ).encode()
-
-
-def micro_video(video: bytes, *, offset: int | None = None) -> bytes:
-    """An older Google motion photo: ``GCamera:MicroVideoOffset`` counts from the file's end."""
-    declared = len(video) if offset is None else offset
-    xmp = google_xmp(
-        f'GCamera:MicroVideo="1" GCamera:MicroVideoVersion="1" '
-        f'GCamera:MicroVideoOffset="{declared}" GCamera:MicroVideoPresentationTimestampUs="0"'
-    )
-    return jpeg(xmp=xmp) + video
-
-
-def container_photo(video: bytes, *, length: int | None = None, padding: int = 0) -> bytes:
-    """A Motion Photo 1.0: a ``Container:Directory`` whose last item is the clip."""
-    declared = len(video) if length is None else length
-    body = (
-        "<Container:Directory><rdf:Seq>"
-        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="image/jpeg" '
-        f'Item:Semantic="Primary" Item:Length="0" Item:Padding="{padding}"/></rdf:li>'
-        '<rdf:li rdf:parseType="Resource"><Container:Item Item:Mime="video/mp4" '
-        f'Item:Semantic="MotionPhoto" Item:Length="{declared}" Item:Padding="0"/></rdf:li>'
-        "</rdf:Seq></Container:Directory>"
-    )
-    xmp = google_xmp('GCamera:MotionPhoto="1" GCamera:MotionPhotoVersion="1"', body)
-    return jpeg(xmp=xmp) + bytes(padding) + video
-
-
-def samsung_trailer(video: bytes) -> bytes:
-    """Samsung's SEF trailer: the ``MotionPhoto_Data`` record (the clip), then the directory
-    (``SEFH`` … ``SEFT``) naming it by its distance back from ``SEFH``."""
-    record = b"\x00\x00\x30\x0a" + struct.pack("<I", 16) + b"MotionPhoto_Data" + video
-    directory = b"SEFH" + struct.pack("<II", 106, 1)
-    directory += b"\x00\x00\x30\x0a" + struct.pack("<II", len(record), len(record))
-    return record + directory + struct.pack("<I", len(directory)) + b"SEFT"
-
-
-def samsung(video: bytes, *, xmp: bytes | None = None) -> bytes:
-    return jpeg(xmp=xmp) + samsung_trailer(video)
 
 
 class TestLivePhotoIdFromPhoto:
