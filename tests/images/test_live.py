@@ -105,6 +105,19 @@ class TestLivePhotoPair:
         assert Image.objects.filter(pk=clip_row.pk).exists()
         assert_storage_consistent()
 
+    def test_each_owner_pairs_only_their_own_halves(self, pair, media_root):
+        alice, bob = UserFactory(), UserFactory()
+        alices_photo = make_photo(alice)
+        bobs_clip = make_clip(bob)
+        bobs_photo = make_photo(bob)
+
+        pair(image=alices_photo)  # Bob's clip is the only clip with this identifier
+        assert Image.objects.get(pk=alices_photo.pk).motion_key == ""
+        assert pair(image=bobs_clip).pk == bobs_photo.pk
+
+        assert Image.objects.get(pk=bobs_photo.pk).motion_original_key == bobs_clip.original_key
+        assert Image.objects.get(pk=alices_photo.pk).motion_original_key == ""
+
     @pytest.mark.parametrize("trashed", ["photo", "clip"])
     def test_a_trashed_half_never_pairs(self, pair, media_root, assert_storage_consistent, trashed):
         owner = UserFactory()
