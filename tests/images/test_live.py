@@ -214,12 +214,14 @@ class TestLivePhotoPair:
         photo = make_photo(owner)
         make_clip(owner)
         pair(image=photo)
+        keys = Image.objects.get(pk=photo.pk).storage_keys
+        assert len(keys) == 6  # its original and stills, the clip's original and playable MP4
+        assert all(files.file_exists(key=key) for key in keys)
 
-        assert len(files.stored_files(root=media_root)) == 6  # original, stills, motion part
         with django_capture_on_commit_callbacks(execute=True):
             assert images_delete(queryset=Image.objects.filter(pk=photo.pk)) == 1
 
-        assert files.stored_files(root=media_root) == set()
+        assert not any(files.file_exists(key=key) for key in keys)
         assert_storage_consistent()
 
 
