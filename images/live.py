@@ -147,5 +147,4 @@ def _absorbable(*, photo: Image, clip: Image) -> bool:
 
 def _stored_size(key: str) -> int:
     """A stored file's size (one stat, or one request to an object store)."""
-    with files.file_open(key=key) as handle:
-        return int(handle.size)
+    return files.file_stat(key=key).size
