@@ -83,6 +83,7 @@ S3_STACK_RUNS = {
     "tests/images/test_taken_at_local.py": "the worker reads the camera's offset",
     "tests/images/test_storage_audit.py": "the storage audit on the bucket",
     "tests/resumable/test_tus.py": "resumable uploads as S3 multipart uploads, swept and audited",
+    "tests/images/test_live.py": "Live Photo pairing moves files on S3",
     "tests/images/test_races.py": "races with a real worker",
     "tests/images/test_sharing_races.py": "races with a real worker",
     "tests/test_concurrency.py": "races with a real worker",
