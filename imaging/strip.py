@@ -13,8 +13,8 @@ EXIF also says which way up a photo is. Where the original is not upright as sto
 so it displays the way Atelier's own renditions show it.
 
 A HEIF or AVIF file is not rebuilt but blanked in place: its items' bytes are located by
-file offsets, so removing one would move every other. Each metadata item (EXIF, XMP, any
-MIME or URI item) has its bytes overwritten with zeros and its type in the item table
+file offsets, so removing one would move every other. Each item that is not a picture
+(EXIF, XMP, any MIME or URI item, any type unknown here) has its bytes overwritten with zeros and its type in the item table
 renamed to one no reader knows (``_HEIF_BLANKED_TYPE``), keeping every box's size; the
 picture's items, their properties and its rotation (``irot``, ``imir``) are untouched, so
 it decodes exactly as before, and bytes after the image's end are not copied.
@@ -385,7 +385,7 @@ def _heif_strip(data: bytes) -> bytes:
     kept = [
         extent
         for item in layout.items
-        if item.type not in containers.HEIF_METADATA_TYPES
+        if item.type in containers.HEIF_PICTURE_TYPES
         for extent in item.extents
     ]
     for item in layout.metadata_items:

@@ -25,7 +25,9 @@ P3_SAMPLE_AS_SRGB = (215, 93, 97)
 _ORIENTATION_1 = b"\x01\x12\x00\x03\x00\x00\x00\x01\x00\x01\x00\x00"
 
 
-def marked_picture(size: tuple[int, int], fill: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+def marked_picture(
+    size: tuple[int, int], fill: tuple[int, int, int] = (255, 255, 255)
+) -> Image.Image:
     """``size``, filled, with a red block over the top-left quarter's top-left corner."""
     image = Image.new("RGB", size, fill)
     image.paste(RED, (0, 0, max(1, size[0] // 4), max(1, size[1] // 4)))

@@ -29,6 +29,7 @@ from imaging.containers.gif import (
 )
 from imaging.containers.isobmff import (
     HEIF_METADATA_TYPES,
+    HEIF_PICTURE_TYPES,
     MAX_HEIF_EXTENTS,
     MAX_HEIF_GRID_TILES,
     MAX_HEIF_ITEMS,
@@ -76,6 +77,7 @@ __all__ = [
     "GIF_IMAGE",
     "GIF_TRAILER",
     "HEIF_METADATA_TYPES",
+    "HEIF_PICTURE_TYPES",
     "JPEG_EOI",
     "JPEG_SOS",
     "MAX_GIF_BLOCKS",

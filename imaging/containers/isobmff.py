@@ -41,6 +41,8 @@ HEIF_GRID = b"grid"
 # Item types that carry metadata rather than pictures: EXIF, XMP (a ``mime`` item of type
 # application/rdf+xml) and any other MIME or URI payload.
 HEIF_METADATA_TYPES = frozenset({b"Exif", b"mime", b"uri "})
+# Item types that are pictures or are made of them: everything else is data about them.
+HEIF_PICTURE_TYPES = frozenset({b"hvc1", b"av01", b"grid"})
 # Image codings per accepted format.
 _CODINGS = {HEIF_HEVC: "HEIF", HEIF_AV1: "AVIF"}
 # ftyp brands of a still-image HEIF file (MIAF, HEIC, AVIF and their sequence variants).
@@ -64,13 +66,15 @@ class IsoBox(NamedTuple):
 
 class HeifItem(NamedTuple):
     """One item of the ``meta`` box: id, coding, where its ``infe`` names the type, and
-    the byte ranges (in the file) its data is made of."""
+    the byte ranges (in the file) its data is made of. A ``protected`` (encrypted) item is
+    never decoded as a picture."""
 
     id: int
     type: bytes
     type_offset: int
     content_type: bytes
     extents: tuple[tuple[int, int], ...]
+    protected: bool = False
 
 
 class HeifLayout(NamedTuple):
@@ -95,8 +99,9 @@ class HeifLayout(NamedTuple):
 
     @property
     def metadata_items(self) -> tuple[HeifItem, ...]:
-        """The items that carry EXIF, XMP or other metadata."""
-        return tuple(item for item in self.items if item.type in HEIF_METADATA_TYPES)
+        """The items that are not pictures: EXIF, XMP, any other metadata, and items of
+        types unknown here (a reader may still take them for metadata)."""
+        return tuple(item for item in self.items if item.type not in HEIF_PICTURE_TYPES)
 
 
 class _Budget:
@@ -209,6 +214,8 @@ def heif_layout(data: bytes) -> HeifLayout:
         return width, height
 
     item = by_id[primary]
+    if item.protected:
+        raise ContainerError("an encrypted primary picture")
     if item.type in _CODINGS:
         coding = item.type
         width, height = size_of(primary)
@@ -223,7 +230,10 @@ def heif_layout(data: bytes) -> HeifLayout:
             raise too_many("too_many_blocks", "grid tiles", MAX_HEIF_GRID_TILES)
         if len(tile_ids) != tiles:
             raise ContainerError("a grid whose tile count differs from its rows and columns")
-        codings = {by_id[tile].type if tile in by_id else b"" for tile in tile_ids}
+        codings = {
+            by_id[tile].type if tile in by_id and not by_id[tile].protected else b""
+            for tile in tile_ids
+        }
         if len(codings) != 1 or next(iter(codings)) not in _CODINGS:
             raise ContainerError("a grid whose tiles are not all HEVC or all AV1")
         coding = next(iter(codings))
@@ -312,7 +322,7 @@ def _meta_walk(data: bytes, meta: IsoBox, budget: _Budget) -> _MetaWalk:
     locations = _iloc(data, found[b"iloc"], budget)
     idat = found.get(b"idat")
     items = []
-    for item_id, (kind, type_offset, content_type) in types.items():
+    for item_id, (kind, type_offset, content_type, protected) in types.items():
         extents = []
         method, base, pieces = locations.get(item_id, (0, 0, ()))
         for offset, length in pieces:
@@ -331,7 +341,7 @@ def _meta_walk(data: bytes, meta: IsoBox, budget: _Budget) -> _MetaWalk:
             if stop > len(data) or start > stop:
                 raise ContainerError(f"item {item_id}'s bytes run past the end of the file")
             extents.append((start, stop))
-        items.append(HeifItem(item_id, kind, type_offset, content_type, tuple(extents)))
+        items.append(HeifItem(item_id, kind, type_offset, content_type, tuple(extents), protected))
     associations = {}
     for box in ipma:
         associations.update(_ipma(data, box, len(properties), budget))
@@ -357,8 +367,8 @@ def _read_uint(data: bytes, pos: int, size: int, end: int) -> int:
     return int.from_bytes(data[pos : pos + size], "big")
 
 
-def _iinf(data: bytes, box: IsoBox, budget: _Budget) -> dict[int, tuple[bytes, int, bytes]]:
-    """Item id -> (type, offset of the type in the file, MIME content type)."""
+def _iinf(data: bytes, box: IsoBox, budget: _Budget) -> dict[int, tuple[bytes, int, bytes, bool]]:
+    """Item id -> (type, offset of the type in the file, MIME content type, protected)."""
     version = _read_uint(data, box.payload, 1, box.end)
     width = 2 if version == 0 else 4
     count = _read_uint(data, box.payload + 4, width, box.end)
@@ -367,7 +377,7 @@ def _iinf(data: bytes, box: IsoBox, budget: _Budget) -> dict[int, tuple[bytes, i
     entries = isobmff_boxes(data, box.payload + 4 + width, box.end, budget)
     if len(entries) != count:
         raise ContainerError("an iinf box whose entry count is not its entries'")
-    types: dict[int, tuple[bytes, int, bytes]] = {}
+    types: dict[int, tuple[bytes, int, bytes, bool]] = {}
     for infe in entries:
         if infe.type != b"infe":
             raise ContainerError(f"a {infe.type!r} box in iinf")
@@ -382,8 +392,6 @@ def _iinf(data: bytes, box: IsoBox, budget: _Budget) -> dict[int, tuple[bytes, i
         kind = data[type_offset : type_offset + 4]
         if type_offset + 4 > infe.end:
             raise ContainerError("a short infe box")
-        if protection:
-            kind = b"prot"  # encrypted: never decoded, never a primary picture
         content_type = b""
         if kind == b"mime":
             name_end = data.find(b"\x00", type_offset + 4, infe.end)
@@ -392,7 +400,7 @@ def _iinf(data: bytes, box: IsoBox, budget: _Budget) -> dict[int, tuple[bytes, i
                 content_type = data[name_end + 1 : type_end if type_end >= 0 else infe.end]
         if item_id in types:
             raise ContainerError(f"two items with id {item_id}")
-        types[item_id] = (kind, type_offset, content_type)
+        types[item_id] = (kind, type_offset, content_type, protection != 0)
     return types
 
 

@@ -104,7 +104,9 @@ class TestOrientation:
         ("orientation", "corner"),
         [(6, "top-right"), (3, "bottom-right"), (8, "bottom-left"), (5, "top-left")],
     )
-    def test_the_boxes_rotation_is_applied_once(self, auth_client, upload, fmt, orientation, corner):
+    def test_the_boxes_rotation_is_applied_once(
+        self, auth_client, upload, fmt, orientation, corner
+    ):
         image = upload(heif_bytes(fmt, orientation=orientation))
         turned = orientation in (5, 6, 7, 8)
         assert (image["width"], image["height"]) == ((48, 64) if turned else (64, 48))
@@ -119,9 +121,7 @@ class TestOrientation:
         grid = upload(heif_bytes(tile_size=32, orientation=6))
         assert _corner_of_red(_rendition(auth_client, grid["id"])) == "top-right"
 
-    def test_an_exif_orientation_without_rotation_boxes_is_not_applied(
-        self, auth_client, upload
-    ):
+    def test_an_exif_orientation_without_rotation_boxes_is_not_applied(self, auth_client, upload):
         # HEIF's transforms are its boxes; EXIF's orientation is informative (libheif and
         # browsers show this file unrotated), so applying it would turn the photo twice.
         image = upload(heif_bytes(exif_orientation_only=6))
