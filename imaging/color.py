@@ -119,7 +119,7 @@ def nclx_profile(
     chromaticities = _NCLX_PRIMARIES.get(primaries)
     if curve is None or chromaticities is None:
         return None
-    if chromaticities is _NCLX_PRIMARIES[1] and curve is _SRGB_CURVE:
+    if chromaticities == _NCLX_PRIMARIES[1] and curve == _SRGB_CURVE:
         return None  # sRGB, as the renditions are
     return _matrix_shaper_icc(chromaticities, curve, f"nclx {primaries}/{transfer}")
 
