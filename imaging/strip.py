@@ -13,11 +13,12 @@ EXIF also says which way up a photo is. Where the original is not upright as sto
 so it displays the way Atelier's own renditions show it.
 
 A HEIF or AVIF file is not rebuilt but blanked in place: its items' bytes are located by
-file offsets, so removing one would move every other. Each item that is not a picture
-(EXIF, XMP, any MIME or URI item, any type unknown here) has its bytes overwritten with zeros and its type in the item table
-renamed to one no reader knows (``_HEIF_BLANKED_TYPE``), keeping every box's size; the
-picture's items, their properties and its rotation (``irot``, ``imir``) are untouched, so
-it decodes exactly as before, and bytes after the image's end are not copied.
+file offsets, so removing one would move every other. Each item that is not a picture (EXIF,
+XMP, any MIME or URI item, any type unknown here) has its bytes overwritten with zeros and
+its type in the item table renamed to one no reader knows (``_HEIF_BLANKED_TYPE``), keeping
+every box's size; the picture's items, their properties and its rotation (``irot``,
+``imir``) are untouched, so it decodes exactly as before, and bytes after the image's end
+are not copied.
 """
 
 import struct
