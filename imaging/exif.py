@@ -19,7 +19,7 @@ from typing import Any
 from PIL import ExifTags, Image
 
 from imaging import containers
-from imaging.processing import ACCEPTED_FORMATS, ISOBMFF_FORMATS
+from imaging.processing import ISOBMFF_FORMATS, NON_ISOBMFF_FORMATS
 
 # Camera and lens names are short; anything longer is a stuffed field, cut to this many
 # characters so it cannot bloat a row or a response.
@@ -98,7 +98,7 @@ def exif_load(*, data: bytes) -> Image.Exif:
     its orientation is then the boxes' (HEIF: 1, already applied by libheif).
     """
     image_format = containers.container_format(data)
-    formats = (image_format,) if image_format in ISOBMFF_FORMATS else ACCEPTED_FORMATS
+    formats = (image_format,) if image_format in ISOBMFF_FORMATS else NON_ISOBMFF_FORMATS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

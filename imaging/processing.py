@@ -34,6 +34,9 @@ ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF")
 # orientation is the boxes' (irot, imir), which the decoders hand over already applied
 # (libheif) or as an EXIF orientation (Pillow's AVIF plugin), never EXIF's own.
 ISOBMFF_FORMATS = ("HEIF", "AVIF")
+# What Pillow may try on bytes whose boxes were not walked: never a HEIF-family decoder, so a
+# file that escapes the sniffing (an odd ftyp box) is refused rather than decoded unwalked.
+NON_ISOBMFF_FORMATS = tuple(name for name in ACCEPTED_FORMATS if name not in ISOBMFF_FORMATS)
 _UNSUPPORTED_MESSAGE = (
     "The file is not an image Atelier accepts (JPEG, PNG, WebP or GIF, and HEIC/HEIF or AVIF "
     "photos)."
@@ -367,9 +370,10 @@ def _open(
     """``Image.open`` limited to the accepted formats, every failure an ``ImageRejected``.
 
     A HEIF-family file (``image_format`` from its walked boxes) is opened only as the format
-    its primary picture is coded in: one decoder per format, never a guess among them.
+    its primary picture is coded in: one decoder per format, never a guess among them; any
+    other bytes never reach a HEIF-family decoder.
     """
-    formats = (image_format,) if image_format in ISOBMFF_FORMATS else ACCEPTED_FORMATS
+    formats = (image_format,) if image_format in ISOBMFF_FORMATS else NON_ISOBMFF_FORMATS
     with warnings.catch_warnings():
         # Our own max_pixels decides; Pillow's bomb warning would only be noise.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -224,6 +224,17 @@ class TestDecode:
         )
         assert all(abs(a - b) <= 4 for a, b in zip(pixel, P3_SAMPLE_AS_SRGB, strict=True)), pixel
 
+    def test_a_heif_the_sniffing_does_not_recognise_never_reaches_a_decoder(self):
+        # An ftyp box too short to hold its brands: not walked, so not decoded either,
+        # though pillow-heif's own check (the brand after "ftyp") would take it.
+        data = bytearray(heif_bytes())
+        data[0:4] = (12).to_bytes(4, "big")
+        assert containers.container_format(bytes(data)) is None
+        with pytest.raises(ImageRejected) as caught:
+            processing.image_header(io.BytesIO(bytes(data)), max_pixels=MAX_PIXELS)
+        assert caught.value.code == "unsupported_format"
+        assert exif.exif_read(data=bytes(data)).taken_at is None
+
     def test_a_moov_box_is_refused(self):
         data = heif_bytes() + box(b"moov", b"")
         with pytest.raises(ImageRejected):
