@@ -46,12 +46,13 @@ _UNSUPPORTED_MESSAGE = (
 # limit is a file that makes the decoder do work nobody sees.
 _MAX_DECODED_PIXEL_SHARE = 2
 
-# The primary picture only: thumbnails, depth maps and auxiliary pictures are never decoded
-# (nor are their tiles listed), and AVIF stays with Pillow's plugin.
-pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 # A multi-picture JPEG (phones' HDR gain maps, portraits) is a JPEG whose first picture is
 # the photo; Pillow names it by its container.
 FORMAT_ALIASES = {"MPO": "JPEG"}
+
+# The primary picture only: thumbnails, depth maps and auxiliary pictures are never decoded
+# (nor are their tiles listed), and AVIF stays with Pillow's plugin.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 # The longest edge accepted, whatever the pixel count: a 1 × 50,000,000 PNG is within the
 # pixel limit but costs a gigabyte to decode and resize.
