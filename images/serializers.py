@@ -127,8 +127,9 @@ class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     """An upload: the file, and optionally a style and a title."""
 
     file = serializers.FileField(
-        help_text="A JPEG, PNG, WebP or GIF image (GIF: first frame). The format is read "
-        "from the bytes, not the name.",
+        help_text="A JPEG, PNG, WebP or GIF image (GIF: first frame), or a HEIC/HEIF or AVIF "
+        "photo (its primary picture, turned upright). The format is read from the bytes, not "
+        "the name.",
     )
     # A declared field named like a DRF Field attribute; the serializer's metaclass moves
     # declared fields out of the class, so nothing is shadowed at run time.

@@ -99,3 +99,161 @@ def _srgb_transform(
         return ImageCms.applyTransform(image, transform)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None
+
+
+def nclx_profile(
+    *, primaries: int, transfer: int, matrix: int = 0, full_range: bool = True
+) -> bytes | None:
+    """An ICC profile (bytes) for pixels a HEIF/AVIF ``nclx`` box describes, or None where
+    they already are sRGB or where the description is one this cannot convert.
+
+    A HEIF or AVIF picture may say what its colours are with code points (ITU-T H.273)
+    rather than an ICC profile: Android's wide-gamut photos are Display P3 that way. The
+    decoders turn YCbCr into RGB with the matrix, but leave the primaries and the transfer
+    curve to the reader, so they are given here as the matrix-shaper profile they stand for
+    and ``working_mode`` converts them as it does an embedded one. HDR transfers (PQ, HLG)
+    need tone mapping, not a profile: None. ``matrix`` and ``full_range`` are the decoder's.
+    """
+    del matrix, full_range
+    curve = _NCLX_CURVES.get(transfer)
+    chromaticities = _NCLX_PRIMARIES.get(primaries)
+    if curve is None or chromaticities is None:
+        return None
+    if chromaticities == _NCLX_PRIMARIES[1] and curve == _SRGB_CURVE:
+        return None  # sRGB, as the renditions are
+    return _matrix_shaper_icc(chromaticities, curve, f"nclx {primaries}/{transfer}")
+
+
+# Colour primaries (H.273 table 2): red, green, blue and white as CIE xy.
+_D65 = (0.3127, 0.3290)
+_NCLX_PRIMARIES: dict[int, tuple[tuple[float, float], ...]] = {
+    1: ((0.640, 0.330), (0.300, 0.600), (0.150, 0.060), _D65),  # BT.709, sRGB
+    2: ((0.640, 0.330), (0.300, 0.600), (0.150, 0.060), _D65),  # unspecified: as sRGB
+    5: ((0.640, 0.330), (0.290, 0.600), (0.150, 0.060), _D65),  # BT.601 625 lines
+    6: ((0.630, 0.340), (0.310, 0.595), (0.155, 0.070), _D65),  # BT.601 525 lines
+    7: ((0.630, 0.340), (0.310, 0.595), (0.155, 0.070), _D65),  # SMPTE 240M
+    9: ((0.708, 0.292), (0.170, 0.797), (0.131, 0.046), _D65),  # BT.2020
+    11: ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060), (0.314, 0.351)),  # DCI-P3
+    12: ((0.680, 0.320), (0.265, 0.690), (0.150, 0.060), _D65),  # Display P3
+}
+# Transfer characteristics (H.273 table 3) as ICC parametric curves (type 3: g, a, b, c, d).
+# BT.709's family is shown on displays with the sRGB curve, as browsers do.
+_SRGB_CURVE = (2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045)
+_NCLX_CURVES: dict[int, tuple[float, ...]] = {
+    1: _SRGB_CURVE,
+    2: _SRGB_CURVE,  # unspecified
+    4: (2.2, 1.0, 0.0, 0.0, 0.0),
+    5: (2.8, 1.0, 0.0, 0.0, 0.0),
+    6: _SRGB_CURVE,
+    8: (1.0, 1.0, 0.0, 0.0, 0.0),
+    13: _SRGB_CURVE,
+    14: _SRGB_CURVE,
+    15: _SRGB_CURVE,
+}
+_D50_XYZ = (0.9642, 1.0, 0.8249)
+
+
+def _matrix_shaper_icc(
+    chromaticities: tuple[tuple[float, float], ...], curve: tuple[float, ...], name: str
+) -> bytes:
+    """A minimal ICC v4 display profile: D50-adapted colorants and one parametric curve."""
+    columns = _adapted_columns(chromaticities)
+    tags: list[tuple[bytes, bytes]] = [
+        (b"desc", _mluc(name)),
+        (b"cprt", _mluc("No copyright, use freely")),
+        (b"wtpt", _xyz(_D50_XYZ)),
+        (b"rXYZ", _xyz(columns[0])),
+        (b"gXYZ", _xyz(columns[1])),
+        (b"bXYZ", _xyz(columns[2])),
+    ]
+    trc = b"para" + bytes(4) + (3).to_bytes(2, "big") + bytes(2)
+    trc += b"".join(_s15f16(value) for value in curve)
+    shared_trc = trc
+    tags += [(b"rTRC", shared_trc), (b"gTRC", shared_trc), (b"bTRC", shared_trc)]
+    table_size = 4 + 12 * len(tags)
+    offset = 128 + table_size
+    table = len(tags).to_bytes(4, "big")
+    body = b""
+    for signature, data in tags:
+        padded = data + bytes(-len(data) % 4)
+        table += signature + (offset + len(body)).to_bytes(4, "big") + len(data).to_bytes(4, "big")
+        body += padded
+    size = 128 + table_size + len(body)
+    header = (
+        size.to_bytes(4, "big")
+        + bytes(4)
+        + bytes((4, 0x30, 0, 0))
+        + b"mntrRGB XYZ "
+        + bytes(12)
+        + b"acsp"
+        + bytes(24)
+        + bytes(4)  # rendering intent: perceptual
+        + b"".join(_s15f16(value) for value in _D50_XYZ)
+        + bytes(4 + 16 + 28)
+    )
+    return header + table + body
+
+
+def _adapted_columns(
+    chromaticities: tuple[tuple[float, float], ...],
+) -> list[tuple[float, float, float]]:
+    """The XYZ of full red, green and blue, Bradford-adapted from the white to D50."""
+    (xr, yr), (xg, yg), (xb, yb), (xw, yw) = chromaticities
+    primaries = [[x / y, 1.0, (1 - x - y) / y] for x, y in ((xr, yr), (xg, yg), (xb, yb))]
+    white = [xw / yw, 1.0, (1 - xw - yw) / yw]
+    matrix = [[primaries[c][r] for c in range(3)] for r in range(3)]  # rows X, Y, Z
+    scale = _solve(matrix, white)
+    columns = [[primaries[c][r] * scale[c] for r in range(3)] for c in range(3)]
+    bradford = [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]]
+    source = _apply(bradford, white)
+    target = _apply(bradford, list(_D50_XYZ))
+    inverse = _invert(bradford)
+    adapted = []
+    for column in columns:
+        cone = _apply(bradford, column)
+        cone = [cone[i] * target[i] / source[i] for i in range(3)]
+        x, y, z = _apply(inverse, cone)
+        adapted.append((x, y, z))
+    return adapted
+
+
+def _apply(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    return [sum(matrix[r][c] * vector[c] for c in range(3)) for r in range(3)]
+
+
+def _invert(m: list[list[float]]) -> list[list[float]]:
+    a, b, c = m[0]
+    d, e, f = m[1]
+    g, h, i = m[2]
+    det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    return [
+        [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+        [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+        [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
+    ]
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    return _apply(_invert(matrix), vector)
+
+
+def _s15f16(value: float) -> bytes:
+    return round(value * 65536).to_bytes(4, "big", signed=True)
+
+
+def _xyz(values: tuple[float, float, float]) -> bytes:
+    return b"XYZ " + bytes(4) + b"".join(_s15f16(value) for value in values)
+
+
+def _mluc(text: str) -> bytes:
+    encoded = text.encode("utf-16-be")
+    return (
+        b"mluc"
+        + bytes(4)
+        + (1).to_bytes(4, "big")
+        + (12).to_bytes(4, "big")
+        + b"enUS"
+        + len(encoded).to_bytes(4, "big")
+        + (28).to_bytes(4, "big")
+        + encoded
+    )

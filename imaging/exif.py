@@ -1,10 +1,10 @@
 """A photo's EXIF read into plain facts (when it was taken, the camera, where), free of Django.
 
 Nothing here decodes a pixel: the EXIF block comes from the container's header (a JPEG's APP1,
-a PNG's eXIf chunk, a WebP's EXIF chunk, a multi-picture JPEG's first picture), and Pillow
-parses it. EXIF is whatever the uploader's software wrote, so every value is checked: one
-that is missing, of the wrong type, out of range or not finite becomes None, and nothing
-hostile in the block makes these functions raise.
+a PNG's eXIf chunk, a WebP's EXIF chunk, a multi-picture JPEG's first picture, a HEIF or
+AVIF file's Exif item), and Pillow parses it. EXIF is whatever the uploader's software wrote,
+so every value is checked: one that is missing, of the wrong type, out of range or not finite
+becomes None, and nothing hostile in the block makes these functions raise.
 """
 
 import io
@@ -18,7 +18,8 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-from imaging.processing import ACCEPTED_FORMATS
+from imaging import containers
+from imaging.processing import ISOBMFF_FORMATS, NON_ISOBMFF_FORMATS
 
 # Camera and lens names are short; anything longer is a stuffed field, cut to this many
 # characters so it cannot bloat a row or a response.
@@ -92,12 +93,16 @@ def exif_load(*, data: bytes) -> Image.Exif:
     Read from the header without decoding pixels: Pillow's PNG plugin would decode the whole
     image to look for an eXIf chunk stored after the image data, so that chunk is found by
     walking the chunk headers instead. The orientation falls back to XMP's
-    ``tiff:Orientation``, as Pillow's (and so ``imaging.processing``'s) does.
+    ``tiff:Orientation``, as Pillow's (and so ``imaging.processing``'s) does. A HEIF or AVIF
+    file is opened as the format its walked boxes say, as ``imaging.processing`` opens it;
+    its orientation is then the boxes' (HEIF: 1, already applied by libheif).
     """
+    image_format = containers.container_format(data)
+    formats = (image_format,) if image_format in ISOBMFF_FORMATS else NON_ISOBMFF_FORMATS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+            with Image.open(io.BytesIO(data), formats=formats) as image:
                 if image.format == "PNG" and "exif" not in image.info:
                     late = _png_late_exif(data)
                     if late is not None:

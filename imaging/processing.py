@@ -1,5 +1,11 @@
 """Image decoding, validation and rendering with Pillow, free of Django and HTTP.
 
+HEIC/HEIF goes through pillow-heif's Pillow plugin (libheif with libde265), registered once
+here, and AVIF through Pillow's own plugin (libavif with dav1d): one decoder per format.
+Either is opened only once the ISO media boxes have been walked within their limits
+(``imaging.containers.isobmff``), with the format that walk found (the primary picture's
+coding) as the only one Pillow may try.
+
 The upload path is: ``image_decode`` reads the bytes once (walking the container within its
 limits, ``imaging.containers``, before Pillow parses any of it; deciding the format from the
 bytes alone, with an explicit list of accepted formats; refusing oversized pixel counts and
@@ -15,6 +21,7 @@ import warnings
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
+import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InvalidInput
@@ -22,10 +29,30 @@ from imaging import color, containers
 from imaging.media import EXTENSIONS
 from imaging.styles import style_apply
 
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF")
+# HEIF-family formats: ISO media boxes, walked before any decoder sees them; their
+# orientation is the boxes' (irot, imir), which the decoders hand over already applied
+# (libheif) or as an EXIF orientation (Pillow's AVIF plugin), never EXIF's own.
+ISOBMFF_FORMATS = ("HEIF", "AVIF")
+# What Pillow may try on bytes whose boxes were not walked: never a HEIF-family decoder, so a
+# file that escapes the sniffing (an odd ftyp box) is refused rather than decoded unwalked.
+NON_ISOBMFF_FORMATS = tuple(name for name in ACCEPTED_FORMATS if name not in ISOBMFF_FORMATS)
+_UNSUPPORTED_MESSAGE = (
+    "The file is not an image Atelier accepts (JPEG, PNG, WebP or GIF, and HEIC/HEIF or AVIF "
+    "photos)."
+)
+# A HEIF/AVIF picture's coded pixels (every tile of a grid, padding included) may exceed its
+# shown size a little (tiles are padded to whole blocks); more than this many times the pixel
+# limit is a file that makes the decoder do work nobody sees.
+_MAX_DECODED_PIXEL_SHARE = 2
+
 # A multi-picture JPEG (phones' HDR gain maps, portraits) is a JPEG whose first picture is
 # the photo; Pillow names it by its container.
 FORMAT_ALIASES = {"MPO": "JPEG"}
+
+# The primary picture only: thumbnails, depth maps and auxiliary pictures are never decoded
+# (nor are their tiles listed), and AVIF stays with Pillow's plugin.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
 # The longest edge accepted, whatever the pixel count: a 1 × 50,000,000 PNG is within the
 # pixel limit but costs a gigabyte to decode and resize.
@@ -82,9 +109,19 @@ class Rendition:
 def image_probe(
     fp: BinaryIO, *, max_pixels: int, max_edge_px: int = DEFAULT_MAX_EDGE_PX
 ) -> Image.Image:
-    """Opens the image lazily and checks format, pixel count and edges from its header alone."""
+    """Opens the image lazily and checks format, pixel count and edges from its header alone.
+
+    A HEIF or AVIF file's boxes are walked first, and its coded pixels (a grid's tiles
+    included) checked against the limit, before a decoder parses it.
+    """
     fp.seek(0)
-    image = _open(fp, max_pixels=max_pixels)
+    data = fp.read()
+    fp.seek(0)
+    image_format = containers.container_format(data)
+    if image_format in ISOBMFF_FORMATS:
+        _heif_check(data, max_pixels=max_pixels, max_edge_px=max_edge_px)
+    del data
+    image = _open(fp, max_pixels=max_pixels, image_format=image_format)
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageRejected("corrupt", "The image has no pixels.")
@@ -126,10 +163,7 @@ def image_header(
     _container_check(fp.read())
     image = image_probe(fp, max_pixels=max_pixels, max_edge_px=max_edge_px)
     width, height = image.size
-    try:
-        orientation = image.getexif().get(0x0112, 1)
-    except Exception:  # an unreadable EXIF block is the decoder's to judge, not the header's
-        orientation = 1
+    orientation = _orientation(image)
     if orientation in (5, 6, 7, 8):
         width, height = height, width
     return ImageHeader(format=_format_name(image), width=width, height=height)
@@ -139,7 +173,7 @@ def image_format(data: bytes) -> str:
     """The accepted format the bytes are in (``JPEG`` for a multi-picture JPEG), from the header,
     once the container has been walked within its limits."""
     _container_check(data)
-    return _format_name(_open(io.BytesIO(data)))
+    return _format_name(_open(io.BytesIO(data), image_format=containers.container_format(data)))
 
 
 def _container_check(data: bytes) -> None:
@@ -149,6 +183,45 @@ def _container_check(data: bytes) -> None:
     image_format = containers.container_format(data)
     if image_format is not None:
         image_payload_end(data, image_format)
+
+
+def heif_layout(data: bytes) -> containers.HeifLayout:
+    """The walked layout of a HEIF or AVIF file; ``ImageRejected`` if it does not walk."""
+    try:
+        return containers.heif_layout(data)
+    except containers.ContainerTooComplex as exc:
+        raise ImageRejected(exc.code, exc.message) from exc
+    except containers.ContainerError as exc:
+        raise ImageRejected("corrupt", f"The image file is corrupt or truncated: {exc}.") from exc
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
+
+
+def _heif_check(data: bytes, *, max_pixels: int, max_edge_px: int) -> containers.HeifLayout:
+    """Refuses a HEIF/AVIF file whose boxes say it is too large to decode, before any decoder
+    runs: the picture's edges and pixels (a grid's output size), and what decoding costs
+    (every tile a grid is made of)."""
+    layout = heif_layout(data)
+    width, height = layout.width, layout.height
+    if max(width, height) > max_edge_px:
+        raise ImageRejected(
+            "too_large_edge",
+            f"The image is {width:,}×{height:,} pixels; "
+            f"no edge may be longer than {max_edge_px:,} pixels.",
+        )
+    if width * height > max_pixels:
+        raise ImageRejected(
+            "too_many_pixels",
+            f"The image is {width}×{height} ({width * height:,} pixels); "
+            f"the limit is {max_pixels:,} pixels.",
+        )
+    if layout.decoded_pixels > _MAX_DECODED_PIXEL_SHARE * max_pixels:
+        raise ImageRejected(
+            "too_many_pixels",
+            f"The image's {layout.tiles:,} coded pictures hold "
+            f"{layout.decoded_pixels:,} pixels; the limit is {max_pixels:,} pixels.",
+        )
+    return layout
 
 
 def image_checksum(data: bytes, image_format: str) -> str:
@@ -197,6 +270,9 @@ def _decode(
     del data
     image = image_probe(source, max_pixels=max_pixels, max_edge_px=max_edge_px)
     source_format = _format_name(image)
+    nclx_icc = None
+    if source_format in ISOBMFF_FORMATS:
+        nclx_icc = _nclx_icc(heif_layout(source.getvalue()))
     width, height = image.size
     try:
         with warnings.catch_warnings():
@@ -207,14 +283,33 @@ def _decode(
             # GIF, WebP and MPO: the first frame is the picture.
             image.seek(0)
             image.load()
-            if image.getexif().get(_ORIENTATION, 1) in _TRANSPOSING_ORIENTATIONS:
+            if source_format in ISOBMFF_FORMATS:
+                # libheif may crop (clap) as it decodes: the size is the decoded picture's.
+                width, height = image.size
+                if nclx_icc is not None and not image.info.get("icc_profile"):
+                    image.info["icc_profile"] = nclx_icc
+            orientation = _orientation(image)
+            if orientation in _TRANSPOSING_ORIENTATIONS:
                 width, height = height, width
-            ImageOps.exif_transpose(image, in_place=True)
+            if source_format in ISOBMFF_FORMATS:
+                if orientation != 1:
+                    image = image.transpose(_TRANSPOSES[orientation])
+            else:
+                ImageOps.exif_transpose(image, in_place=True)
             pixels = color.working_mode(image)
             pixels.load()
     except Image.DecompressionBombError as exc:
         raise ImageRejected("too_many_pixels", "The image has too many pixels.") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        IndexError,
+        TypeError,
+        KeyError,
+        RuntimeError,
+    ) as exc:
         raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
     except MemoryError as exc:
         raise ImageRejected("too_many_pixels", "The image is too large to process.") from exc
@@ -225,29 +320,77 @@ def _decode(
 _ORIENTATION = 0x0112
 # EXIF orientations that swap width and height (transposed, rotated 90° either way).
 _TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)
+_TRANSPOSES = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
-def _open(fp: BinaryIO, *, max_pixels: int | None = None) -> Image.Image:
-    """``Image.open`` limited to the accepted formats, every failure an ``ImageRejected``."""
+def _orientation(image: Image.Image) -> int:
+    """Which way up the opened image is to be turned (an EXIF orientation, 1 to 8).
+
+    For JPEG, PNG, WebP and GIF, EXIF's (or XMP's) as Pillow reads it. For HEIF and AVIF
+    only the boxes' transforms count (EXIF's orientation is informative there): libheif has
+    already applied them (pillow-heif then resets EXIF's to 1), and Pillow's AVIF plugin
+    hands them over as the EXIF orientation it writes into ``info["exif"]``, which is read
+    here without Pillow's fall-back to XMP.
+    """
+    try:
+        if _format_name(image) == "HEIF":
+            return 1
+        if _format_name(image) == "AVIF":
+            exif = Image.Exif()
+            if image.info.get("exif"):
+                exif.load(image.info["exif"])
+            value = exif.get(_ORIENTATION, 1)
+        else:
+            value = image.getexif().get(_ORIENTATION, 1)
+    except Exception:  # an unreadable EXIF block is the decoder's to judge, not the header's
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _nclx_icc(layout: containers.HeifLayout) -> bytes | None:
+    """The ICC profile a HEIF/AVIF picture's ``nclx`` colour stands for, if not sRGB."""
+    if layout.nclx is None or layout.has_icc:
+        return None
+    primaries, transfer, matrix, full_range = layout.nclx
+    return color.nclx_profile(
+        primaries=primaries, transfer=transfer, matrix=matrix, full_range=full_range
+    )
+
+
+def _open(
+    fp: BinaryIO, *, max_pixels: int | None = None, image_format: str | None = None
+) -> Image.Image:
+    """``Image.open`` limited to the accepted formats, every failure an ``ImageRejected``.
+
+    A HEIF-family file (``image_format`` from its walked boxes) is opened only as the format
+    its primary picture is coded in: one decoder per format, never a guess among them; any
+    other bytes never reach a HEIF-family decoder.
+    """
+    formats = (image_format,) if image_format in ISOBMFF_FORMATS else NON_ISOBMFF_FORMATS
     with warnings.catch_warnings():
         # Our own max_pixels decides; Pillow's bomb warning would only be noise.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(fp, formats=ACCEPTED_FORMATS)
+            image = Image.open(fp, formats=formats)
         except Image.DecompressionBombError as exc:
             limit = f"; the limit is {max_pixels:,}" if max_pixels else ""
             raise ImageRejected(
                 "too_many_pixels", f"The image has too many pixels{limit}."
             ) from exc
         except UnidentifiedImageError as exc:
-            raise ImageRejected(
-                "unsupported_format",
-                "The file is not a JPEG, PNG, WebP or GIF image.",
-            ) from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageRejected("unsupported_format", _UNSUPPORTED_MESSAGE) from exc
+        except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
             raise ImageRejected("corrupt", "The image file is corrupt or truncated.") from exc
     if _format_name(image) not in ACCEPTED_FORMATS:
-        raise ImageRejected("unsupported_format", "The file is not a JPEG, PNG, WebP or GIF image.")
+        raise ImageRejected("unsupported_format", _UNSUPPORTED_MESSAGE)
     return image
 
 
@@ -298,9 +441,9 @@ def image_payload_end(data: bytes, image_format: str) -> int:
     Polyglot files hide a second document after a valid image. Atelier stores the original
     only up to this point, so nothing it serves carries a stowaway. Walks the container's
     structure (``imaging.containers``: PNG chunks, JPEG segments and entropy-coded scans, GIF
-    blocks, WebP chunks) within its limits; raises ``ImageRejected`` if the structure cannot
-    be walked to its end (``corrupt``) or holds more pieces than any image needs
-    (``too_many_scans``, ``too_many_blocks``).
+    blocks, WebP chunks, HEIF/AVIF boxes and items) within its limits; raises
+    ``ImageRejected`` if the structure cannot be walked to its end (``corrupt``) or holds
+    more pieces than any image needs (``too_many_scans``, ``too_many_blocks``).
     """
     try:
         end = containers.payload_end(data, image_format)

@@ -11,6 +11,14 @@ of a multi-picture JPEG) are never copied.
 EXIF also says which way up a photo is. Where the original is not upright as stored
 (orientation 2 to 8), the copy carries a minimal EXIF block holding the orientation alone,
 so it displays the way Atelier's own renditions show it.
+
+A HEIF or AVIF file is not rebuilt but blanked in place: its items' bytes are located by
+file offsets, so removing one would move every other. Each item that is not a picture (EXIF,
+XMP, any MIME or URI item, any type unknown here) has its bytes overwritten with zeros and
+its type in the item table renamed to one no reader knows (``_HEIF_BLANKED_TYPE``), keeping
+every box's size; the picture's items, their properties and its rotation (``irot``,
+``imir``) are untouched, so it decodes exactly as before, and bytes after the image's end
+are not copied.
 """
 
 import struct
@@ -362,4 +370,39 @@ def _gif_extension_kept(block: bytes) -> bool:
     return application == _GIF_ICC_APPLICATION
 
 
-_STRIPPERS = {"JPEG": _jpeg_strip, "PNG": _png_strip, "WEBP": _webp_strip, "GIF": _gif_strip}
+# What a blanked metadata item's type becomes: no specification defines it, so every reader
+# skips the item as one it does not know, rather than parse its zeros as EXIF or XMP.
+_HEIF_BLANKED_TYPE = b"zero"
+
+
+def _heif_strip(data: bytes) -> bytes:
+    """The file up to its end, with every metadata item's bytes zeroed and its type renamed.
+
+    Refused where a metadata item's bytes are also a picture item's (blanking them would
+    change the picture) or are built from other items.
+    """
+    layout = containers.heif_layout(data)
+    out = bytearray(data[: layout.end])
+    kept = [
+        extent
+        for item in layout.items
+        if item.type in containers.HEIF_PICTURE_TYPES
+        for extent in item.extents
+    ]
+    for item in layout.metadata_items:
+        for start, stop in item.extents:
+            if any(start < kept_stop and kept_start < stop for kept_start, kept_stop in kept):
+                raise ValueError(f"metadata item {item.id} shares bytes with the picture")
+            out[start:stop] = bytes(stop - start)
+        out[item.type_offset : item.type_offset + 4] = _HEIF_BLANKED_TYPE
+    return bytes(out)
+
+
+_STRIPPERS = {
+    "JPEG": _jpeg_strip,
+    "PNG": _png_strip,
+    "WEBP": _webp_strip,
+    "GIF": _gif_strip,
+    "HEIF": _heif_strip,
+    "AVIF": _heif_strip,
+}

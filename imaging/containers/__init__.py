@@ -1,5 +1,5 @@
-"""One walker per container format (JPEG segments, PNG chunks, GIF blocks, WebP RIFF chunks),
-one module each.
+"""One walker per container format (JPEG segments, PNG chunks, GIF blocks, WebP RIFF chunks,
+HEIF/AVIF ISO media boxes), one module each.
 
 Upload validation (``imaging.processing``: where the image ends, how many scans a JPEG has)
 and metadata stripping (``imaging.strip``) walk a file the same way, here, so what one reads
@@ -26,6 +26,22 @@ from imaging.containers.gif import (
     gif_blocks,
     gif_end,
     gif_header_end,
+)
+from imaging.containers.isobmff import (
+    HEIF_METADATA_TYPES,
+    HEIF_PICTURE_TYPES,
+    MAX_HEIF_EXTENTS,
+    MAX_HEIF_GRID_TILES,
+    MAX_HEIF_ITEMS,
+    MAX_ISOBMFF_BOXES,
+    MAX_ISOBMFF_DEPTH,
+    HeifItem,
+    HeifLayout,
+    IsoBox,
+    heif_end,
+    heif_format,
+    heif_layout,
+    isobmff_is_image,
 )
 from imaging.containers.jpeg import (
     JPEG_EOI,
@@ -60,10 +76,17 @@ __all__ = [
     "GIF_EXTENSION",
     "GIF_IMAGE",
     "GIF_TRAILER",
+    "HEIF_METADATA_TYPES",
+    "HEIF_PICTURE_TYPES",
     "JPEG_EOI",
     "JPEG_SOS",
     "MAX_GIF_BLOCKS",
     "MAX_GIF_SUB_BLOCKS",
+    "MAX_HEIF_EXTENTS",
+    "MAX_HEIF_GRID_TILES",
+    "MAX_HEIF_ITEMS",
+    "MAX_ISOBMFF_BOXES",
+    "MAX_ISOBMFF_DEPTH",
     "MAX_JPEG_SCANS",
     "MAX_JPEG_SCAN_PIXELS",
     "MAX_JPEG_SEGMENTS",
@@ -76,12 +99,17 @@ __all__ = [
     "ContainerError",
     "ContainerTooComplex",
     "GifBlock",
+    "HeifItem",
+    "HeifLayout",
+    "IsoBox",
     "JpegSegment",
     "PngChunk",
     "RiffChunk",
     "container_format",
     "gif_blocks",
     "gif_header_end",
+    "heif_layout",
+    "isobmff_is_image",
     "jpeg_segments",
     "jpeg_walk",
     "payload_end",
@@ -92,7 +120,10 @@ __all__ = [
 
 
 def container_format(data: bytes) -> str | None:
-    """The accepted container the bytes start like (``JPEG``, ``PNG``, ``GIF``, ``WEBP``)."""
+    """The accepted container the bytes start like (``JPEG``, ``PNG``, ``GIF``, ``WEBP``), or
+    for a HEIF-family file the format its primary picture is coded in (``HEIF`` for HEVC,
+    ``AVIF`` for AV1; ``HEIF`` where its boxes do not walk, so that ``payload_end`` says
+    why)."""
     if data.startswith(b"\xff\xd8\xff"):
         return "JPEG"
     if data.startswith(PNG_SIGNATURE):
@@ -101,6 +132,8 @@ def container_format(data: bytes) -> str | None:
         return "GIF"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
+    if isobmff_is_image(data):
+        return heif_format(data)
     return None
 
 
@@ -109,9 +142,16 @@ def payload_end(data: bytes, image_format: str) -> int:
 
     For a multi-picture JPEG, past the last picture its index lists that follows on directly.
     Raises ``ContainerTooComplex`` over a limit, ``ContainerError`` if the bytes cannot be
-    walked to the end, ``KeyError`` for a format that is not one of the four.
+    walked to the end, ``KeyError`` for a format that is not one of the six.
     """
     return _PAYLOAD_WALKERS[image_format](data)
 
 
-_PAYLOAD_WALKERS = {"PNG": png_end, "JPEG": jpeg_end, "GIF": gif_end, "WEBP": webp_end}
+_PAYLOAD_WALKERS = {
+    "PNG": png_end,
+    "JPEG": jpeg_end,
+    "GIF": gif_end,
+    "WEBP": webp_end,
+    "HEIF": heif_end,
+    "AVIF": heif_end,
+}
