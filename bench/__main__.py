@@ -31,6 +31,7 @@ APP_SCRIPTS = [
     ("web", ["bench.web_bench"]),
     ("share", ["bench.share_bench"]),
     ("resumable", ["bench.resumable_bench"]),
+    ("heif", ["bench.heif_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
 
