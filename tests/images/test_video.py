@@ -70,9 +70,7 @@ class TestVideoUpload:
         assert playback.status_code == HTTPStatus.OK
         assert playback["Content-Type"] == "video/mp4"
         played = _bytes(playback)
-        assert mp4_top_level_boxes(played).index("moov") < mp4_top_level_boxes(played).index(
-            "mdat"
-        )
+        assert mp4_top_level_boxes(played).index("moov") < mp4_top_level_boxes(played).index("mdat")
         with av.open(io.BytesIO(played)) as media:
             assert media.streams.video[0].codec_context.codec.canonical_name == "h264"
             sound = [s.codec_context.codec.canonical_name for s in media.streams.audio]

@@ -92,12 +92,16 @@ class TestProbe:
 
     def test_taken_at_from_creation_time_is_utc_with_no_local_offset(self):
         info = _probe("h264_aac.mp4")
-        assert info.taken_at is not None and info.taken_at.isoformat() == "2023-05-01T10:00:00+00:00"
+        assert (
+            info.taken_at is not None and info.taken_at.isoformat() == "2023-05-01T10:00:00+00:00"
+        )
         assert info.taken_at_offset_known is False
 
     def test_taken_at_from_apples_creation_date_keeps_its_offset(self):
         info = _probe("hevc.mov")
-        assert info.taken_at is not None and info.taken_at.isoformat() == "2023-05-01T12:34:56+02:00"
+        assert (
+            info.taken_at is not None and info.taken_at.isoformat() == "2023-05-01T12:34:56+02:00"
+        )
         assert info.taken_at_offset_known is True
         assert info.metadata == {"camera_make": "Apple", "camera_model": "iPhone 15"}
 
