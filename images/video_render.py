@@ -21,7 +21,7 @@ from django.core.files.base import File
 
 from images import files
 from images.models import Image
-from imaging import exif, processing, video
+from imaging import exif, processing, video, video_playback
 
 __all__ = [
     "VIDEO_DEFAULTS",
@@ -44,11 +44,11 @@ VIDEO_DEFAULTS: dict[str, Any] = {
     "MAX_EDGE": video.DEFAULT_LIMITS.max_edge,
     "MAX_FPS": video.DEFAULT_LIMITS.max_fps,
     "MAX_STREAMS": video.DEFAULT_LIMITS.max_streams,
-    "PLAYBACK_LONG_EDGE": video.DEFAULT_PLAYBACK.long_edge,
-    "PLAYBACK_SHORT_EDGE": video.DEFAULT_PLAYBACK.short_edge,
-    "PLAYBACK_CRF": video.DEFAULT_PLAYBACK.crf,
-    "PLAYBACK_PRESET": video.DEFAULT_PLAYBACK.preset,
-    "PLAYBACK_MAX_BITRATE": video.DEFAULT_PLAYBACK.max_bitrate,
+    "PLAYBACK_LONG_EDGE": video_playback.DEFAULT_PLAYBACK.long_edge,
+    "PLAYBACK_SHORT_EDGE": video_playback.DEFAULT_PLAYBACK.short_edge,
+    "PLAYBACK_CRF": video_playback.DEFAULT_PLAYBACK.crf,
+    "PLAYBACK_PRESET": video_playback.DEFAULT_PLAYBACK.preset,
+    "PLAYBACK_MAX_BITRATE": video_playback.DEFAULT_PLAYBACK.max_bitrate,
 }
 _CHUNK = 1024 * 1024
 
@@ -74,10 +74,10 @@ def video_limits() -> video.VideoLimits:
     )
 
 
-def playback_settings() -> video.PlaybackSettings:
+def playback_settings() -> video_playback.PlaybackSettings:
     """The playback file's caps, from settings."""
     max_bitrate = int(_setting("PLAYBACK_MAX_BITRATE"))
-    return video.PlaybackSettings(
+    return video_playback.PlaybackSettings(
         long_edge=int(_setting("PLAYBACK_LONG_EDGE")),
         short_edge=int(_setting("PLAYBACK_SHORT_EDGE")),
         crf=int(_setting("PLAYBACK_CRF")),
@@ -167,7 +167,7 @@ def video_playback_store(
         with files.file_open(key=image.playback_key) as stored:
             return image.playback_key, int(stored.size)
     path = os.path.join(os.path.dirname(source.path), "playback.mp4")
-    video.video_playback(
+    video_playback.video_playback(
         source.path,
         path,
         info=source.info,

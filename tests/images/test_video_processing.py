@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageStat
 
-from imaging import video
+from imaging import video, video_playback
 from imaging.processing import ImageRejected
 from tests.factories import image_bytes
 from tests.videos import clip, mp4_top_level_boxes, playback_streams
@@ -26,12 +26,12 @@ def _refusal(name: str, limits: video.VideoLimits = video.DEFAULT_LIMITS) -> str
     return caught.value.code
 
 
-def _playback(name: str, tmp_path: Path) -> tuple[video.PlaybackResult, bytes]:
+def _playback(name: str, tmp_path: Path) -> tuple[video_playback.PlaybackResult, bytes]:
     source = tmp_path / f"source-{name}"
     source.write_bytes(clip(name))
     target = tmp_path / "playback.mp4"
     info = video.video_probe(str(source), container=video.video_sniff(io.BytesIO(clip(name))) or "")
-    result = video.video_playback(str(source), str(target), info=info)
+    result = video_playback.video_playback(str(source), str(target), info=info)
     return result, target.read_bytes()
 
 
@@ -248,27 +248,27 @@ class TestPlayback:
             bit_rate=1000,
             stream_count=1,
         )
-        assert video.playback_needs_transcode(info)
+        assert video_playback.playback_needs_transcode(info)
         portrait = video.VideoInfo(**{**info.__dict__, "coded_width": 1080, "coded_height": 1920})
-        assert not video.playback_needs_transcode(portrait)
-        assert video._fit(info, video.DEFAULT_PLAYBACK) == (1920, 1080)
+        assert not video_playback.playback_needs_transcode(portrait)
+        assert video_playback._fit(info, video_playback.DEFAULT_PLAYBACK) == (1920, 1080)
 
     def test_high_bitrate_h264_is_transcoded(self):
         info = _probe("h264.mp4")
         fat = video.VideoInfo(**{**info.__dict__, "bit_rate": 50_000_000})
-        assert not video.playback_needs_transcode(info)
-        assert video.playback_needs_transcode(fat)
+        assert not video_playback.playback_needs_transcode(info)
+        assert video_playback.playback_needs_transcode(fat)
 
     def test_a_stream_longer_than_its_limit_is_stopped(self, tmp_path):
         source = tmp_path / "vfr.mp4"
         source.write_bytes(clip("black_start.mp4"))  # 2 s
         info = video.video_probe(str(source), container="MP4")
         with pytest.raises(ImageRejected) as caught:
-            video.video_playback(
+            video_playback.video_playback(
                 str(source),
                 str(tmp_path / "out.mp4"),
                 info=info,
-                settings=video.PlaybackSettings(max_bitrate=1),  # forces a transcode
+                settings=video_playback.PlaybackSettings(max_bitrate=1),  # forces a transcode
                 max_seconds=0.2,
             )
         assert caught.value.code == "video_too_long"
