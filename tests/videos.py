@@ -19,6 +19,9 @@ from PIL import Image
 
 __all__ = ["CLIPS", "clip", "mp4_top_level_boxes", "playback_streams"]
 
+# SVT-AV1 reports its whole configuration on stderr at every encoder start; errors only.
+os.environ.setdefault("SVT_LOG", "1")
+
 SIZE = (64, 48)
 
 

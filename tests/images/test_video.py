@@ -141,6 +141,13 @@ class TestVideoLimits:
         assert not Image.objects.exists()
         assert_storage_consistent()
 
+    def test_a_video_over_the_photo_limit_is_taken_within_its_own(self, auth_client, settings):
+        settings.ATELIER = {**settings.ATELIER, "MAX_UPLOAD_BYTES": 1000}
+        data = clip("h264_aac.mp4")
+        assert len(data) > 1000
+        response = upload_request(auth_client, data, name="clip.mp4")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+
     def test_a_photo_keeps_the_photo_limit_when_videos_may_be_larger(self, auth_client, settings):
         photo = image_bytes("PNG", size=(200, 200), noisy=True)
         settings.ATELIER = {**settings.ATELIER, "MAX_UPLOAD_BYTES": 1000}

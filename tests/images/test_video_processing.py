@@ -2,6 +2,7 @@
 the playback file (remux or transcode, no metadata, faststart)."""
 
 import io
+import struct
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,20 @@ class TestProbe:
 
     def test_ten_hours_claimed_is_refused_before_decoding(self):
         assert _refusal("ten_hours.mp4") == "video_too_long"
+
+    def test_forged_headers_claiming_ten_hours_are_not_believed(self):
+        # The movie, track and media headers say ten hours; the sample table (what is
+        # decoded and played) says one second, and is what FFmpeg and the limit go by.
+        data = bytearray(clip("h264.mp4"))
+        for box, timescale_at, duration_at in ((b"mvhd", 12, 16), (b"mdhd", 12, 16)):
+            start = data.index(box) + 4
+            assert data[start] == 0  # version 0: 32-bit times
+            timescale = struct.unpack(">I", data[start + timescale_at : start + duration_at])[0]
+            data[start + duration_at : start + duration_at + 4] = struct.pack(
+                ">I", timescale * 10 * 3600
+            )
+        info = video.video_probe(io.BytesIO(bytes(data)), container="MP4")
+        assert info.duration == pytest.approx(1.0, abs=0.05)
 
     @pytest.mark.parametrize(
         ("limits", "code"),
