@@ -473,17 +473,17 @@ def video_poster(source: Source, *, info: VideoInfo) -> Image.Image:
     them in its first seconds is then decoded frame by frame, weighing one frame every half
     second. Either way at most ``POSTER_MAX_CANDIDATES`` frames are weighed.
     """
-    with video_open(source) as media:
-        video = video_stream_main(media)
-        best: tuple[float, VideoFrame] | None = None
-        for keyframes_only in (True, False):
+    best: tuple[float, VideoFrame] | None = None
+    for keyframes_only in (True, False):
+        # Each pass reads from the start of a fresh open: a seek back is not always possible.
+        with video_open(source) as media:
+            video = video_stream_main(media)
             chosen, best = _poster_scan(media, video, keyframes_only=keyframes_only, best=best)
             if chosen is not None:
                 return _upright_image(chosen, info.rotation)
-            media.seek(0)
-        if best is None:
-            raise ImageRejected("unreadable_video", "The video stream has no frame that decodes.")
-        return _upright_image(best[1], info.rotation)
+    if best is None:
+        raise ImageRejected("unreadable_video", "The video stream has no frame that decodes.")
+    return _upright_image(best[1], info.rotation)
 
 
 def _poster_scan(

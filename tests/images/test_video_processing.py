@@ -2,6 +2,7 @@
 the playback file (remux or transcode, no metadata, faststart)."""
 
 import io
+import random
 import struct
 from pathlib import Path
 
@@ -287,3 +288,32 @@ class TestPlayback:
                 max_seconds=0.2,
             )
         assert caught.value.code == "video_too_long"
+
+
+class TestHostileBytes:
+    def test_damaged_clips_are_refused_or_rendered_never_an_unexpected_error(self, tmp_path):
+        """Bytes changed and files cut at random: every outcome is a render or an
+        ``ImageRejected``, through the probe, the poster and the playback file. (A longer
+        walk of this found the poster's seek back between its passes refused by FFmpeg on a
+        damaged file, a 500; each pass now opens the file afresh.)"""
+        rng = random.Random(21)
+        names = ["h264_aac.mp4", "hevc.mov", "vp9_opus.webm", "av1.webm", "rotated.mp4"]
+        for round_ in range(60):
+            data = bytearray(clip(names[round_ % len(names)]))
+            for _ in range(rng.choice([1, 4, 32])):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            if rng.random() < 0.2:
+                data = data[: rng.randrange(len(data))]
+            source = tmp_path / f"damaged-{round_}"
+            source.write_bytes(bytes(data))
+            try:
+                container = video.video_sniff(io.BytesIO(bytes(data)))
+                if container is None:
+                    continue
+                info = video.video_probe(str(source), container=container)
+                video.video_poster(str(source), info=info)
+                video_playback.video_playback(
+                    str(source), str(tmp_path / f"out-{round_}.mp4"), info=info
+                )
+            except ImageRejected:
+                continue
