@@ -17,6 +17,7 @@ Every way bad input fails comes out as ``ImageRejected`` (``imaging.processing``
 
 import io
 import os
+import re
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -439,7 +440,8 @@ def _taken_at(metadata: dict[str, str]) -> tuple[datetime | None, bool]:
 
 
 def _camera(metadata: dict[str, str]) -> dict[str, Any]:
-    """The camera facts a photo's metadata has too, where the container says them."""
+    """A photo's metadata keys (``imaging.exif.PhotoMetadata``), from what a phone's container
+    says: the camera (Apple's and Android's tags) and where it was (ISO 6709); the rest None."""
 
     def text(*keys: str) -> str | None:
         for key in keys:
@@ -448,10 +450,40 @@ def _camera(metadata: dict[str, str]) -> dict[str, Any]:
                 return value[:200]
         return None
 
+    latitude, longitude, altitude = _iso6709(
+        text("com.apple.quicktime.location.iso6709", "location", "location-eng") or ""
+    )
     return {
         "camera_make": text("com.apple.quicktime.make", "make", "com.android.manufacturer"),
         "camera_model": text("com.apple.quicktime.model", "model", "com.android.model"),
+        "lens": None,
+        "exposure_time": None,
+        "exposure_time_display": None,
+        "f_number": None,
+        "iso": None,
+        "focal_length": None,
+        "latitude": latitude,
+        "longitude": longitude,
+        "altitude": altitude,
     }
+
+
+# ``+48.8584+002.2945+035.000/``: latitude, longitude, and an altitude in metres if given.
+_ISO6709 = re.compile(r"^([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
+
+
+def _iso6709(text: str) -> tuple[float | None, float | None, float | None]:
+    """A point in ISO 6709's decimal-degrees form; all None where it is not one."""
+    match = _ISO6709.match(text.strip())
+    if match is None:
+        return None, None, None
+    latitude, longitude = float(match.group(1)), float(match.group(2))
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None, None, None
+    altitude = float(match.group(3)) if match.group(3) else None
+    if altitude is not None and not -20_000 <= altitude <= 100_000:
+        altitude = None
+    return round(latitude, 6), round(longitude, 6), altitude
 
 
 # --- The poster -------------------------------------------------------------------------------

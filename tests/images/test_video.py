@@ -93,6 +93,7 @@ class TestVideoUpload:
         assert body["taken_at"] == "2023-05-01T10:34:56Z"
         assert body["taken_at_offset"] == "+02:00"
         assert body["metadata"]["camera_model"] == "iPhone 15"
+        assert (body["metadata"]["latitude"], body["metadata"]["longitude"]) == (48.8584, 2.2945)
 
     def test_stored_bytes_count_the_playback_file(self, upload):
         body = upload(clip("vp9_opus.webm"), name="clip.webm")

@@ -105,7 +105,20 @@ class TestProbe:
             info.taken_at is not None and info.taken_at.isoformat() == "2023-05-01T12:34:56+02:00"
         )
         assert info.taken_at_offset_known is True
-        assert info.metadata == {"camera_make": "Apple", "camera_model": "iPhone 15"}
+        assert (info.metadata["camera_make"], info.metadata["camera_model"]) == (
+            "Apple",
+            "iPhone 15",
+        )
+
+    @pytest.mark.parametrize("name", ["h264_aac.mp4", "hevc.mov", "vp9_opus.webm"])
+    def test_where_it_was_filmed_from_iso_6709(self, name):
+        metadata = _probe(name).metadata
+        assert (metadata["latitude"], metadata["longitude"]) == (48.8584, 2.2945)
+        assert set(metadata) >= {"camera_make", "lens", "iso", "altitude"}
+
+    def test_no_place_is_none(self):
+        metadata = _probe("h264.mp4").metadata
+        assert metadata["latitude"] is metadata["longitude"] is metadata["camera_make"] is None
 
     def test_ten_hours_claimed_is_refused_before_decoding(self):
         assert _refusal("ten_hours.mp4") == "video_too_long"
