@@ -44,8 +44,9 @@ from images import shares
 from images.models import Album, Image, Share
 from users.models import User
 
-# Renditions without metadata: what a signed URL may open, and what a link shows.
-METADATA_FREE_RENDITIONS = ("processed", "preview", "thumbnail")
+# Renditions without metadata: what a signed URL may open, and what a link shows. A video's
+# playback file and a photo's motion part are written without the original's tags.
+METADATA_FREE_RENDITIONS = ("processed", "preview", "thumbnail", "video", "motion")
 ORIGINAL = "original"
 THUMBNAIL = "thumbnail"
 

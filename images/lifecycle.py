@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 
 from core.errors import ApplicationError
 from core.metrics import UPLOADS
-from images import files, rendering
+from images import files, rendering, video_render
 from images.errors import AccountGone, ImageNotFound, ImageRejected, UploadTooLarge
 from images.locks import album_covers_lock, owner_lock
 from images.models import Image
@@ -69,25 +69,39 @@ def _image_create(
 ) -> Image:
     limits = settings.ATELIER
     size = upload.size or 0
-    if size > limits["MAX_UPLOAD_BYTES"]:
-        raise UploadTooLarge(limit=limits["MAX_UPLOAD_BYTES"])
     if size == 0:
         raise ImageRejected("empty", "The file is empty.")
-    header = processing.image_header(
-        # A Django File proxies read/seek/tell to its file; imaging types its input BinaryIO.
-        upload,  # type: ignore[arg-type]
-        max_pixels=limits["MAX_PIXELS"],
-        max_edge_px=limits["MAX_EDGE"],
-    )
-    upload.seek(0)
-    data = upload.read()
-    end = processing.image_payload_end(data, header.format)
-    # The original is kept byte for byte, up to the end of the image itself: a trailer
-    # (the second half of a polyglot) is dropped rather than stored and served.
-    original: File = upload if end == len(data) else ContentFile(data[:end])
-    # The same function the importer uses, so "already imported" means the same thing.
-    checksum = processing.image_checksum(data, header.format)
-    del data
+    # A video, sniffed from its first bytes, is probed where it lies and stored as it came,
+    # streamed: never read whole. Its size limit is its own, as is a photo's.
+    container = video_render.upload_video_format(upload)
+    if container is not None:
+        if size > video_render.video_max_upload_bytes():
+            raise UploadTooLarge(limit=video_render.video_max_upload_bytes())
+        info = video_render.upload_video_probe(upload, container=container)
+        checksum = video_render.video_checksum(upload)
+        original: File = upload
+        end, media_format, kind = size, container, Image.Kind.VIDEO
+        width, height, duration = info.width, info.height, info.duration
+    else:
+        if size > limits["MAX_UPLOAD_BYTES"]:
+            raise UploadTooLarge(limit=limits["MAX_UPLOAD_BYTES"])
+        header = processing.image_header(
+            # A Django File proxies read/seek/tell to its file; imaging types its input BinaryIO.
+            upload,  # type: ignore[arg-type]
+            max_pixels=limits["MAX_PIXELS"],
+            max_edge_px=limits["MAX_EDGE"],
+        )
+        upload.seek(0)
+        data = upload.read()
+        end = processing.image_payload_end(data, header.format)
+        # The original is kept byte for byte, up to the end of the image itself: a trailer
+        # (the second half of a polyglot) is dropped rather than stored and served.
+        original = upload if end == len(data) else ContentFile(data[:end])
+        # The same function the importer uses, so "already imported" means the same thing.
+        checksum = processing.image_checksum(data, header.format)
+        del data
+        media_format, kind = header.format, Image.Kind.PHOTO
+        width, height, duration = header.width, header.height, None
     image_id = uuid.uuid4()
     token = uuid.uuid4()
     written: list[str] = []
@@ -102,7 +116,7 @@ def _image_create(
                 owner_id=owner.pk,
                 image_id=image_id,
                 kind="original",
-                extension=media.EXTENSIONS[header.format],
+                extension=media.EXTENSIONS[media_format],
                 fresh=False,
             ),
             content=original,
@@ -115,9 +129,11 @@ def _image_create(
             style=style,
             status=Image.Status.PENDING,
             original_filename=filename_sanitize(filename or upload.name or ""),
-            format=header.format,
-            width=header.width,
-            height=header.height,
+            format=media_format,
+            kind=kind,
+            duration=duration,
+            width=width,
+            height=height,
             size=end,
             stored_bytes=end,
             checksum=checksum,

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from typing import TypedDict
 
@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.metrics import RENDERS
-from images import files
+from images import files, video_render
 from images.errors import AccountGone, ImageRejected, QuotaExceeded, StorageFailed
 from images.locks import owner_lock
 from images.models import Image
@@ -241,13 +241,25 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
     written: list[str] = []
     with files.files_removed_on_failure(written=written, image_id=image_id):
         try:
-            with _lease_renewed(image_id=image_id, token=token, attempt=attempt):
-                # Read whole (at most ATELIER_MAX_UPLOAD_BYTES): WebP and PNG may keep
-                # their EXIF after the pixels; an object store is better read once.
-                data = files.file_read(key=image.original_key)
-                decoded = _decode(ContentFile(data))
-                photo = exif.exif_read(data=data)
-                del data
+            with (
+                _lease_renewed(image_id=image_id, token=token, attempt=attempt),
+                ExitStack() as sources,
+            ):
+                clip = None
+                if image.kind == Image.Kind.VIDEO:
+                    # Copied to a temporary file (a video is never read whole); its poster
+                    # makes the stills.
+                    clip = sources.enter_context(
+                        video_render.video_source(key=image.original_key, container=image.format)
+                    )
+                    decoded, photo = clip.decoded, clip.photo
+                else:
+                    # Read whole (at most ATELIER_MAX_UPLOAD_BYTES): WebP and PNG may keep
+                    # their EXIF after the pixels; an object store is better read once.
+                    data = files.file_read(key=image.original_key)
+                    decoded = _decode(ContentFile(data))
+                    photo = exif.exif_read(data=data)
+                    del data
                 renditions = _render(decoded, image.style)
                 # Stored under fresh names before the transaction (which then only writes
                 # rows), removed again if it does not commit; keyed by the field naming each
@@ -265,6 +277,13 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                     )
                     for kind, rendition in renditions._asdict().items()
                 }
+                extra_bytes = 0
+                if clip is not None:
+                    playback, extra_bytes = video_render.video_playback_store(
+                        source=clip, image=image, written=written
+                    )
+                    if playback != image.playback_key:  # a restyle keeps the one it has
+                        keys["playback_key"] = playback
         except ImageRejected as exc:
             return _render_fail(
                 image_id=image_id, token=token, attempt=attempt, code=exc.code, detail=exc.message
@@ -294,7 +313,7 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 )
                 if current is None:
                     raise _Superseded()
-                new_bytes = current.size + sum(len(r.data) for r in renditions)
+                new_bytes = current.size + sum(len(r.data) for r in renditions) + extra_bytes
                 quota_check(
                     locked_owner=locked_owner,
                     add_bytes=new_bytes - current.stored_bytes,

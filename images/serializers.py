@@ -45,6 +45,16 @@ class ImageUrlsSerializer(serializers.Serializer):
         "for showing one picture. Wherever `processed` is given.",
     )
     thumbnail = serializers.URLField(required=False, help_text="A small rendition for grids.")
+    video = serializers.URLField(
+        required=False,
+        help_text="A video's web-playable MP4 (H.264/AAC, at most 1080p, no metadata): for "
+        "`<video src>`. Only for a video, once rendered.",
+    )
+    motion = serializers.URLField(
+        required=False,
+        help_text="A Live Photo's or motion photo's moving part (MP4, no metadata), where "
+        "the photo has one.",
+    )
     expires_at = serializers.DateTimeField(help_text="When these URLs expire.")
 
 
@@ -68,6 +78,15 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
     metadata = PhotoMetadataSerializer(
         read_only=True, help_text="Camera, exposure and GPS from the photo's EXIF."
     )
+    kind = serializers.ChoiceField(
+        choices=Image.Kind.choices,
+        read_only=True,
+        help_text="`photo` or `video`: a video's processed, preview and thumbnail are stills "
+        "of its poster frame, and `urls.video` plays it.",
+    )
+    duration = serializers.FloatField(
+        allow_null=True, read_only=True, help_text="A video's length in seconds; null for a photo."
+    )
     urls = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField(
         help_text="Why the last render failed: a `failed` image's reason, or a failed "
@@ -82,10 +101,12 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "title",
             "style",
             "status",
+            "kind",
             "original_filename",
             "format",
             "width",
             "height",
+            "duration",
             "size",
             "checksum",
             "is_favorite",

@@ -5,11 +5,13 @@ from rest_framework.routers import SimpleRouter
 
 from images.public.views import (
     SharedDetailView,
+    SharedMotionView,
     SharedOriginalView,
     SharedPreviewView,
     SharedProcessedView,
     SharedThumbnailView,
     SharedUnlockView,
+    SharedVideoView,
 )
 from images.share_views import ShareViewSet
 from images.views import AlbumViewSet, ImageViewSet, StyleListView, TrashViewSet
@@ -38,6 +40,8 @@ urlpatterns = [
             SharedPreviewView,
             SharedThumbnailView,
             SharedOriginalView,
+            SharedVideoView,
+            SharedMotionView,
         )
     ),
     *router.urls,

@@ -69,6 +69,7 @@ from images.serializers import (
     TrashedImageSerializer,
     TrashEmptiedSerializer,
 )
+from images.video_schema import video_rendition_schema
 from imaging.styles import STYLES
 from users.authentication import request_user
 
@@ -105,6 +106,8 @@ class ImageViewSet(
         "processed": Action.RENDITION_VIEW,
         "preview": Action.RENDITION_VIEW,
         "thumbnail": Action.RENDITION_VIEW,
+        "video": Action.RENDITION_VIEW,
+        "motion": Action.RENDITION_VIEW,
     }
     pagination_class = ImageCursorPagination
     filter_backends = [DjangoFilterBackend, BoundedSearchFilter, StrictOrderingFilter]
@@ -212,6 +215,26 @@ class ImageViewSet(
     )
     def thumbnail(self, request: Request, pk: str | None = None) -> HttpResponseBase:
         return self._file(request, "thumbnail")
+
+    @video_rendition_schema("video")
+    @action(
+        url_path="video",
+        url_name="video",
+        authentication_classes=_SIGNED_AUTHENTICATION,
+        **_FILE_ACTION,
+    )
+    def video(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        return self._file(request, "video")
+
+    @video_rendition_schema("motion")
+    @action(
+        url_path="motion",
+        url_name="motion",
+        authentication_classes=_SIGNED_AUTHENTICATION,
+        **_FILE_ACTION,
+    )
+    def motion(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        return self._file(request, "motion")
 
     def _file(self, request: Request, rendition: str) -> HttpResponseBase:
         image = self.get_object()

@@ -67,6 +67,7 @@ S3_STACK_OWN_WORKERS = "runs workers of its own on the render-job broker, in the
 S3_STACK_RUNS = {
     "tests/images/test_upload.py": "uploads store and render on the stack",
     "tests/images/test_heif.py": "HEIC and AVIF uploads store, render and strip on the stack",
+    "tests/images/test_video.py": "videos stream to S3; the worker makes the poster and playback",
     "tests/images/test_lifecycle.py": "restyle, delete and account deletion move files",
     "tests/images/test_cleanup.py": "deletes leave no object behind",
     "tests/images/test_albums.py": "the trash and restore, through files",

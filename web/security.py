@@ -14,10 +14,19 @@ from django.http import HttpRequest, HttpResponseBase
 
 
 def content_security_policy() -> str:
-    """The policy every web page is served with (``ATELIER_WEB_CSP`` in the settings)."""
-    return "; ".join(
-        f"{directive} {' '.join(sources)}" for directive, sources in settings.ATELIER_WEB_CSP
-    )
+    """The policy every web page is served with (``ATELIER_WEB_CSP`` in the settings).
+
+    A video plays from wherever the pictures come from. Where that is this server alone, no
+    ``media-src`` is needed (``default-src 'self'`` covers it); where ``img-src`` also names
+    the S3 endpoint (the file endpoints redirect there), ``media-src`` gets the same sources,
+    unless the settings name their own.
+    """
+    directives = list(settings.ATELIER_WEB_CSP)
+    sources = dict(directives)
+    images = sources.get("img-src", [])
+    if "media-src" not in sources and set(images) - set(sources.get("default-src", [])):
+        directives.append(("media-src", list(images)))
+    return "; ".join(f"{directive} {' '.join(values)}" for directive, values in directives)
 
 
 def strict_csp(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

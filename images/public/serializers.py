@@ -51,6 +51,12 @@ class SharedImageUrlsSerializer(serializers.Serializer):
     original = serializers.URLField(
         required=False, help_text="Only where the link allows the original."
     )
+    video = serializers.URLField(
+        required=False, help_text="A video's web-playable MP4 (no metadata): only for a video."
+    )
+    motion = serializers.URLField(
+        required=False, help_text="A Live Photo's or motion photo's moving part, where it has one."
+    )
     expires_at = serializers.DateTimeField()
 
 

@@ -30,6 +30,7 @@ from images.public.serializers import (
     ShareGrantSerializer,
     ShareUnlockSerializer,
 )
+from images.video_schema import shared_video_rendition_schema
 
 GRANT_HEADER = "X-Share-Grant"
 
@@ -168,5 +169,21 @@ class SharedOriginalView(SharedRenditionView):
     rendition = "original"
 
     @shared_rendition_schema("original")
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        return super().get(request, token, image_id)
+
+
+class SharedVideoView(SharedRenditionView):
+    rendition = "video"
+
+    @shared_video_rendition_schema("video")
+    def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
+        return super().get(request, token, image_id)
+
+
+class SharedMotionView(SharedRenditionView):
+    rendition = "motion"
+
+    @shared_video_rendition_schema("motion")
     def get(self, request: Request, token: str, image_id: uuid.UUID) -> HttpResponseBase:
         return super().get(request, token, image_id)
