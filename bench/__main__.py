@@ -32,6 +32,7 @@ APP_SCRIPTS = [
     ("share", ["bench.share_bench"]),
     ("resumable", ["bench.resumable_bench"]),
     ("heif", ["bench.heif_bench"]),
+    ("video", ["bench.video_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
 

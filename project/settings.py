@@ -214,6 +214,24 @@ ATELIER = {
 # --- Resumable uploads (tus 1.0, the resumable app) ------------------------------------------
 # The largest file a resumable upload takes (what it becomes an image of is still checked by
 # the images app's own limits when the last byte arrives).
+# Videos (images.video_render): each limit is checked from the container before a frame is
+# decoded, each refused with its own code; the playback MP4's caps.
+ATELIER_VIDEO = {
+    "MAX_UPLOAD_BYTES": env.int("ATELIER_VIDEO_MAX_UPLOAD_BYTES", default=1024**3),
+    "MAX_SECONDS": env.float("ATELIER_VIDEO_MAX_SECONDS", default=600.0),
+    "MAX_PIXELS": env.int("ATELIER_VIDEO_MAX_PIXELS", default=7680 * 4320),
+    "MAX_EDGE": env.int("ATELIER_VIDEO_MAX_EDGE", default=8192),
+    "MAX_FPS": env.float("ATELIER_VIDEO_MAX_FPS", default=240.0),
+    "MAX_STREAMS": env.int("ATELIER_VIDEO_MAX_STREAMS", default=8),
+    "PLAYBACK_LONG_EDGE": env.int("ATELIER_VIDEO_PLAYBACK_LONG_EDGE", default=1920),
+    "PLAYBACK_SHORT_EDGE": env.int("ATELIER_VIDEO_PLAYBACK_SHORT_EDGE", default=1080),
+    "PLAYBACK_CRF": env.int("ATELIER_VIDEO_PLAYBACK_CRF", default=23),
+    "PLAYBACK_PRESET": env.str("ATELIER_VIDEO_PLAYBACK_PRESET", default="veryfast"),
+    "PLAYBACK_MAX_BITRATE": env.int("ATELIER_VIDEO_PLAYBACK_MAX_BITRATE", default=8_000_000),
+}
+# A video's render job's soft time limit, seconds (a photo's is the task's own 120 s): a ten
+# minute 4K clip transcoded to 1080p takes minutes on two cores.
+ATELIER_VIDEO_RENDER_SECONDS = env.int("ATELIER_VIDEO_RENDER_SECONDS", default=1800)
 ATELIER_MAX_RESUMABLE_BYTES = env.int("ATELIER_MAX_RESUMABLE_BYTES", default=1024**3)
 # On S3, bytes go up in multipart parts of this size (S3's minimum, 5 MiB, at least): the most
 # one PATCH holds in memory. Files on disk are appended to as they arrive.
