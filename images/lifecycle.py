@@ -93,9 +93,11 @@ def _image_create(
         )
         upload.seek(0)
         data = upload.read()
-        end = processing.image_payload_end(data, header.format)
+        end = processing.image_original_end(data, header.format)
         # The original is kept byte for byte, up to the end of the image itself: a trailer
-        # (the second half of a polyglot) is dropped rather than stored and served.
+        # (the second half of a polyglot) is dropped rather than stored and served. A motion
+        # photo's clip is the one trailer kept: declared by the file's own XMP or Samsung
+        # trailer, every byte after the image accounted for, and opening as a video.
         original = upload if end == len(data) else ContentFile(data[:end])
         # The same function the importer uses, so "already imported" means the same thing.
         checksum = processing.image_checksum(data, header.format)
@@ -142,8 +144,13 @@ def _image_create(
         )
     rendering.render_dispatch(image_id=image_id, token=token)
     created = Image.objects.filter(pk=image_id).first()
-    if created is None:  # only the deletion of the whole account can remove it this soon
-        raise AccountGone()
+    if created is None:
+        # A Live Photo's clip rendered here and absorbed by its photo (``images.live``): the
+        # upload is that photo now. Otherwise only the deletion of the account removes it.
+        absorbed_by = Image.objects.filter(owner=owner, motion_original_key=original_key).first()
+        if absorbed_by is None:
+            raise AccountGone()
+        return absorbed_by
     return created
 
 

@@ -28,12 +28,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.metrics import RENDERS
-from images import files, video_render
+from images import files, live, video_render
 from images.errors import AccountGone, ImageRejected, QuotaExceeded, StorageFailed
 from images.locks import owner_lock
 from images.models import Image
 from images.quota import quota_check
-from imaging import exif, processing
+from imaging import exif, motion, processing
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -66,8 +66,8 @@ def render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
 
 
 def _time_limits(image_id: uuid.UUID) -> dict[str, int]:
-    """A video's render job runs under its own, longer time limits (``ATELIER_VIDEO_RENDER_SECONDS``:
-    a transcode takes minutes where a photo takes a second); a photo's keeps the task's own."""
+    """A video's render job runs under longer time limits (``ATELIER_VIDEO_RENDER_SECONDS``: a
+    transcode takes minutes where a photo takes a second); a photo's keeps the task's own."""
     kind = Image.objects.filter(pk=image_id).values_list("kind", flat=True).first()
     if kind != Image.Kind.VIDEO:
         return {}
@@ -258,6 +258,7 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 ExitStack() as sources,
             ):
                 clip = None
+                motion_clip = None
                 if image.kind == Image.Kind.VIDEO:
                     # Copied to a temporary file (a video is never read whole); its poster
                     # makes the stills.
@@ -265,12 +266,16 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                         video_render.video_source(key=image.original_key, container=image.format)
                     )
                     decoded, photo = clip.decoded, clip.photo
+                    live_photo_id = clip.live_photo_id
                 else:
                     # Read whole (at most ATELIER_MAX_UPLOAD_BYTES): WebP and PNG may keep
                     # their EXIF after the pixels; an object store is better read once.
                     data = files.file_read(key=image.original_key)
                     decoded = _decode(ContentFile(data))
                     photo = exif.exif_read(data=data)
+                    live_photo_id = motion.live_photo_id_from_photo(data) or ""
+                    # A motion photo's clip, made playable once (a restyle keeps it).
+                    motion_clip = None if image.motion_key else _motion_photo_playable(data)
                     del data
                 renditions = _render(decoded, image.style)
                 # Stored under fresh names before the transaction (which then only writes
@@ -296,6 +301,17 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                     )
                     if playback != image.playback_key:  # a restyle keeps the one it has
                         keys["playback_key"] = playback
+                if motion_clip is not None:
+                    keys["motion_key"] = files.file_store(
+                        key=files.image_file_key(
+                            owner_id=image.owner_id,
+                            image_id=image.pk,
+                            kind="motion",
+                            extension="mp4",
+                        ),
+                        content=ContentFile(motion_clip),
+                        written=written,
+                    )
         except ImageRejected as exc:
             return _render_fail(
                 image_id=image_id, token=token, attempt=attempt, code=exc.code, detail=exc.message
@@ -325,7 +341,15 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 )
                 if current is None:
                     raise _Superseded()
-                new_bytes = current.size + sum(len(r.data) for r in renditions) + extra_bytes
+                # A Live Photo's or motion photo's motion part counts too: kept by a restyle
+                # (``live_motion_bytes``), or made by this render (``motion_clip``).
+                new_bytes = (
+                    current.size
+                    + sum(len(r.data) for r in renditions)
+                    + extra_bytes
+                    + live.live_motion_bytes(image=current)
+                    + (len(motion_clip) if motion_clip is not None else 0)
+                )
                 quota_check(
                     locked_owner=locked_owner,
                     add_bytes=new_bytes - current.stored_bytes,
@@ -339,11 +363,15 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 current.width, current.height = decoded.width, decoded.height
                 current.taken_at, current.metadata = photo.taken_at, photo.metadata
                 current.taken_at_offset = _offset_minutes(photo)
+                current.live_photo_id = live_photo_id
                 current.status = Image.Status.READY
                 current.error_code = current.error_detail = ""
                 current.render_lease_expires_at = None
                 current.save()
                 transaction.on_commit(lambda: files.files_delete(keys=obsolete))
+                # In this transaction, so a landing and its pairing commit together: a
+                # worker dying between the two can never leave a Live Photo unpaired.
+                live.live_photo_pair(image=current)
         except (_Superseded, AccountGone):
             files.files_delete(keys=written)
             return "skipped"
@@ -353,6 +381,20 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 image_id=image_id, token=token, attempt=attempt, code=exc.code, detail=exc.message
             )
     return "ready"
+
+
+def _motion_photo_playable(data: bytes) -> bytes | None:
+    """The web-playable version of a motion photo's clip, if the original is one.
+
+    The original holds its clip only where the upload found it declared and opening as a
+    video (``processing.image_original_end``). Its streams are copied into a fresh MP4
+    without the clip's own tags; a clip the video render would transcode (HEVC, say) goes
+    through the same transcode as a video's playback version once that is wired here.
+    """
+    found = motion.motion_photo_video(data)
+    if found is None:
+        return None
+    return motion.motion_clip_remux(data[found[0] : found[1]])
 
 
 def _offset_minutes(photo: exif.PhotoMetadata) -> int | None:

@@ -9,7 +9,6 @@ would have, and writes the playback MP4 next to it before storing it.
 
 import hashlib
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from django.core.files.base import File
 
 from images import files
 from images.models import Image
-from imaging import exif, processing, video, video_playback
+from imaging import exif, motion, processing, video, video_playback
 
 __all__ = [
     "VIDEO_DEFAULTS",
@@ -124,6 +123,8 @@ class VideoSource:
     info: video.VideoInfo
     decoded: processing.DecodedImage
     photo: exif.PhotoMetadata
+    # The content identifier an iPhone writes into a Live Photo's clip ("" for any other).
+    live_photo_id: str
 
 
 @contextmanager
@@ -132,8 +133,11 @@ def video_source(*, key: str, container: str) -> Iterator[VideoSource]:
     taken; the file is removed when the block ends."""
     with tempfile.TemporaryDirectory(prefix="atelier-video-") as folder:
         path = os.path.join(folder, f"original.{container.lower()}")
-        with files.file_open(key=key) as stored, open(path, "wb") as local:
-            shutil.copyfileobj(stored, local, _CHUNK)
+        # Chunk by chunk from storage (a ranged GET on S3, never a whole-object spool).
+        stored = files.file_stat(key=key)
+        with open(path, "wb") as local:
+            for chunk in files.file_chunks(stored=stored):
+                local.write(chunk)
         info = video.video_probe(path, container=container, limits=video_limits())
         poster = video.video_poster(path, info=info)
         decoded = processing.DecodedImage(
@@ -144,7 +148,13 @@ def video_source(*, key: str, container: str) -> Iterator[VideoSource]:
             taken_at_offset_known=info.taken_at_offset_known,
             metadata=_metadata(info),
         )
-        yield VideoSource(path=path, info=info, decoded=decoded, photo=photo)
+        yield VideoSource(
+            path=path,
+            info=info,
+            decoded=decoded,
+            photo=photo,
+            live_photo_id=motion.live_photo_id_from_video(path) or "",
+        )
 
 
 def _metadata(info: video.VideoInfo) -> dict[str, Any]:

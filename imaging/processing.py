@@ -25,7 +25,7 @@ import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InvalidInput
-from imaging import color, containers
+from imaging import color, containers, motion
 from imaging.media import EXTENSIONS
 from imaging.styles import style_apply
 
@@ -225,9 +225,17 @@ def _heif_check(data: bytes, *, max_pixels: int, max_edge_px: int) -> containers
 
 
 def image_checksum(data: bytes, image_format: str) -> str:
-    """The hex SHA-256 of the image's own bytes: what an upload stores, trailer cut off."""
-    end = image_payload_end(data, image_format)
+    """The hex SHA-256 of what an upload stores (``image_original_end``), trailer cut off."""
+    end = image_original_end(data, image_format)
     return hashlib.sha256(memoryview(data)[:end]).hexdigest()
+
+
+def image_original_end(data: bytes, image_format: str) -> int:
+    """Where the original an upload keeps ends: the image's own end (``image_payload_end``),
+    or the file's end for a motion photo whose clip the file itself declares and which opens
+    as a video (``imaging.motion.motion_photo_kept_end``); any other trailer is cut."""
+    end = image_payload_end(data, image_format)
+    return motion.motion_photo_kept_end(data, end) if image_format == "JPEG" else end
 
 
 def image_decode(
