@@ -4,7 +4,11 @@ The media type of every file comes from the format the server decided when it wr
 (never from ``mimetypes``, whose answer depends on the host's ``/etc/mime.types``: WebP was
 ``application/octet-stream`` on some). A rendition is served to any ``Accept`` that admits
 its type, including ``image/*`` and ``*/*`` and a browser's ``image/avif,image/webp,*/*``,
-and refused with a JSON 406 only when the client excludes it.
+and refused with a JSON 406 only when the client excludes it. The processed rendition, the
+preview and the thumbnail are each stored as AVIF, WebP and JPEG (PNG with transparency):
+the same URL answers AVIF to a client that names ``image/avif``, else WebP to one that names
+``image/webp``, else the JPEG or PNG that every client reads (``*/*`` or no header), with
+``Vary: Accept`` and an ETag per format.
 
 Once the caller and the ``Accept`` header have passed, ``ATELIER_FILE_DELIVERY`` decides who
 sends the owner's bytes: this process (``stream``), the S3 server through a short-lived
@@ -75,6 +79,10 @@ DELIVERY_MODES = ("stream", "redirect", "accel")
 # rendered before previews existed.
 # ``video`` is a video's web-playable version, ``motion`` a Live Photo's or motion photo's.
 RENDITIONS = ("original", "processed", "preview", "thumbnail", "video", "motion")
+# The renditions stored in several formats, and those formats (``<rendition>_<variant>_key``)
+# best first; a request's ``Accept`` picks one (``rendition_variant``).
+VARIANT_RENDITIONS = ("processed", "preview", "thumbnail")
+VARIANTS = ("avif", "webp")
 # The field naming each rendition's file, where it is not ``<rendition>_key``.
 _RENDITION_FIELDS = {"video": "playback_key"}
 # A download's name for a link's visitor when the image has no title: never the upload's
@@ -97,23 +105,59 @@ class FileContentNegotiation(DefaultContentNegotiation):
         return JSONRenderer(), JSONRenderer.media_type
 
 
-def rendition_key(image: Image, rendition: str) -> str:
+def rendition_key(image: Image, rendition: str, variant: str = "") -> str:
     """The storage key a rendition is served from; empty while there is none.
 
+    ``variant``: ``avif`` or ``webp`` for that format of a sized rendition (empty where the
+    image was rendered before variants existed); empty for the JPEG or PNG every client reads.
     An image rendered before previews existed has no ``preview_key``: its processed
     rendition stands in, so ``preview`` is there wherever ``processed`` is.
     """
-    if rendition == "preview":
-        return image.preview_key or image.processed_key
+    if rendition == "preview" and not image.preview_key:
+        rendition = "processed"
+    if variant:
+        if rendition not in VARIANT_RENDITIONS:
+            return ""
+        return str(getattr(image, f"{rendition}_{variant}_key"))
     return str(getattr(image, _RENDITION_FIELDS.get(rendition, f"{rendition}_key")))
 
 
-def rendition_media_type(image: Image, rendition: str) -> str:
+def rendition_media_type(image: Image, rendition: str, variant: str = "") -> str:
     """The media type of one of the image's files, from the format the server recorded."""
     if rendition == "original":
         return MEDIA_TYPES.get(image.format, "application/octet-stream")
-    extension = PurePosixPath(rendition_key(image, rendition)).suffix.lstrip(".").lower()
-    return _MEDIA_TYPE_BY_EXTENSION.get(extension, "application/octet-stream")
+    extension = PurePosixPath(rendition_key(image, rendition, variant)).suffix
+    return _MEDIA_TYPE_BY_EXTENSION.get(extension.lstrip(".").lower(), "application/octet-stream")
+
+
+def _accept_ranges(request: HttpRequest | Request) -> list[MediaType] | None:
+    """The ``Accept`` header's media ranges; ``None`` where there is none (admits anything)."""
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return None
+    return [MediaType(token) for token in header.split(",") if token.strip()]
+
+
+def _quality(media_range: MediaType) -> float:
+    try:
+        return float(media_range.quality)
+    except ValueError:  # an unreadable q counts as 1, as Django's own parser does elsewhere
+        return 1.0
+
+
+def _admission(ranges: list[MediaType] | None, media_type: str) -> tuple[float, bool]:
+    """The q the most specific matching range gives ``media_type`` (RFC 9110 §12.5.1), and
+    whether that range names it exactly (not through ``image/*`` or ``*/*``)."""
+    if ranges is None:
+        return 1.0, False
+    candidate = MediaType(media_type)
+    # Django's MediaType.match takes a MediaType as well as a str; django-stubs says str.
+    matching = [r for r in ranges if candidate.match(r)]  # type: ignore[arg-type]
+    if not matching:
+        return 0.0, False
+    best = max(matching, key=lambda r: r.specificity)
+    named = best.main_type == candidate.main_type and best.sub_type == candidate.sub_type
+    return _quality(best), named
 
 
 def accepts(request: HttpRequest | Request, media_type: str) -> bool:
@@ -122,20 +166,37 @@ def accepts(request: HttpRequest | Request, media_type: str) -> bool:
     The most specific range that matches decides, so ``image/jpeg;q=0, */*`` excludes JPEG
     although ``*/*`` would admit it. No header admits everything.
     """
-    header = request.headers.get("Accept", "").strip()
-    if not header:
-        return True
-    candidate = MediaType(media_type)
-    ranges = [MediaType(token) for token in header.split(",") if token.strip()]
-    # Django's MediaType.match takes a MediaType as well as a str; django-stubs says str.
-    matching = [r for r in ranges if candidate.match(r)]  # type: ignore[arg-type]
-    if not matching:
-        return False
-    best = max(matching, key=lambda r: r.specificity)
-    try:
-        return best.quality > 0
-    except ValueError:  # an unreadable q counts as 1, as Django's own parser does elsewhere
-        return True
+    return _admission(_accept_ranges(request), media_type)[0] > 0
+
+
+def rendition_variant(request: HttpRequest | Request, image: Image, rendition: str) -> str | None:
+    """Which file of a rendition answers this request: ``avif``, ``webp``, ``""`` (the JPEG or
+    PNG), or ``None`` where the ``Accept`` header admits none of them (a 406).
+
+    AVIF or WebP only where the client names it (``image/avif``, as browsers that decode it
+    send: ``image/avif,image/webp,*/*``), the higher q first and AVIF (the smaller) on a tie;
+    ``*/*``, ``image/*`` or no header get the JPEG or PNG, which every client reads. Should
+    the client exclude the fallback yet admit a variant only through a wildcard, it gets the
+    variant rather than a 406. An image rendered before variants existed has only its fallback.
+    """
+    ranges = _accept_ranges(request)
+    present = [v for v in VARIANTS if rendition_key(image, rendition, v)]
+    named: list[tuple[float, int, str]] = []
+    wildcard: list[str] = []
+    for order, variant in enumerate(present):
+        quality, exact = _admission(ranges, rendition_media_type(image, rendition, variant))
+        if quality > 0 and exact:
+            named.append((quality, -order, variant))
+        elif quality > 0:
+            wildcard.append(variant)
+    fallback_quality, _ = _admission(ranges, rendition_media_type(image, rendition))
+    if named:
+        quality, _, variant = max(named)
+        if quality >= fallback_quality:
+            return variant
+    if fallback_quality > 0:
+        return ""
+    return wildcard[0] if wildcard else None
 
 
 def rendition_response(
@@ -154,14 +215,19 @@ def rendition_response(
     this returns (made the first time it is asked for); it is called only once ``Accept``
     and ``If-None-Match`` have passed, so neither a 406 nor a 304 ever strips a file.
     """
-    media_type = rendition_media_type(image, rendition)
-    if not accepts(request, media_type):
+    variant = (
+        rendition_variant(request, image, rendition) if rendition in VARIANT_RENDITIONS else ""
+    )
+    media_type = rendition_media_type(image, rendition, variant or "")
+    if variant is None or not accepts(request, media_type):
         raise NotAcceptable(
             f"This file is {media_type}; send an Accept header that admits it "
             f"(e.g. {media_type}, image/* or */*).",
             code="not_acceptable",
         )
-    key = rendition_key(image, rendition)
+    # Each format is its own file, so its own ETag (the key names it): a cache that keeps one
+    # per Accept (Vary) never revalidates the AVIF with the JPEG's tag.
+    key = rendition_key(image, rendition, variant)
     digest = image.checksum if rendition == "original" else hashlib.sha256(key.encode()).hexdigest()
     if stripped_key is not None:
         digest = hashlib.sha256(f"stripped:{digest}".encode()).hexdigest()
@@ -339,7 +405,7 @@ def download_filename(image: Image, rendition: str, key: str, *, visitor: bool =
 
     A link's visitor never gets the upload's file name (``VISITOR_DEFAULT_NAME`` instead).
     Renditions are marked (``-sepia``, ``-preview``, ``-thumbnail``); the extension is the
-    served file's own.
+    served file's own (``key``: the negotiated format's, ``.avif`` for an AVIF).
     """
     suffix = PurePosixPath(key).suffix
     stem = _name_part(image.title)
@@ -391,4 +457,5 @@ __all__ = [
     "rendition_key",
     "rendition_media_type",
     "rendition_response",
+    "rendition_variant",
 ]

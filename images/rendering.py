@@ -81,7 +81,8 @@ def image_render(
     token: uuid.UUID,
     interrupted_by: tuple[type[BaseException], ...] = (),
 ) -> str:
-    """The render job: decodes the original, renders processed, preview and thumbnail.
+    """The render job: decodes the original, renders processed, preview and thumbnail (each
+    as JPEG or PNG, AVIF and WebP) and the thumbnail's ThumbHash placeholder.
 
     Safe to run twice, or late: it acts only while ``token`` is the image's render token and
     the image is pending, and never while another job holds the render's lease (it does
@@ -278,22 +279,24 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                     motion_clip = None if image.motion_key else _motion_photo_playable(data)
                     del data
                 renditions = _render(decoded, image.style)
+                rendered = renditions.files()
                 # Stored under fresh names before the transaction (which then only writes
                 # rows), removed again if it does not commit; keyed by the field naming each
-                # (``processed_key``, ``preview_key``, ``thumbnail_key``).
-                keys = {
-                    f"{kind}_key": files.file_store(
+                # (``processed_key``, ``preview_key``, ``thumbnail_key``, and each size's
+                # ``_avif_key`` and ``_webp_key``). A variant this render did not make (no
+                # AVIF encoder) is emptied, never left naming a file of an older style.
+                keys = {f"{name}_key": "" for name in _VARIANT_NAMES}
+                for name, rendition in rendered.items():
+                    keys[f"{name}_key"] = files.file_store(
                         key=files.image_file_key(
                             owner_id=image.owner_id,
                             image_id=image.pk,
-                            kind=kind,
+                            kind=name.partition("_")[0],
                             extension=rendition.extension,
                         ),
                         content=ContentFile(rendition.data),
                         written=written,
                     )
-                    for kind, rendition in renditions._asdict().items()
-                }
                 extra_bytes = 0
                 if clip is not None:
                     playback, extra_bytes = video_render.video_playback_store(
@@ -341,11 +344,12 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 )
                 if current is None:
                     raise _Superseded()
-                # A Live Photo's or motion photo's motion part counts too: kept by a restyle
-                # (``live_motion_bytes``), or made by this render (``motion_clip``).
+                # Every rendition in every format counts, and a Live Photo's or motion photo's
+                # motion part too: kept by a restyle (``live_motion_bytes``), or made by this
+                # render (``motion_clip``).
                 new_bytes = (
                     current.size
-                    + sum(len(r.data) for r in renditions)
+                    + sum(len(r.data) for r in rendered.values())
                     + extra_bytes
                     + live.live_motion_bytes(image=current)
                     + (len(motion_clip) if motion_clip is not None else 0)
@@ -358,6 +362,7 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 obsolete = [getattr(current, name) for name in keys if getattr(current, name)]
                 for name, key in keys.items():
                     setattr(current, name, key)
+                current.placeholder = renditions.placeholder
                 current.rendered_style = current.style
                 current.stored_bytes = new_bytes
                 current.width, current.height = decoded.width, decoded.height
@@ -508,6 +513,12 @@ def _decode(fp: File) -> processing.DecodedImage:
         max_edge=limits["PROCESSED_MAX_EDGE"],
         max_edge_px=limits["MAX_EDGE"],
     )
+
+
+# The fields of the AVIF and WebP renditions, less ``_key``.
+_VARIANT_NAMES = tuple(
+    f"{size}_{fmt}" for size in ("processed", "preview", "thumbnail") for fmt in ("avif", "webp")
+)
 
 
 def _render(decoded: processing.DecodedImage, style: str) -> processing.Renditions:

@@ -64,9 +64,14 @@ def rendition_schema(rendition: str, what: str, *, signed: bool = True) -> Any:
     if signed:
         how = (
             " Send a bearer token, or use the signed URL from the image's `urls` (no token "
-            "needed). Renditions are JPEG, or PNG where the image has transparency."
+            "needed). The processed rendition, the preview and the thumbnail are chosen by "
+            "`Accept` (`Vary: Accept`): AVIF to a client that names `image/avif` (as "
+            "browsers send: `image/avif,image/webp,*/*`), else WebP to one that names "
+            "`image/webp`, else JPEG, or PNG where the image has transparency; `*/*`, "
+            "`image/*` or no `Accept` gets the JPEG or PNG, which every client reads. Each "
+            "format has its own ETag. A 406 only where none of them is admitted."
         )
-        media_types: tuple[str, ...] = ("image/jpeg", "image/png")
+        media_types: tuple[str, ...] = ("image/avif", "image/webp", "image/jpeg", "image/png")
     else:
         how = " Send a bearer token (or a session cookie). The format is the upload's."
         media_types = ("image/jpeg", "image/png", "image/webp", "image/gif")

@@ -28,6 +28,13 @@ from images.fields import (
 from images.models import Album, Image
 from imaging.styles import DEFAULT_STYLE
 
+PLACEHOLDER_HELP = (
+    "A ThumbHash of the thumbnail (https://evanw.github.io/thumbhash/), base64: about 25 bytes "
+    "that any ThumbHash decoder turns into a blurred picture of the image's colours, shape "
+    "and transparency, to paint its tile before the thumbnail arrives. Empty until the image "
+    "is rendered, and for images rendered before placeholders existed."
+)
+
 
 class ImageUrlsSerializer(serializers.Serializer):
     """Signed, expiring URLs of the renditions the image has now; they work without a token.
@@ -88,6 +95,7 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
         allow_null=True, read_only=True, help_text="A video's length in seconds; null for a photo."
     )
     urls = serializers.SerializerMethodField()
+    placeholder = serializers.CharField(read_only=True, help_text=PLACEHOLDER_HELP)
     error = serializers.SerializerMethodField(
         help_text="Why the last render failed: a `failed` image's reason, or a failed "
         "restyle's (the image keeps its previous style); null otherwise."
@@ -117,6 +125,7 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "error",
+            "placeholder",
             "urls",
         ]
         read_only_fields = fields

@@ -25,7 +25,7 @@ import pillow_heif
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.errors import InvalidInput
-from imaging import color, containers, motion
+from imaging import color, containers, encoding, motion, thumbhash
 from imaging.media import EXTENSIONS
 from imaging.styles import style_apply
 
@@ -465,11 +465,27 @@ def image_payload_end(data: bytes, image_format: str) -> int:
 
 
 class Renditions(NamedTuple):
-    """The encoded renditions of one render: full size, screen size and grid size."""
+    """The encoded renditions of one render: full size, screen size and grid size, each as
+    JPEG (PNG with transparency) and in ``variants`` as AVIF and WebP; and the ThumbHash."""
 
     processed: Rendition
     preview: Rendition
     thumbnail: Rendition
+    # Keyed ``<size>_<format>`` (``processed_avif``, ``thumbnail_webp``): the model's
+    # ``<key>_key`` fields. AVIF is missing where this Pillow cannot write it.
+    variants: dict[str, Rendition]
+    # The thumbnail's ThumbHash (``imaging.thumbhash``), base64: what a tile paints first.
+    placeholder: str
+
+    def files(self) -> dict[str, Rendition]:
+        """Every file of the render, keyed by the name of the field that stores it, less
+        ``_key``: ``processed``, ``preview``, ``thumbnail``, then the variants."""
+        return {
+            "processed": self.processed,
+            "preview": self.preview,
+            "thumbnail": self.thumbnail,
+            **self.variants,
+        }
 
 
 # The preview's long edge (a picture's page), and the thumbnail's short edge (gallery rows at
@@ -488,7 +504,8 @@ def renditions_render(
     thumbnail_edge: int = DEFAULT_THUMBNAIL_EDGE,
     thumbnail_max_edge: int = DEFAULT_THUMBNAIL_MAX_EDGE,
 ) -> Renditions:
-    """The processed rendition (styled, long edge capped), its preview and its thumbnail.
+    """The processed rendition (styled, long edge capped), its preview and its thumbnail,
+    each in every stored format (``imaging.encoding``), and the thumbnail's ThumbHash.
 
     The style runs after the downscale, so a neighbourhood filter never works on pixels that
     are about to be thrown away. The preview (long edge ``preview_edge``) and the thumbnail
@@ -509,15 +526,34 @@ def renditions_render(
         )
     )
     # A picture already within a smaller size is encoded once, for each size it is.
-    encoded: dict[int, Rendition] = {}
+    encoded: dict[int, dict[str, Rendition]] = {}
 
-    def encode(image: Image.Image) -> Rendition:
+    def encode(image: Image.Image) -> dict[str, Rendition]:
         if id(image) not in encoded:
-            encoded[id(image)] = _encode(image)
+            formats = {"": _encode(image)}
+            for name, variant in encoding.encode_variants(image).items():
+                formats[name.lower()] = Rendition(
+                    data=variant.data, format=variant.format, width=image.width, height=image.height
+                )
+            encoded[id(image)] = formats
         return encoded[id(image)]
 
+    sizes = {
+        "processed": encode(styled),
+        "preview": encode(preview),
+        "thumbnail": encode(thumbnail),
+    }
     return Renditions(
-        processed=encode(styled), preview=encode(preview), thumbnail=encode(thumbnail)
+        processed=sizes["processed"][""],
+        preview=sizes["preview"][""],
+        thumbnail=sizes["thumbnail"][""],
+        variants={
+            f"{kind}_{name}": rendition
+            for kind, formats in sizes.items()
+            for name, rendition in formats.items()
+            if name
+        },
+        placeholder=thumbhash.thumbhash_to_text(thumbhash.thumbhash_encode(thumbnail)),
     )
 
 
@@ -558,17 +594,9 @@ def _fit(image: Image.Image, edge: int, *, reducing_gap: float = 2.0) -> Image.I
 
 
 def _encode(image: Image.Image) -> Rendition:
-    """Encodes with no metadata: JPEG for opaque images, PNG where there is transparency."""
-    buffer = io.BytesIO()
-    if image.mode in ("RGBA", "LA"):
-        image_format = "PNG"
-        # Level 3: several times faster than the default 6 for slightly larger files.
-        image.save(buffer, format=image_format, optimize=False, compress_level=3)
-    else:
-        image_format = "JPEG"
-        if image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.save(buffer, format=image_format, quality=85, optimize=False)
+    """Encodes with no metadata: JPEG for opaque images, PNG where there is transparency
+    (the format every client reads; ``imaging.encoding`` makes the others)."""
+    fallback = encoding.encode_fallback(image)
     return Rendition(
-        data=buffer.getvalue(), format=image_format, width=image.width, height=image.height
+        data=fallback.data, format=fallback.format, width=image.width, height=image.height
     )

@@ -20,6 +20,7 @@ from images.fields import (
     taken_at_local,
 )
 from images.models import Image
+from images.serializers import PLACEHOLDER_HELP
 
 
 class ShareUnlockSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -91,6 +92,7 @@ class SharedImageSerializer(serializers.Serializer):
     metadata = PhotoMetadataSerializer(
         required=False, help_text="Only where the link shows metadata."
     )
+    placeholder = serializers.CharField(help_text=PLACEHOLDER_HELP)
     urls = SharedImageUrlsSerializer()
 
     def to_representation(self, image: Image) -> dict[str, Any]:
@@ -101,6 +103,7 @@ class SharedImageSerializer(serializers.Serializer):
             "title": image.title,
             "width": image.width,
             "height": image.height,
+            "placeholder": image.placeholder,
         }
         metadata = access.access_allows(
             principal=visitor, action=access.Action.METADATA_VIEW, target=image
