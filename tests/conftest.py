@@ -82,6 +82,7 @@ S3_STACK_RUNS = {
     "tests/images/test_quota.py": "stored bytes as the stack counts them",
     "tests/images/test_render_limits.py": "restyles queued as render jobs",
     "tests/images/test_renditions.py": "the worker writes the three renditions to S3",
+    "tests/images/test_formats.py": "every format of every rendition on S3, negotiated",
     "tests/images/test_taken_at_local.py": "the worker reads the camera's offset",
     "tests/images/test_storage_audit.py": "the storage audit on the bucket",
     "tests/resumable/test_tus.py": "resumable uploads as S3 multipart uploads, swept and audited",
