@@ -31,6 +31,7 @@ LIST_FIELDS = (
     "taken_at",
     "taken_at_offset",
     "metadata",
+    "placeholder",
     "trashed_at",
     "created_at",
     "updated_at",

@@ -503,9 +503,12 @@ def renditions_render(
     preview_edge: int = DEFAULT_PREVIEW_EDGE,
     thumbnail_edge: int = DEFAULT_THUMBNAIL_EDGE,
     thumbnail_max_edge: int = DEFAULT_THUMBNAIL_MAX_EDGE,
+    variants: bool = True,
 ) -> Renditions:
     """The processed rendition (styled, long edge capped), its preview and its thumbnail,
-    each in every stored format (``imaging.encoding``), and the thumbnail's ThumbHash.
+    each in every stored format (``imaging.encoding``; only JPEG or PNG without
+    ``variants``, as before they existed: the benchmark's baseline), and the thumbnail's
+    ThumbHash.
 
     The style runs after the downscale, so a neighbourhood filter never works on pixels that
     are about to be thrown away. The preview (long edge ``preview_edge``) and the thumbnail
@@ -525,24 +528,23 @@ def renditions_render(
             size, Image.Resampling.LANCZOS, reducing_gap=_SMALL_RENDITION_REDUCING_GAP
         )
     )
-    # A picture already within a smaller size is encoded once, for each size it is.
+    # A picture already within a smaller size is encoded once, for each size it is (in every
+    # format any of them is stored in, with the settings of the smallest).
+    pictures = {"thumbnail": thumbnail, "preview": preview, "processed": styled}
     encoded: dict[int, dict[str, Rendition]] = {}
-
-    def encode(image: Image.Image) -> dict[str, Rendition]:
-        if id(image) not in encoded:
-            formats = {"": _encode(image)}
-            for name, variant in encoding.encode_variants(image).items():
-                formats[name.lower()] = Rendition(
-                    data=variant.data, format=variant.format, width=image.width, height=image.height
-                )
-            encoded[id(image)] = formats
-        return encoded[id(image)]
-
-    sizes = {
-        "processed": encode(styled),
-        "preview": encode(preview),
-        "thumbnail": encode(thumbnail),
-    }
+    for kind in encoding.SIZES:
+        image = pictures[kind]
+        if id(image) in encoded:
+            continue
+        same = tuple(k for k in encoding.SIZES if pictures[k] is image)
+        formats = {"": _encode(image)}
+        made = encoding.encode_variants(image, same) if variants else {}
+        for name, variant in made.items():
+            formats[name.lower()] = Rendition(
+                data=variant.data, format=variant.format, width=image.width, height=image.height
+            )
+        encoded[id(image)] = formats
+    sizes = {kind: encoded[id(pictures[kind])] for kind in ("processed", "preview", "thumbnail")}
     return Renditions(
         processed=sizes["processed"][""],
         preview=sizes["preview"][""],

@@ -22,7 +22,7 @@ from tests.factories import image_bytes
 
 KEY_PATTERN = re.compile(
     r"^[0-9a-f-]{36}/[0-9a-f-]{36}/"
-    r"(original\.(jpg|png|gif|webp)|(processed|preview|thumbnail)-[0-9a-f]{8}\.(jpg|png))$"
+    r"(original\.(jpg|png|gif|webp)|(processed|preview|thumbnail)-[0-9a-f]{8}\.(jpg|png|avif|webp))$"
 )
 HTML_TRAILER = b"<html><script>alert(document.cookie)</script></html>"
 

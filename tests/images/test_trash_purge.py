@@ -104,7 +104,8 @@ def test_exactly_the_images_past_their_time_go_rows_and_files(
     remaining = {str(pk) for pk in Image.objects.values_list("id", flat=True)}
     assert remaining == {gallery["ids"][name] for name in AGES if name not in EXPIRED}
     for name, keys in gallery["keys"].items():
-        assert len(keys) == 4, name  # original, processed, preview, thumbnail
+        # The original; processed, preview and thumbnail, each as JPEG, AVIF and WebP.
+        assert len(keys) == 10, name
         for key in keys:
             assert default_storage.exists(key) == (name not in EXPIRED), (name, key)
     assert_storage_consistent()

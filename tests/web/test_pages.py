@@ -25,7 +25,7 @@ STRICT_CSP = {
     "default-src": {"'self'"},
     "script-src": {"'self'"},
     "style-src": {"'self'"},
-    "img-src": {"'self'"},
+    "img-src": {"'self'", "data:"},
     "object-src": {"'none'"},
     "base-uri": {"'none'"},
     "frame-ancestors": {"'none'"},

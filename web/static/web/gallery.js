@@ -1,5 +1,7 @@
 /* The gallery and an album's page: more thumbnails from the API's next page as the person
-   scrolls, and thumbnails still rendering swapped in when the API says they are ready. */
+   scrolls, and thumbnails still rendering swapped in when the API says they are ready. The
+   tiles it adds are those the server renders (web/_tile.html): srcset and sizes, the ThumbHash
+   placeholder under the picture, a video's badge with its duration. */
 "use strict";
 (() => {
   const { api, toast, PLACEHOLDER } = window.Atelier;
@@ -31,7 +33,7 @@
     return image.status === "ready" ? `tile ${shape}` : `tile ${shape} ${image.status}`;
   }
 
-  function tile(image) {
+  function tile(image, module) {
     const item = document.createElement("li");
     item.className = tileClass(image);
     item.dataset.item = "";
@@ -44,9 +46,12 @@
     img.height = image.height;
     img.loading = "lazy";
     img.decoding = "async";
+    const placeholder = placeholderFor(image, module);
+    if (placeholder) link.append(placeholder);
     show(img, image);
     link.append(img);
     item.append(link);
+    if (image.kind === "video") item.append(videoBadge(image.duration));
     if (image.is_favorite) {
       const star = document.createElement("span");
       star.className = "fav";
@@ -76,10 +81,82 @@
     return item;
   }
 
+  // As web.present.tile_media: the thumbnail and the preview, for the tile's tallest row.
+  const sizes = { phoneWidth: 640, phoneRow: 168, row: 238, page: 1600 };
+  function fit(width, height, edge) {
+    if (Math.max(width, height) <= edge) return [width, height];
+    const scale = edge / Math.max(width, height);
+    return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+  }
+  function sourceSet(image) {
+    const limits = grid.dataset;
+    const [width, height] = fit(image.width, image.height, Number(limits.processedEdge || 4096));
+    const scale = Math.min(
+      1,
+      Number(limits.thumbnailEdge || 480) / Math.min(width, height),
+      Number(limits.thumbnailMaxEdge || 3840) / Math.max(width, height),
+    );
+    const thumbnailWidth = scale >= 1 ? width : Math.max(1, Math.round(width * scale));
+    const previewWidth = fit(width, height, Number(limits.previewEdge || 1440))[0];
+    if (!image.urls.preview || previewWidth <= thumbnailWidth) return ["", ""];
+    const set = [`${image.urls.thumbnail} ${thumbnailWidth}w`, `${image.urls.preview} ${previewWidth}w`];
+    const ratio = image.width / image.height;
+    const phone = Math.round(Math.min(ratio * sizes.phoneRow, sizes.phoneWidth));
+    const wide = Math.round(Math.min(ratio * sizes.row, sizes.page));
+    return [set.join(", "), `(max-width: ${sizes.phoneWidth}px) ${phone}px, ${wide}px`];
+  }
+
+  function videoBadge(duration) {
+    const badge = document.createElement("span");
+    badge.className = "tile-video";
+    const shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    const said = document.createElement("span");
+    said.className = "vh";
+    said.textContent = "Video";
+    shown.textContent = "▶";
+    if (typeof duration === "number" && duration >= 0) {
+      const total = Math.round(duration);
+      const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+      const pad = (n) => String(n).padStart(2, "0");
+      shown.textContent += ` ${h ? `${h}:${pad(m)}:${pad(s)}` : `${m}:${pad(s)}`}`;
+      const words = [[h, "hour"], [m, "minute"], [s, "second"]]
+        .filter(([n]) => n).map(([n, unit]) => `${n} ${unit}${n === 1 ? "" : "s"}`);
+      said.textContent += `, ${words.join(" ") || "0 seconds"}`;
+    }
+    badge.append(shown, said);
+    return badge;
+  }
+
+  // The ThumbHash decoder (web/thumbhash.js), fetched with the first page the script adds: the
+  // tiles the server sent carry their placeholders already.
+  let decoder = null;
+  function thumbHashes() {
+    decoder ??= import(grid.dataset.thumbhashUrl).catch(() => null);
+    return decoder;
+  }
+  function placeholderFor(image, module) {
+    const uri = module && image.urls.thumbnail && image.placeholder
+      ? module.thumbHashToDataURL(image.placeholder) : null;
+    if (!uri) return null;
+    const placeholder = document.createElement("img");
+    placeholder.className = "ph";
+    placeholder.alt = "";
+    placeholder.width = image.width;
+    placeholder.height = image.height;
+    placeholder.src = uri;
+    return placeholder;
+  }
+
   function show(img, image) {
     const name = image.title || image.original_filename || "Untitled picture";
     img.dataset.name = name;
     if (image.urls.thumbnail) {
+      const [srcset, sizes] = sourceSet(image);
+      if (srcset) {
+        img.sizes = sizes;
+        img.srcset = srcset;
+      }
       img.src = image.urls.thumbnail;
       img.alt = name;
     } else {
@@ -94,9 +171,9 @@
     more.setAttribute("aria-busy", "true");
     const url = more.dataset.next || `${endpoint}${new URL(more.href).search}`;
     try {
-      const page = await api(url);
+      const [page, module] = await Promise.all([api(url), thumbHashes()]);
       const items = document.createDocumentFragment();
-      page.results.forEach((image) => items.append(tile(image)));
+      page.results.forEach((image) => items.append(tile(image, module)));
       grid.append(items);
       if (page.next) {
         more.dataset.next = page.next;
@@ -139,7 +216,7 @@
       if (image.status !== "pending") {
         item.dataset.status = image.status;
         item.className = tileClass(image);
-        show(item.querySelector("img"), image);
+        show(item.querySelector("img:not(.ph)"), image);
         return;
       }
     } catch {
