@@ -80,7 +80,7 @@ def avif_available() -> bool:
 
 def _aom_available() -> bool:
     try:
-        from PIL import _avif  # type: ignore[attr-defined]
+        from PIL import _avif
     except ImportError:
         return False
     return bool(_avif.encoder_codec_available("aom"))

@@ -195,7 +195,7 @@ def placeholder_uri(text: str) -> str:
         picture = thumbhash_decode(thumbhash_from_text(text), edge=PLACEHOLDER_EDGE)
     except (ValueError, binascii.Error):
         return ""
-    if picture.getextrema()[3][0] == 255:
+    if picture.getchannel("A").getextrema() == (255, 255):
         picture = picture.convert("RGB")  # opaque: no alpha channel to carry
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", optimize=True)

@@ -92,6 +92,34 @@ class TestNegotiation:
             f".{ {'AVIF': 'avif', 'WEBP': 'webp', 'JPEG': 'jpg'}[served] }"
         )
 
+    def test_the_processed_rendition_of_a_large_picture_is_webp_for_a_browser(
+        self, auth_client, upload
+    ):
+        # Larger than the preview: the processed rendition is its own picture, stored as
+        # WebP and JPEG only (no AVIF: see imaging.encoding); the smaller sizes have AVIF.
+        image = upload(image_bytes(size=(1500, 1000)), name="wide.jpg")
+        row = Image.objects.get(pk=image["id"])
+        assert row.processed_avif_key == "" and row.processed_webp_key
+
+        served = {
+            rendition: _served(
+                _get(
+                    auth_client, reverse(f"image-{rendition}", kwargs={"pk": image["id"]}), BROWSER
+                )
+            )
+            for rendition in SIZED
+        }
+
+        assert {name: picture.format for name, picture in served.items()} == {
+            "processed": "WEBP",
+            "preview": "AVIF",
+            "thumbnail": "AVIF",
+        }
+        assert served["processed"].size == (1500, 1000)
+        assert served["preview"].size == (1440, 960)
+        assert served["thumbnail"].size == (720, 480)
+        assert row.stored_bytes == sum(default_storage.size(key) for key in row.storage_keys)
+
     def test_each_format_has_its_own_etag_and_revalidates_alone(self, auth_client, photo):
         url = reverse("image-thumbnail", kwargs={"pk": photo["id"]})
         tags = {

@@ -75,5 +75,5 @@ def test_a_large_picture_is_downscaled_first_and_a_smaller_decode_keeps_the_shap
 
 
 def test_bytes_too_short_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 5 bytes"):
         thumbhash_decode(base64.b64decode("AAgC"))
