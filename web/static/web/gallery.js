@@ -46,10 +46,10 @@
     img.height = image.height;
     img.loading = "lazy";
     img.decoding = "async";
-    const placeholder = placeholderFor(image, module);
-    if (placeholder) link.append(placeholder);
     show(img, image);
     link.append(img);
+    const placeholder = placeholderFor(image, module);
+    if (placeholder) link.append(placeholder);
     item.append(link);
     if (image.kind === "video") item.append(videoBadge(image.duration));
     if (image.is_favorite) {
