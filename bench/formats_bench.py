@@ -232,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         print(machine_line())
         print(
             f"AVIF {'available' if encoding.avif_available() else 'NOT available'}; "
-            f"settings thumbnail {encoding.AVIF_THUMBNAIL}, preview {encoding.AVIF_PREVIEW}, "
-            f"processed {encoding.AVIF_PROCESSED}"
+            f"AVIF thumbnail {encoding.AVIF_THUMBNAIL}, preview {encoding.AVIF_PREVIEW}; "
+            f"formats by size {encoding.SIZE_FORMATS}"
         )
         rendered = []
         for seed, shape in enumerate(shapes, start=1):
