@@ -82,7 +82,8 @@ def image_render(
     interrupted_by: tuple[type[BaseException], ...] = (),
 ) -> str:
     """The render job: decodes the original, renders processed, preview and thumbnail (each
-    as JPEG or PNG, AVIF and WebP) and the thumbnail's ThumbHash placeholder.
+    as JPEG or PNG and as WebP, the preview and thumbnail as AVIF too: ``imaging.encoding``)
+    and the thumbnail's ThumbHash placeholder.
 
     Safe to run twice, or late: it acts only while ``token`` is the image's render token and
     the image is pending, and never while another job holds the render's lease (it does
@@ -283,8 +284,9 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 # Stored under fresh names before the transaction (which then only writes
                 # rows), removed again if it does not commit; keyed by the field naming each
                 # (``processed_key``, ``preview_key``, ``thumbnail_key``, and each size's
-                # ``_avif_key`` and ``_webp_key``). A variant this render did not make (no
-                # AVIF encoder) is emptied, never left naming a file of an older style.
+                # ``_avif_key`` and ``_webp_key``). A variant this render did not make (the
+                # processed rendition's AVIF; any AVIF without an encoder) is emptied, never
+                # left naming a file of an older style.
                 keys = {f"{name}_key": "" for name in _VARIANT_NAMES}
                 for name, rendition in rendered.items():
                     keys[f"{name}_key"] = files.file_store(

@@ -466,13 +466,15 @@ def image_payload_end(data: bytes, image_format: str) -> int:
 
 class Renditions(NamedTuple):
     """The encoded renditions of one render: full size, screen size and grid size, each as
-    JPEG (PNG with transparency) and in ``variants`` as AVIF and WebP; and the ThumbHash."""
+    JPEG (PNG with transparency) and in ``variants`` as WebP and (but for the full size, see
+    ``imaging.encoding``) AVIF; and the thumbnail's ThumbHash."""
 
     processed: Rendition
     preview: Rendition
     thumbnail: Rendition
-    # Keyed ``<size>_<format>`` (``processed_avif``, ``thumbnail_webp``): the model's
-    # ``<key>_key`` fields. AVIF is missing where this Pillow cannot write it.
+    # Keyed ``<size>_<format>`` (``preview_avif``, ``thumbnail_webp``): the model's
+    # ``<key>_key`` fields. A format a size is not stored in is missing (``processed_avif``
+    # unless the processed picture is the preview too), as is AVIF where Pillow cannot write it.
     variants: dict[str, Rendition]
     # The thumbnail's ThumbHash (``imaging.thumbhash``), base64: what a tile paints first.
     placeholder: str
