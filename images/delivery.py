@@ -5,10 +5,10 @@ The media type of every file comes from the format the server decided when it wr
 ``application/octet-stream`` on some). A rendition is served to any ``Accept`` that admits
 its type, including ``image/*`` and ``*/*`` and a browser's ``image/avif,image/webp,*/*``,
 and refused with a JSON 406 only when the client excludes it. The processed rendition, the
-preview and the thumbnail are each stored as AVIF, WebP and JPEG (PNG with transparency):
-the same URL answers AVIF to a client that names ``image/avif``, else WebP to one that names
-``image/webp``, else the JPEG or PNG that every client reads (``*/*`` or no header), with
-``Vary: Accept`` and an ETag per format.
+preview and the thumbnail are each stored in several formats (JPEG or PNG, WebP, and AVIF
+for the preview and thumbnail: ``imaging.encoding``): the same URL answers AVIF to a client
+that names ``image/avif``, else WebP to one that names ``image/webp``, else the JPEG or PNG
+that every client reads (``*/*`` or no header), with ``Vary: Accept`` and an ETag per format.
 
 Once the caller and the ``Accept`` header have passed, ``ATELIER_FILE_DELIVERY`` decides who
 sends the owner's bytes: this process (``stream``), the S3 server through a short-lived
