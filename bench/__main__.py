@@ -33,6 +33,7 @@ APP_SCRIPTS = [
     ("resumable", ["bench.resumable_bench"]),
     ("heif", ["bench.heif_bench"]),
     ("video", ["bench.video_bench"]),
+    ("formats", ["bench.formats_bench"]),
 ]
 SMOKE_ONLY = [("load", ["bench.load"])]
 

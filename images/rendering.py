@@ -58,21 +58,26 @@ def render_dispatch(*, image_id: uuid.UUID, token: uuid.UUID) -> None:
             logger.exception("In-process render of %s failed; the sweep will retry", image_id)
         return
     try:
+        soft, hard = _time_limits(image_id)
         current_app.send_task(
-            RENDER_TASK, args=[str(image_id), str(token)], retry=False, **_time_limits(image_id)
+            RENDER_TASK,
+            args=[str(image_id), str(token)],
+            retry=False,
+            soft_time_limit=soft,
+            time_limit=hard,
         )
     except Exception:  # kombu's connection errors vary by transport; the sweep recovers all
         logger.exception("Could not queue the render of %s; the sweep will retry", image_id)
 
 
-def _time_limits(image_id: uuid.UUID) -> dict[str, int]:
+def _time_limits(image_id: uuid.UUID) -> tuple[int | None, int | None]:
     """A video's render job runs under longer time limits (``ATELIER_VIDEO_RENDER_SECONDS``: a
     transcode takes minutes where a photo takes a second); a photo's keeps the task's own."""
     kind = Image.objects.filter(pk=image_id).values_list("kind", flat=True).first()
     if kind != Image.Kind.VIDEO:
-        return {}
-    seconds = settings.ATELIER_VIDEO_RENDER_SECONDS
-    return {"soft_time_limit": seconds, "time_limit": seconds + 30}
+        return None, None  # the task's own
+    seconds: int = settings.ATELIER_VIDEO_RENDER_SECONDS
+    return seconds, seconds + 30
 
 
 def image_render(
