@@ -18,7 +18,6 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotAcceptable
 
 from images import delivery
-from images.uploads import upload_body_limit
 from images.video_render import video_max_upload_bytes
 from imaging.styles import DEFAULT_STYLE, STYLES
 from web import reads, wording
@@ -79,9 +78,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             "styles": STYLES.values(),
             "default_style": DEFAULT_STYLE,
             "default_style_label": STYLES[DEFAULT_STYLE].label,
-            # The browser refuses before sending only what no upload could take; a photo
-            # over its own (smaller) limit is the server's to refuse, in words.
-            "max_bytes": max(upload_body_limit(), settings.ATELIER_MAX_RESUMABLE_BYTES),
+            # The browser refuses before sending what is over a photo's or (by the file's
+            # type) a video's limit; the server decides from the bytes, and says it in words.
             "photo_max_bytes": settings.ATELIER["MAX_UPLOAD_BYTES"],
             "video_max_bytes": video_max_upload_bytes(),
             "resumable_max_bytes": settings.ATELIER_MAX_RESUMABLE_BYTES,

@@ -93,6 +93,12 @@ class SharedImageSerializer(serializers.Serializer):
         required=False, help_text="Only where the link shows metadata."
     )
     placeholder = serializers.CharField(help_text=PLACEHOLDER_HELP)
+    kind = serializers.ChoiceField(
+        choices=Image.Kind.choices, help_text="`photo` or `video` (then `urls.video` plays it)."
+    )
+    duration = serializers.FloatField(
+        allow_null=True, help_text="A video's length in seconds; null for a photo."
+    )
     urls = SharedImageUrlsSerializer()
 
     def to_representation(self, image: Image) -> dict[str, Any]:
@@ -104,6 +110,8 @@ class SharedImageSerializer(serializers.Serializer):
             "width": image.width,
             "height": image.height,
             "placeholder": image.placeholder,
+            "kind": image.kind,
+            "duration": image.duration,
         }
         metadata = access.access_allows(
             principal=visitor, action=access.Action.METADATA_VIEW, target=image

@@ -67,7 +67,16 @@ class TestPublicSide:
         assert body["title"] == "For Gran"
         [item] = body["results"]
         assert item["id"] == image["id"] and item["title"] == "Harbour"
-        assert set(item) == {"id", "title", "width", "height", "placeholder", "urls"}
+        assert set(item) == {
+            "id",
+            "title",
+            "width",
+            "height",
+            "placeholder",
+            "kind",
+            "duration",
+            "urls",
+        }
         assert set(item["urls"]) == {"processed", "preview", "thumbnail", "expires_at"}
         assert "alice" not in response.content.decode()
         thumb = visitor.get(_path(item["urls"]["thumbnail"]))

@@ -27,8 +27,16 @@
   const tally = { done: 0, failed: 0, skipped: 0 };
   let active = 0;
 
+  // The browser's type is only a hint (the server reads the bytes): it picks which limit to
+  // say before sending, a photo's or a video's.
   const maxBytes = Number(form.dataset.maxBytes) || Infinity;
-  const tooLarge = `Larger than ${form.dataset.maxSize}, the most a picture may be.`;
+  const videoMaxBytes = Number(form.dataset.videoMaxBytes) || maxBytes;
+  const isVideo = (file) => (file.type || "").startsWith("video/");
+  const limitOf = (file) => (isVideo(file) ? videoMaxBytes : maxBytes);
+  const tooLarge = (file) =>
+    isVideo(file)
+      ? `Larger than ${form.dataset.videoMaxSize}, the most a video may be.`
+      : `Larger than ${form.dataset.maxSize}, the most a picture may be.`;
   // Resumable uploads: over this size a file goes up in parts that survive a dropped
   // connection, up to the server's resumable limit.
   // (The form's data-resumable-over and data-resumable-chunk may say otherwise.)
@@ -45,8 +53,8 @@
     section.hidden = false;
     for (const file of files) {
       const job = { file, style, row: row(file) };
-      if (file.size > (resumable(file) ? Math.max(maxBytes, tusMax) : maxBytes)) {
-        failed(job.row.item, job.row.status, tooLarge);
+      if (file.size > limitOf(file) || (resumable(file) && file.size > tusMax)) {
+        failed(job.row.item, job.row.status, tooLarge(file));
         continue;
       }
       queue.push(job);
