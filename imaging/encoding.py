@@ -4,7 +4,7 @@ Each rendition is stored in more than one format, so delivery can answer each re
 ``Accept`` with the smallest file the client reads (``images.delivery``): AVIF, else WebP, else
 the fallback every client reads (JPEG, or PNG where there is transparency; AVIF and WebP keep
 alpha too). The settings were chosen by measurement (``bench/formats_bench.py``,
-``docs/issue21-formats.md``) on the thumbnails of six grainy 12 MP photos in six shapes,
+``docs/media.md``) on the thumbnails of six grainy 12 MP photos in six shapes,
 against the JPEG at quality 85 that was the only format before, with the structural
 similarity (SSIM) of each decoded file to the source downscaled from full resolution to the
 same size (JPEG: 1.00× the bytes, SSIM 0.9791):
