@@ -208,3 +208,84 @@ class TestVideoPrivacy:
         assert visitor.get(_path(item["urls"]["video"])).status_code == HTTPStatus.NOT_FOUND
         signed = APIClient().get(_path(body["urls"]["video"]))
         assert signed.status_code == HTTPStatus.NOT_FOUND
+
+
+class TestVideoPrivacyMatrix:
+    """The video stream by every kind of caller the rules name, and after each state change:
+    what is not allowed answers exactly as something missing does."""
+
+    @staticmethod
+    def _missing(client, rendition: str) -> tuple[int, dict]:
+        response = client.get(
+            reverse(f"image-{rendition}", kwargs={"pk": "00000000-0000-4000-8000-000000000000"})
+        )
+        return response.status_code, response.json()
+
+    def test_each_caller_gets_what_the_rules_name(self, auth_client, other_client, upload):
+        body = upload(clip("h264_aac.mp4"), name="clip.mp4")
+        url = reverse("image-video", kwargs={"pk": body["id"]})
+        # The owner, with a token, whole and in ranges.
+        assert auth_client.get(url).status_code == HTTPStatus.OK
+        ranged = auth_client.get(url, HTTP_RANGE="bytes=0-99")
+        assert ranged.status_code == HTTPStatus.PARTIAL_CONTENT
+        assert len(_bytes(ranged)) == 100
+        # The owner's signed URL, without a token (an <video src>), ranges too.
+        signed = APIClient().get(_path(body["urls"]["video"]), HTTP_RANGE="bytes=-10")
+        assert signed.status_code == HTTPStatus.PARTIAL_CONTENT and len(_bytes(signed)) == 10
+        # Another account: the 404 a missing image gets, byte for byte the same body.
+        other = other_client.get(url)
+        assert (other.status_code, other.json()) == self._missing(other_client, "video")
+        assert other_client.get(url, HTTP_RANGE="bytes=0-9").status_code == HTTPStatus.NOT_FOUND
+        # Nobody: a 401, as for any file endpoint.
+        assert APIClient().get(url).status_code == HTTPStatus.UNAUTHORIZED
+
+    def test_a_link_carries_the_video_in_ranges_until_it_is_revoked(self, auth_client, upload):
+        body = upload(clip("h264_aac.mp4"), name="clip.mp4")
+        album = auth_client.post(reverse("album-list"), {"title": "Clips"}, format="json").json()
+        auth_client.put(
+            reverse("album-images", kwargs={"pk": album["id"]}),
+            {"image_ids": [body["id"]]},
+            format="json",
+        )
+        share = auth_client.post(
+            reverse("share-list"), {"album": album["id"]}, format="json"
+        ).json()
+        visitor = APIClient()
+        [item] = visitor.get(_path(share["api_url"])).json()["results"]
+        assert item["kind"] == "video" and item["duration"] > 0
+        video = _path(item["urls"]["video"])
+        ranged = visitor.get(video, HTTP_RANGE="bytes=0-15")
+        assert ranged.status_code == HTTPStatus.PARTIAL_CONTENT
+        assert _bytes(ranged)[4:8] == b"ftyp"
+        # Out of the album: the link no longer reaches it.
+        auth_client.delete(
+            reverse("album-images", kwargs={"pk": album["id"]}),
+            {"image_ids": [body["id"]]},
+            format="json",
+        )
+        assert visitor.get(video).status_code == HTTPStatus.NOT_FOUND
+        # Back in, then the link deleted: gone again, at once.
+        auth_client.put(
+            reverse("album-images", kwargs={"pk": album["id"]}),
+            {"image_ids": [body["id"]]},
+            format="json",
+        )
+        assert visitor.get(video).status_code == HTTPStatus.OK
+        auth_client.delete(reverse("share-detail", kwargs={"pk": share["id"]}))
+        assert visitor.get(video).status_code == HTTPStatus.NOT_FOUND
+
+    @pytest.mark.django_db(transaction=True)  # the files go once the purge commits
+    def test_trashing_and_purging_end_every_url_and_leave_no_file(
+        self, auth_client, upload, assert_storage_consistent
+    ):
+        body = upload(clip("h264_aac.mp4"), name="clip.mp4")
+        auth_client.delete(reverse("image-detail", kwargs={"pk": body["id"]}))
+        # In the trash: nothing is served, its files are kept for a restore.
+        for name in ("video", "thumbnail"):
+            assert APIClient().get(_path(body["urls"][name])).status_code == HTTPStatus.NOT_FOUND
+        assert_storage_consistent()
+        # Emptied: every file goes, and every URL stays gone.
+        assert auth_client.post(reverse("trash-empty")).status_code == HTTPStatus.OK
+        for name in ("video", "thumbnail", "preview", "processed"):
+            assert APIClient().get(_path(body["urls"][name])).status_code == HTTPStatus.NOT_FOUND
+        assert_storage_consistent()
