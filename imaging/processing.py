@@ -125,6 +125,12 @@ def image_probe(
     width, height = image.size
     if width < 1 or height < 1:
         raise ImageRejected("corrupt", "The image has no pixels.")
+    _size_check(width, height, max_pixels=max_pixels, max_edge_px=max_edge_px)
+    return image
+
+
+def _size_check(width: int, height: int, *, max_pixels: int, max_edge_px: int) -> None:
+    """Refuses a picture with an edge longer than ``max_edge_px`` or more than ``max_pixels``."""
     if max(width, height) > max_edge_px:
         raise ImageRejected(
             "too_large_edge",
@@ -137,7 +143,6 @@ def image_probe(
             f"The image is {width}×{height} ({width * height:,} pixels); "
             f"the limit is {max_pixels:,} pixels.",
         )
-    return image
 
 
 @dataclass(frozen=True)
@@ -202,19 +207,7 @@ def _heif_check(data: bytes, *, max_pixels: int, max_edge_px: int) -> containers
     runs: the picture's edges and pixels (a grid's output size), and what decoding costs
     (every tile a grid is made of)."""
     layout = heif_layout(data)
-    width, height = layout.width, layout.height
-    if max(width, height) > max_edge_px:
-        raise ImageRejected(
-            "too_large_edge",
-            f"The image is {width:,}×{height:,} pixels; "
-            f"no edge may be longer than {max_edge_px:,} pixels.",
-        )
-    if width * height > max_pixels:
-        raise ImageRejected(
-            "too_many_pixels",
-            f"The image is {width}×{height} ({width * height:,} pixels); "
-            f"the limit is {max_pixels:,} pixels.",
-        )
+    _size_check(layout.width, layout.height, max_pixels=max_pixels, max_edge_px=max_edge_px)
     if layout.decoded_pixels > _MAX_DECODED_PIXEL_SHARE * max_pixels:
         raise ImageRejected(
             "too_many_pixels",
