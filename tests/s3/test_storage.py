@@ -17,12 +17,13 @@ def image_keys(image_id: str) -> set[str]:
 @pytest.mark.django_db
 @pytest.mark.usefixtures("s3_storage")
 class TestObjectsFollowRows:
-    def test_upload_stores_four_objects_and_nothing_on_disk(self, seaweed, upload, media_root):
+    def test_upload_stores_its_objects_and_nothing_on_disk(self, seaweed, upload, media_root):
         image = upload()
 
         assert image["status"] == "ready"
         keys = image_keys(image["id"])
-        assert len(keys) == 4
+        # The original, and each rendition (processed, preview, thumbnail) in JPEG, WebP, AVIF.
+        assert len(keys) == 10
         assert seaweed.object_keys() == keys
         assert not any(media_root.rglob("*"))
 
