@@ -537,4 +537,5 @@ def _render(decoded: processing.DecodedImage, style: str) -> processing.Renditio
         preview_edge=limits["PREVIEW_EDGE"],
         thumbnail_edge=limits["THUMBNAIL_EDGE"],
         thumbnail_max_edge=limits["THUMBNAIL_MAX_EDGE"],
+        avif_speed=limits.get("AVIF_MIN_SPEED"),
     )

@@ -499,11 +499,12 @@ def renditions_render(
     thumbnail_edge: int = DEFAULT_THUMBNAIL_EDGE,
     thumbnail_max_edge: int = DEFAULT_THUMBNAIL_MAX_EDGE,
     variants: bool = True,
+    avif_speed: int | None = None,
 ) -> Renditions:
     """The processed rendition (styled, long edge capped), its preview and its thumbnail,
     each in every stored format (``imaging.encoding``; only JPEG or PNG without
     ``variants``, as before they existed: the benchmark's baseline), and the thumbnail's
-    ThumbHash.
+    ThumbHash. ``avif_speed``: at least this libaom speed (``encoding.encode_variants``).
 
     The style runs after the downscale, so a neighbourhood filter never works on pixels that
     are about to be thrown away. The preview (long edge ``preview_edge``) and the thumbnail
@@ -533,7 +534,7 @@ def renditions_render(
             continue
         same = tuple(k for k in encoding.SIZES if pictures[k] is image)
         formats = {"": _encode(image)}
-        made = encoding.encode_variants(image, same) if variants else {}
+        made = encoding.encode_variants(image, same, avif_speed=avif_speed) if variants else {}
         for name, variant in made.items():
             formats[name.lower()] = Rendition(
                 data=variant.data, format=variant.format, width=image.width, height=image.height
