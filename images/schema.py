@@ -44,7 +44,15 @@ from images.share_serializers import (
 def file_responses(media_types: tuple[str, ...]) -> dict[Any, Any]:
     return {
         **{(200, media_type): OpenApiTypes.BINARY for media_type in media_types},
+        # HTTP range requests (RFC 9110 §14): `Range: bytes=a-b`, `a-` or `-n`, several at
+        # once as multipart/byteranges; `If-Range` with the ETag or Last-Modified.
+        **{(206, media_type): OpenApiTypes.BINARY for media_type in media_types},
+        (206, "multipart/byteranges"): OpenApiTypes.BINARY,
         304: OpenApiResponse(description="Not modified (the If-None-Match ETag matches)."),
+        416: error(
+            "No range the `Range` header asks for starts inside the file "
+            "(`range_not_satisfiable`; `Content-Range: bytes */<size>`)."
+        ),
         401: UNAUTHENTICATED,
         404: NOT_FOUND,
         406: error("The Accept header excludes the file's media type."),
