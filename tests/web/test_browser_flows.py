@@ -104,6 +104,10 @@ def drop_and_watch_progress(page: Page, files: list[tuple[str, bytes, str]]) -> 
 def open_picture(page: Page, name: str) -> None:
     page.get_by_role("link", name=name, exact=True).click()
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+    # The page's forms act through its deferred script, which has run by DOMContentLoaded; a
+    # loaded machine (CI's PostgreSQL pass) showed the heading before it, and a title typed
+    # then went nowhere.
+    page.wait_for_load_state("domcontentloaded")
 
 
 def image_titled(title: str) -> Image:
