@@ -10,7 +10,12 @@ import httpx
 import pytest
 from django.core.signals import request_finished, request_started
 from django.urls import reverse
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
+
+# What a browser test's assertions wait for at most, as its actions do (the contexts'
+# default timeout): a machine running the suite on both CPUs, renders included, is slower than
+# Playwright's 5 s default allows for a page that reloads after an API call.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, quiet: no sandbox (containers), and none of its own calls home, so every
