@@ -149,6 +149,7 @@ class TestTheWholeWay:
         page.get_by_role("radio", name=re.compile(r"^Sepia")).check()
         with page.expect_navigation():  # the page reloads once the API has the new style
             page.get_by_role("button", name="Apply style").click()
+        page.wait_for_load_state("domcontentloaded")
         expect(page.locator("summary", has_text="Style")).to_contain_text("Sepia")
         assert image_titled(picked).style == "sepia"
         processed = page.get_by_role("img", name=picked, exact=True)
@@ -162,6 +163,7 @@ class TestTheWholeWay:
             "aria-pressed", "true"
         )
         assert image_titled(picked).is_favorite
+        page.wait_for_load_state("domcontentloaded")  # reloaded: its script runs first
 
         page.get_by_role("link", name="Albums").click()
         page.get_by_label("Title").fill(ALBUM_TITLE)

@@ -33,6 +33,9 @@ def test_upload_look_organise_and_share(owner, anonymous):
 
     page.get_by_role("button", name="Favourite").click()
     expect(page.get_by_role("button", name="Favourite")).to_have_attribute("aria-pressed", "true")
+    # The favourite reloaded the page: its forms act once its script has run (DOMContentLoaded);
+    # typed before, on a loaded machine, the title was submitted natively and lost.
+    page.wait_for_load_state("domcontentloaded")
     page.get_by_label("Picture title").fill("Harbour at dusk")
     page.get_by_role("button", name="Save title").click()
     expect(page.get_by_role("heading", name="Harbour at dusk")).to_be_visible()
