@@ -144,6 +144,7 @@ class TestTheWholeWay:
         page.get_by_role("textbox", name="Picture title").fill(TITLE)
         page.get_by_role("button", name="Save title").click()
         expect(page.get_by_role("heading", name=TITLE, level=1)).to_be_visible()
+        page.wait_for_load_state("domcontentloaded")  # reloaded: its script runs first
         picked = TITLE
         page.locator("summary", has_text="Style").click()  # folded away by default
         page.get_by_role("radio", name=re.compile(r"^Sepia")).check()

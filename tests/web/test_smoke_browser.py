@@ -39,6 +39,7 @@ def test_upload_look_organise_and_share(owner, anonymous):
     page.get_by_label("Picture title").fill("Harbour at dusk")
     page.get_by_role("button", name="Save title").click()
     expect(page.get_by_role("heading", name="Harbour at dusk")).to_be_visible()
+    page.wait_for_load_state("domcontentloaded")  # reloaded again: its script first
     page.locator("summary", has_text="Style").click()
     page.get_by_label("Cartoon").check()
     with page.expect_navigation():
