@@ -25,6 +25,8 @@ from PIL import Image as PILImage
 
 from tests.clients.conftest import LiveApi
 from tests.factories import image_bytes
+from tests.heif_files import heif_bytes
+from tests.videos import clip
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schema.yml"
@@ -595,3 +597,36 @@ def test_sdk_removes_images_from_an_album(load, live_api):
         models.ResultEnum.NOT_FOUND,
     ]
     assert albums_retrieve.sync_detailed(album.parsed.id, client=api).parsed.image_count == 1
+
+
+def test_sdk_brings_a_phones_formats_and_gets_them_back_whole(load, live_api):
+    """A HEIC photo and an MP4 clip through the generated client: kinds, the playable video,
+    and both originals byte for byte (issue 21)."""
+    models, types = load("models"), load("types")
+    images_upload = load("api.images.images_upload")
+    images_original_download = load("api.images.images_original_download")
+    images_video_download = load("api.images.images_video_download")
+    api = log_in(load, live_api, "ada")
+
+    sent = {
+        "IMG_0001.HEIC": (heif_bytes("HEIF"), "image/heic", "photo"),
+        "VID_0002.MP4": (clip("h264_aac.mp4"), "video/mp4", "video"),
+    }
+    for name, (data, media_type, kind) in sent.items():
+        answer = images_upload.sync_detailed(
+            client=api,
+            body=models.ImageCreateRequest(
+                file=types.File(payload=io.BytesIO(data), file_name=name, mime_type=media_type)
+            ),
+        )
+        assert answer.status_code == HTTPStatus.CREATED, answer.content
+        image = answer.parsed
+        assert isinstance(image, models.Image)
+        assert getattr(image.kind, "value", image.kind) == kind
+        original = images_original_download.sync_detailed(client=api, id=image.id)
+        assert original.status_code == HTTPStatus.OK
+        assert original.content == data
+        if kind == "video":
+            playback = images_video_download.sync_detailed(client=api, id=image.id)
+            assert playback.status_code == HTTPStatus.OK
+            assert playback.content[4:8] == b"ftyp"
