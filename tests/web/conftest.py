@@ -326,6 +326,9 @@ def drop_files(target: Locator, files: list[tuple[str, bytes, str]]) -> None:
     The files are built inside the page into a real ``DataTransfer``, then ``dragenter``,
     ``dragover`` and ``drop`` are dispatched with it, as Chromium does for a drag from the desktop.
     """
+    # The drop zone listens once the page's deferred script has run (by DOMContentLoaded); a
+    # loaded machine showed the page before it, and a drop then went nowhere.
+    target.page.wait_for_load_state("domcontentloaded")
     data_transfer = target.page.evaluate_handle(
         """(files) => {
           const transfer = new DataTransfer();

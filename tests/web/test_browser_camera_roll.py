@@ -106,3 +106,32 @@ class TestACameraRoll:
             )
             assert response.status_code == HTTPStatus.OK
             assert response.content == by_name[row.original_filename], row.original_filename
+
+    def test_an_album_of_them_shows_in_its_page_and_through_its_link_on_a_phone(
+        self, owner, anonymous, owner_api: ApiAs
+    ):
+        page = owner.open("upload")
+        upload_the_roll(page)
+        renders_done()
+        album = owner_api.album(
+            "Holiday", [{"id": str(pk)} for pk in Image.objects.values_list("pk", flat=True)]
+        )
+        share = owner_api.share(album)
+
+        # The album's page, on a desktop: every tile paints, the videos are marked.
+        page = owner.open("album", album_id=album["id"])
+        assert all(tile["width"] > 0 for tile in tiles_all_painted(page))
+        expect(page.locator("ul.grid > li .tile-video")).to_have_count(len(VIDEOS))
+
+        # The link, opened by someone with no account on a phone: the same, and a video plays
+        # on its picture page from the link's own signed URL.
+        anonymous.page.set_viewport_size(PHONE)
+        page = anonymous.open("share", token=share["token"])
+        assert all(tile["width"] > 0 for tile in tiles_all_painted(page))
+        expect(page.locator("ul.grid > li .tile-video")).to_have_count(len(VIDEOS))
+        video_row = Image.objects.get(original_filename="VID_0004.MP4")
+        page = anonymous.open("share-image", token=share["token"], image_id=video_row.pk)
+        player = page.locator("video")
+        expect(player).to_have_count(1)
+        expect(player).to_have_attribute("src", re.compile("/video/"))
+        expect(player).to_have_js_property("error", None)
