@@ -167,21 +167,27 @@ class TestTheWholeWay:
         page.wait_for_load_state("domcontentloaded")  # reloaded: its script runs first
 
         page.get_by_role("link", name="Albums").click()
+        expect(page.get_by_role("button", name="Create album")).to_be_visible()
+        page.wait_for_load_state("domcontentloaded")
         page.get_by_label("Title").fill(ALBUM_TITLE)
         page.get_by_role("button", name="Create album").click()
         expect(page.get_by_role("heading", name=ALBUM_TITLE, level=1)).to_be_visible()
         page.get_by_role("link", name="Gallery").click()
+        expect(page.get_by_role("heading", name="Your gallery")).to_be_visible()
         open_picture(page, picked)
         page.get_by_label("Add to album").select_option(label=ALBUM_TITLE)
         page.get_by_role("button", name="Add", exact=True).click()
         expect(page.get_by_role("link", name=ALBUM_TITLE)).to_be_visible()
         expect(page.get_by_role("button", name=f"Remove from {ALBUM_TITLE}")).to_be_visible()
+        page.wait_for_load_state("domcontentloaded")  # reloaded: its script runs first
 
         # Trash, then restore.
         page.get_by_role("button", name="Move to trash").click()
         expect(page.get_by_role("heading", name="Your gallery")).to_be_visible()
         expect(page.get_by_role("img", name=picked, exact=True)).to_have_count(0)
         page.get_by_role("link", name="Trash").click()
+        expect(page.get_by_role("button", name=f"Restore {picked}")).to_be_visible()
+        page.wait_for_load_state("domcontentloaded")
         page.get_by_role("button", name=f"Restore {picked}").click()
         expect(page.get_by_role("button", name=f"Restore {picked}")).to_have_count(0)
         page.get_by_role("link", name="Gallery").click()
@@ -191,6 +197,7 @@ class TestTheWholeWay:
         page.get_by_role("link", name="Albums").click()
         page.get_by_role("link", name=ALBUM_TITLE).click()
         expect(page.get_by_role("img", name=picked, exact=True)).to_be_visible()
+        page.wait_for_load_state("domcontentloaded")
         page.get_by_text("Share album").click()
         page.get_by_label("Password").fill(SHARE_PASSWORD)
         page.get_by_role("button", name="Create link").click()
