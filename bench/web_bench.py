@@ -101,8 +101,9 @@ new MutationObserver((records) => {
 }).observe(document, { childList: true, subtree: true });
 """
 
-# The grid's thumbnails in the first viewport once the page has settled: "all visible".
-VISIBLE_THUMBNAILS = """() => [...document.querySelectorAll("ul.grid img")]
+# The grid's thumbnails in the first viewport once the page has settled: "all visible" (not
+# their ThumbHash placeholders, ``img.ph``: data: URIs, painted first by design).
+VISIBLE_THUMBNAILS = """() => [...document.querySelectorAll("ul.grid img:not(.ph)")]
   .filter((img) => {
     const box = img.getBoundingClientRect();
     return box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight
@@ -267,7 +268,7 @@ def page_load(browser, url: str, cookies: list[dict] | None = None) -> Load:
         page.wait_for_load_state("networkidle")
         visible = set(page.evaluate(VISIBLE_THUMBNAILS))
         grid = set(
-            page.evaluate("""() => [...document.querySelectorAll("ul.grid img")]
+            page.evaluate("""() => [...document.querySelectorAll("ul.grid img:not(.ph)")]
           .map((img) => img.currentSrc || img.src)""")
         )
         if not visible:
