@@ -261,10 +261,10 @@ class TestSpeed:
         image_format, build = self.BOMBS[bomb]
         data = build()
         assert len(data) > 20_000_000
-        started = time.process_time()
+        started = time.thread_time()
         with pytest.raises(ContainerTooComplex):
             containers.payload_end(data, image_format)
-        assert time.process_time() - started < 0.5
+        assert time.thread_time() - started < 0.5
 
 
 # Fuzzing: structures built from drawn pieces read back as those pieces, and mutated real

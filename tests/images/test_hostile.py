@@ -400,9 +400,9 @@ class TestContainerBombs:
     parse, strip or decode; they are refused at the door, before any decoder sees them."""
 
     def _refused_quickly(self, client, data: bytes, code: str, content_type: str) -> dict:
-        started = time.process_time()
+        started = time.thread_time()
         response = _post(client, data, name="bomb", content_type=content_type)
-        spent = time.process_time() - started
+        spent = time.thread_time() - started
         assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
         body = response.json()
         assert body["code"] == code, body

@@ -143,41 +143,41 @@ class TestContainerLimits:
 
     def test_progressive_jpeg_of_2000_scans_is_refused_before_decoding(self):
         data = _progressive_with_last_scan_repeated(2000)
-        started = time.process_time()
+        started = time.thread_time()
         with pytest.raises(ImageRejected) as raised:
             processing.image_decode(io.BytesIO(data), max_pixels=MAX_PIXELS, max_edge=4096)
         assert raised.value.code == "too_many_scans"
-        assert time.process_time() - started < 0.5  # decoding it took 27 s
+        assert time.thread_time() - started < 0.5  # decoding it took 27 s
 
     def test_png_of_300000_private_chunks_is_refused_before_decoding(self):
         data = image_bytes("PNG", size=(48, 32))
         idat = data.index(b"IDAT") - 4
         bomb = data[:idat] + b"\x00\x00\x00\x00prVt\xa6\x87\x8c\x49" * 300_000 + data[idat:]
-        started = time.process_time()
+        started = time.thread_time()
         with pytest.raises(ImageRejected) as raised:
             processing.image_decode(io.BytesIO(bomb), max_pixels=MAX_PIXELS)
         assert raised.value.code == "too_many_blocks"
-        assert time.process_time() - started < 0.5
+        assert time.thread_time() - started < 0.5
 
     def test_header_check_refuses_before_pillow_parses(self):
         data = image_bytes("JPEG", size=(48, 32))
         bomb = data[:2] + b"\xff\xe5\x00\x02" * 1_000_000 + data[2:]
-        started = time.process_time()
+        started = time.thread_time()
         with pytest.raises(ImageRejected) as raised:
             processing.image_header(io.BytesIO(bomb), max_pixels=MAX_PIXELS)
         assert raised.value.code == "too_many_blocks"
-        assert time.process_time() - started < 0.5  # Pillow's own header parse took 2.8 s
+        assert time.thread_time() - started < 0.5  # Pillow's own header parse took 2.8 s
 
     def test_format_check_refuses_before_pillow_parses(self):
         # What the importer asks first, before the checksum.
         data = image_bytes("PNG", size=(48, 32))
         idat = data.index(b"IDAT") - 4
         bomb = data[:idat] + b"\x00\x00\x00\x00prVt\xa6\x87\x8c\x49" * 300_000 + data[idat:]
-        started = time.process_time()
+        started = time.thread_time()
         with pytest.raises(ImageRejected) as raised:
             processing.image_format(bomb)
         assert raised.value.code == "too_many_blocks"
-        assert time.process_time() - started < 0.5  # Pillow's own header parse took 2 s
+        assert time.thread_time() - started < 0.5  # Pillow's own header parse took 2 s
 
     def test_a_normal_progressive_jpeg_decodes(self):
         data = image_bytes("JPEG", size=(640, 480), noisy=True, progressive=True)

@@ -650,10 +650,10 @@ class TestHostileInput:
     ):
         # Originals stored before uploads were bounded: the stripper walks within the same
         # limits, so serving one costs milliseconds, not the seconds stripping it took.
-        started = time.process_time()
+        started = time.thread_time()
         with pytest.raises(MetadataStripError):
             metadata_strip(data=data, image_format=image_format)
-        assert time.process_time() - started < 0.5
+        assert time.thread_time() - started < 0.5
 
     def test_large_hostile_input_is_refused_quickly(self):
         started = time.perf_counter()

@@ -108,7 +108,7 @@ def thumbnails() -> dict[str, PILImage.Image]:
     rendered = {}
     for name in STYLES:
         thumbnail = processing.renditions_render(
-            decoded, style=name, max_edge=4096, thumbnail_edge=320
+            decoded, style=name, max_edge=4096, thumbnail_edge=320, variants=False
         ).thumbnail
         rendered[name] = PILImage.open(io.BytesIO(thumbnail.data)).convert("RGB")
     return rendered

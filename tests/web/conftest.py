@@ -307,14 +307,15 @@ SAMPLE_CROPS = [
 
 
 @functools.lru_cache(maxsize=64)
-def sample_photo(index: int) -> bytes:
-    """A JPEG cut from ``examples/harbour.jpg`` (one of ``SAMPLE_CROPS``, at most 800 px).
+def sample_photo(index: int, edge: int = 800) -> bytes:
+    """A JPEG cut from ``examples/harbour.jpg`` (one of ``SAMPLE_CROPS``, long edge at most
+    ``edge``).
 
-    Made once per index and process (about 40 ms each, eight per page's world).
+    Made once per index, edge and process (about 40 ms each).
     """
     with PILImage.open(SAMPLE_PHOTO) as photo:
         crop = photo.crop(SAMPLE_CROPS[index % len(SAMPLE_CROPS)])
-        crop.thumbnail((800, 800))
+        crop.thumbnail((edge, edge))
         buffer = io.BytesIO()
         crop.save(buffer, format="JPEG", quality=85)
         return buffer.getvalue()
