@@ -28,6 +28,7 @@ __all__ = [
     "ImageQuotaExceeded",
     "ImageRejected",
     "QuotaExceeded",
+    "RenditionAbsent",
     "RenditionNotReady",
     "StorageFailed",
     "StorageQuotaExceeded",
@@ -89,6 +90,15 @@ class ImageNotFound(NotFound):
 
     def __init__(self) -> None:
         super().__init__("Not found.")
+
+
+class RenditionAbsent(NotFound):
+    """A rendered picture that has no such file and never will: a photo's ``video``, or the
+    ``motion`` of a picture that does not move (a 404 its owner can read; never a 409 that
+    asks them to come back)."""
+
+    def __init__(self, *, rendition: str) -> None:
+        super().__init__(f"This picture has no {rendition} file.", code="no_such_file")
 
 
 class RenditionNotReady(Conflict):

@@ -33,10 +33,13 @@ def video_rendition_schema(rendition: str) -> Callable[[Any], Any]:
         inner = rendition_schema(rendition, what)(view)
         return extend_schema(
             description=f"{what} Send a bearer token, or use the signed URL from the image's "
-            "`urls` (no token needed). Another account's image is a 404.",
+            "`urls` (no token needed). Another account's image is a 404; so is a rendered "
+            f"picture that has no {rendition} (code `no_such_file`: it never will).",
             responses={
                 **file_responses(_MEDIA_TYPES),
-                409: error(f"Not rendered yet (`not_ready`, with Retry-After), or no {rendition}."),
+                409: error(
+                    "Not rendered yet (`not_ready`, with Retry-After), or its render failed."
+                ),
             },
         )(inner)
 

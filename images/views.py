@@ -30,7 +30,7 @@ from idempotency.decorators import idempotent
 from images import albums, delivery, lifecycle, selectors, trash
 from images.access import Action
 from images.authentication import SignedRenditionAuthentication
-from images.errors import RenditionNotReady
+from images.errors import RenditionAbsent, RenditionNotReady
 from images.filters import (
     IMAGE_DEFAULT_ORDERING,
     IMAGE_ORDERING_FIELDS,
@@ -239,6 +239,8 @@ class ImageViewSet(
     def _file(self, request: Request, rendition: str) -> HttpResponseBase:
         image = self.get_object()
         if not delivery.rendition_key(image, rendition):
+            if image.status == image.Status.READY:
+                raise RenditionAbsent(rendition=rendition)
             raise RenditionNotReady(image=image, rendition=rendition)
         return delivery.rendition_response(request, image, rendition)
 

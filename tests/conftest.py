@@ -96,6 +96,20 @@ S3_STACK_RUNS = {
     "tests/test_smoke.py": "the first end-to-end pass",
     "tests/users/test_me.py": "account deletion removes the account's objects",
 }
+# Browser tests whose subject is the page itself (layout, accessibility, its scripts, the
+# flows through them): the database's vendor changes nothing they look at, and what the server
+# answers on PostgreSQL is tested there without a browser (tests/web/test_pages.py,
+# test_access_for_pages.py, test_share_pages.py, test_reads.py). Marked ``presentation``; the
+# PostgreSQL pass of .ci/run deselects them, as it does ``dbvendor_agnostic`` (they were 54 %
+# of its time). The browser's privacy and link tests stay on both databases.
+PRESENTATION = (
+    "tests/web/test_browser_a11y.py",
+    "tests/web/test_browser_flows.py",
+    "tests/web/test_smoke_browser.py",
+    "tests/web/test_browser_camera_roll.py",
+    "tests/web/test_browser_tus.py",
+    "tests/clients/test_docs.py",
+)
 # The units that take longest, handed out first so no worker is left running one alone at the
 # end (measured: tests/test_stack.py alone took 34 s and, collected late, was the run's tail).
 # Browser tests still come last (``pytest_collection_modifyitems``). Paths, as in XDIST_GROUPS.
@@ -259,6 +273,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not touches_database(item):
             item.add_marker(pytest.mark.dbvendor_agnostic)
+        if item.nodeid.startswith(PRESENTATION):
+            item.add_marker(pytest.mark.presentation)
     items.sort(
         key=lambda item: (
             "chromium" in item.fixturenames,

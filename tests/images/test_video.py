@@ -85,8 +85,10 @@ class TestVideoUpload:
         body = upload(image_bytes())
         assert (body["kind"], body["duration"]) == ("photo", None)
         assert "video" not in body["urls"]
+        # A photo will never have one: a 404 that says so, not a 409 asking to come back.
         response = auth_client.get(reverse("image-video", kwargs={"pk": body["id"]}))
-        assert response.status_code == HTTPStatus.CONFLICT
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert response.json()["code"] == "no_such_file"
 
     def test_taken_at_from_the_container(self, upload):
         body = upload(clip("hevc.mov"), name="IMG_0001.MOV")
