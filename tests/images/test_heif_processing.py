@@ -184,11 +184,11 @@ class TestLimits:
 
     def test_a_file_of_the_upload_limit_in_empty_boxes_is_refused_quickly(self):
         data = synthetic_heif() + box(b"free", b"") * 3_000_000  # 24 MB
-        started = time.perf_counter()
+        started = time.thread_time()
         with pytest.raises(ImageRejected) as caught:
             processing.image_header(io.BytesIO(data), max_pixels=MAX_PIXELS)
         assert caught.value.code == "too_many_blocks"
-        assert time.perf_counter() - started < 0.5
+        assert time.thread_time() - started < 0.5
 
 
 class TestDecode:

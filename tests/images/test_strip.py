@@ -656,7 +656,7 @@ class TestHostileInput:
         assert time.thread_time() - started < 0.5
 
     def test_large_hostile_input_is_refused_quickly(self):
-        started = time.perf_counter()
+        started = time.thread_time()
         for data, image_format in [
             (b"\xff\xd8" + b"\xff" * 20_000_000, "JPEG"),
             (SEEDS["JPEG"][:-2] + b"\x00" * 20_000_000, "JPEG"),
@@ -664,7 +664,7 @@ class TestHostileInput:
         ]:
             with pytest.raises(MetadataStripError):
                 metadata_strip(data=data, image_format=image_format)
-        assert time.perf_counter() - started < 5
+        assert time.thread_time() - started < 5
 
 
 @st.composite
