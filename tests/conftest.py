@@ -345,6 +345,24 @@ def chromium_session() -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
+def _scheduling_unchanged() -> Iterator[None]:
+    """Fails a test that leaves this process's thread on another scheduling policy, and puts
+    it back. A library that switches it to real time (SVT-AV1 does, for root:
+    ``tests/videos.scheduling_kept``) makes every process started afterwards (Chromium, its
+    driver) real-time too, and two of them spinning starve the whole machine."""
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    yield
+    left = os.sched_getscheduler(0)
+    if (left, os.sched_getparam(0)) != (policy, param):
+        os.sched_setscheduler(0, policy, param)
+        pytest.fail(
+            f"the test left this thread on scheduling policy {left} (it was {policy}): put "
+            "it back where the library that changed it is called",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path: Path) -> Path:
     """Every test writes files into its own temporary media root."""
     root = tmp_path / "media"

@@ -6,12 +6,13 @@ coded picture shows where its left edge went after a rotation, and the green cha
 frame by frame so no two frames are alike.
 """
 
+import contextlib
 import functools
 import io
 import os
 import struct
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 
 import av
@@ -21,6 +22,26 @@ __all__ = ["CLIPS", "clip", "mp4_top_level_boxes", "playback_streams"]
 
 # SVT-AV1 reports its whole configuration on stderr at every encoder start; errors only.
 os.environ.setdefault("SVT_LOG", "1")
+
+
+@contextlib.contextmanager
+def scheduling_kept() -> Iterator[None]:
+    """Puts the calling thread's scheduling policy back after the block.
+
+    SVT-AV1 (PyAV's only AV1 encoder), started by root, switches the thread that opens it to
+    the real-time policy SCHED_FIFO at priority 99. Everything that thread starts afterwards
+    inherits it: a test process's Playwright driver and Chromium then spin at real-time
+    priority and starve every other process of the CPU, the test's own timeout thread
+    included. That is how a CI run stalled at 99 % until its 90 minutes ran out.
+    ``tests/conftest.py`` fails any test that leaves the policy changed.
+    """
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    try:
+        yield
+    finally:
+        if (os.sched_getscheduler(0), os.sched_getparam(0)) != (policy, param):
+            os.sched_setscheduler(0, policy, param)
+
 
 SIZE = (64, 48)
 
@@ -54,22 +75,23 @@ def _encode(
     # A file, not a buffer: faststart reopens the output by its name to move the index first.
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, f"clip.{container}")
-        _write(
-            path,
-            container=container,
-            codec=codec,
-            audio=audio,
-            size=size,
-            frames=frames,
-            fps=fps,
-            rotation=rotation,
-            times_ms=times_ms,
-            black_frames=black_frames,
-            gop=gop,
-            metadata=metadata,
-            options=options,
-            pix_fmt=pix_fmt,
-        )
+        with scheduling_kept():
+            _write(
+                path,
+                container=container,
+                codec=codec,
+                audio=audio,
+                size=size,
+                frames=frames,
+                fps=fps,
+                rotation=rotation,
+                times_ms=times_ms,
+                black_frames=black_frames,
+                gop=gop,
+                metadata=metadata,
+                options=options,
+                pix_fmt=pix_fmt,
+            )
         with open(path, "rb") as written:
             return written.read()
 
