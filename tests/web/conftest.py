@@ -321,6 +321,19 @@ def sample_photo(index: int, edge: int = 800) -> bytes:
         return buffer.getvalue()
 
 
+def thumbnails_seen(page: Page) -> None:
+    """Waits until every picture in the page's main part has loaded, as a person sees them.
+
+    A trash page's thumbnails are served only while the picture is in the trash: a restore
+    clicked before its row's thumbnail arrived (a loaded machine, a lazy image) made the
+    browser fetch it after the restore, and a CI run failed on the console's 404.
+    """
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("main img")]
+             .every((img) => img.complete && img.naturalWidth > 0)"""
+    )
+
+
 def drop_files(target: Locator, files: list[tuple[str, bytes, str]]) -> None:
     """Drops ``files`` (name, bytes, media type) on ``target``, as a person dragging them in.
 

@@ -26,6 +26,7 @@ from tests.web.conftest import (
     sample_photo,
     screenshot,
     session_cookie,
+    thumbnails_seen,
 )
 
 pytestmark = pytest.mark.browser
@@ -188,6 +189,7 @@ class TestTheWholeWay:
         page.get_by_role("link", name="Trash").click()
         expect(page.get_by_role("button", name=f"Restore {picked}")).to_be_visible()
         page.wait_for_load_state("domcontentloaded")
+        thumbnails_seen(page)
         page.get_by_role("button", name=f"Restore {picked}").click()
         expect(page.get_by_role("button", name=f"Restore {picked}")).to_have_count(0)
         page.get_by_role("link", name="Gallery").click()
@@ -584,6 +586,7 @@ class TestUndo:
         renders_done()
         owner_api.trash(image)
         page = owner.open("trash")
+        thumbnails_seen(page)
         page.get_by_role("button", name="Restore Back again").click()
         expect(page.get_by_text("The trash is empty.")).to_be_visible()
         expect(page.get_by_text("Empty the trash…")).to_have_count(0)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import drop_files, picture
+from tests.web.conftest import drop_files, picture, thumbnails_seen
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_upload_look_organise_and_share(owner, anonymous):
     page.get_by_role("button", name="Move to trash").click()
     expect(page.locator("[data-grid] img:not(.ph)")).to_have_count(2)
     page = owner.open("trash")
+    thumbnails_seen(page)
     page.get_by_role("button", name="Restore Harbour at dusk").click()
     expect(page.get_by_role("button", name="Restore Harbour at dusk")).to_have_count(0)
     page = owner.open("home")
