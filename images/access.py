@@ -24,10 +24,13 @@ The principals are small frozen dataclasses, one per kind of caller:
   password (or it has none).
 - ``ShareRenditionGrant``: a signed URL a link's page handed out: one rendition of one image
   through one link, and only while the link allows it.
-- Next (sharing between accounts): an account something is shared with, e.g.
-  ``Member(user, album_id, role)`` with a role of viewer, contributor or editor. Add the
-  dataclass to ``Principal``, a ``_member_allows`` beside the others, and its scope in
-  ``images_visible``/``albums_visible``; every decision point already asks here.
+- ``Member``: an account acting inside one album it takes part in (``member_principal``
+  reads its role afresh on every request, so removing a member, or the member leaving, ends
+  everything at once): the album's owner, or a member who accepted an invitation as
+  ``viewer``, ``contributor`` or ``editor``. What the role adds is in ``ROLE_ACTIONS``. A
+  member sees the album's live pictures, its owner's and its other members', and never any
+  other picture of anyone's; the originals and the camera's metadata only where the album
+  lets its members see them (or the picture is their own).
 """
 
 import uuid
@@ -35,13 +38,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.errors import NotFound
 from core.grants import Grant
 from images import shares
-from images.models import Album, Image, Share
+from images.models import Album, AlbumActivity, AlbumMember, Image, Share
 from users.models import User
 
 # Renditions without metadata: what a signed URL may open, and what a link shows. A video's
@@ -66,6 +69,16 @@ class Action(StrEnum):
     SHARE_VIEW = "share.view"  # open a link's page
     SHARE_MANAGE = "share.manage"  # see, change or revoke a link as its owner
     TRASH_THUMBNAIL_VIEW = "trash.thumbnail.view"  # a trashed image's thumbnail (trash page)
+    # Inside an album shared between accounts (``Member``):
+    ALBUM_CONTRIBUTE = "album.contribute"  # add one's own pictures; take back what one added
+    ALBUM_CURATE = "album.curate"  # remove anyone's picture from the album
+    ALBUM_EDIT = "album.edit"  # title, description, cover
+    MEMBERS_MANAGE = "members.manage"  # invite, change roles, remove, the members' settings
+    MEMBERSHIP_LEAVE = "membership.leave"  # a member leaving (the owner deletes instead)
+    ACTIVITY_VIEW = "activity.view"  # who added, removed, joined, left; comments and likes
+    COMMENT_CREATE = "comment.create"  # comment on the album or one of its pictures; like
+    COMMENT_DELETE = "comment.delete"  # its author, or the album's owner
+    IMAGE_SAVE = "image.save"  # copy someone else's picture into one's own gallery
 
 
 @dataclass(frozen=True)
@@ -109,8 +122,57 @@ class ShareRenditionGrant:
     rendition: str
 
 
-Principal = Owner | SignedGrant | ShareVisitor | ShareRenditionGrant
-Target = Image | Album | Share | Rendition
+class Role(StrEnum):
+    """Who an account is inside an album: its owner, or a member in one of three roles."""
+
+    OWNER = "owner"
+    EDITOR = AlbumMember.Role.EDITOR.value
+    CONTRIBUTOR = AlbumMember.Role.CONTRIBUTOR.value
+    VIEWER = AlbumMember.Role.VIEWER.value
+
+
+_EVERY_ROLE = (Action.ALBUM_LIST, Action.IMAGE_VIEW, Action.ACTIVITY_VIEW, Action.COMMENT_CREATE)
+# What each role may do to the album itself (its pictures are decided one by one below).
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.VIEWER: frozenset({*_EVERY_ROLE, Action.MEMBERSHIP_LEAVE}),
+    Role.CONTRIBUTOR: frozenset({*_EVERY_ROLE, Action.MEMBERSHIP_LEAVE, Action.ALBUM_CONTRIBUTE}),
+    Role.EDITOR: frozenset(
+        {
+            *_EVERY_ROLE,
+            Action.MEMBERSHIP_LEAVE,
+            Action.ALBUM_CONTRIBUTE,
+            Action.ALBUM_CURATE,
+            Action.ALBUM_EDIT,
+        }
+    ),
+    Role.OWNER: frozenset(
+        {
+            *_EVERY_ROLE,
+            Action.ALBUM_CONTRIBUTE,
+            Action.ALBUM_CURATE,
+            Action.ALBUM_EDIT,
+            Action.MEMBERS_MANAGE,
+        }
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """An account inside one album: its owner, or a member who accepted, in ``role``.
+
+    ``grant`` narrows it to one rendition of one picture (a signed URL the album's pages
+    handed out to this member).
+    """
+
+    user: User
+    album: Album
+    role: Role
+    grant: Grant | None = None
+
+
+Principal = Owner | SignedGrant | ShareVisitor | ShareRenditionGrant | Member
+Target = Image | Album | Share | Rendition | AlbumActivity
 
 
 class AccessRefused(NotFound):
@@ -134,6 +196,8 @@ def access_allows(*, principal: Principal, action: Action, target: Target) -> bo
             return _visitor_allows(principal, action, target)
         case ShareRenditionGrant():
             return _share_grant_allows(principal, action, target)
+        case Member():
+            return _member_allows(principal, action, target)
     return False  # a principal this policy does not know is allowed nothing
 
 
@@ -159,6 +223,10 @@ def access_possible(*, principal: Principal, action: Action) -> bool:
             return action in (Action.SHARE_VIEW, Action.ALBUM_LIST, Action.IMAGE_VIEW)
         case ShareRenditionGrant():
             return action in (Action.RENDITION_VIEW, Action.ORIGINAL_DOWNLOAD)
+        case Member(grant=Grant()):
+            return action in (Action.RENDITION_VIEW, Action.ORIGINAL_DOWNLOAD)
+        case Member(role=role):
+            return action in ROLE_ACTIONS[role] or action in _MEMBER_PICTURE_ACTIONS
     return False
 
 
@@ -259,6 +327,80 @@ def _share_grant_allows(principal: ShareRenditionGrant, action: Action, target: 
     )
 
 
+# What a member may ask of one picture in the album (each decided on the picture).
+_MEMBER_PICTURE_ACTIONS = (
+    Action.IMAGE_VIEW,
+    Action.METADATA_VIEW,
+    Action.RENDITION_VIEW,
+    Action.ORIGINAL_DOWNLOAD,
+    Action.ALBUM_CONTRIBUTE,
+    Action.ALBUM_CURATE,
+    Action.IMAGE_SAVE,
+    Action.COMMENT_DELETE,
+)
+
+
+def _member_allows(principal: Member, action: Action, target: Target) -> bool:
+    user, album, role = principal.user, principal.album, principal.role
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if principal.grant is not None:
+        # A signed URL: the one rendition of the one picture it names, and nothing else.
+        if not (
+            isinstance(target, Rendition)
+            and principal.grant.allows(target.name)
+            and principal.grant.object_id == target.image.pk
+        ):
+            return False
+        return _member_allows(Member(user=user, album=album, role=role), action, target)
+    if isinstance(target, Album):
+        return target.pk == album.pk and action in ROLE_ACTIONS[role]
+    if isinstance(target, AlbumActivity):
+        # A comment: deleted by its author, or by the album's owner.
+        return (
+            action == Action.COMMENT_DELETE
+            and target.album_id == album.pk
+            and target.kind == AlbumActivity.Kind.COMMENT
+            and (target.actor_id == user.pk or role == Role.OWNER)
+        )
+    image = target.image if isinstance(target, Rendition) else target
+    if not isinstance(image, Image) or not _member_sees(album, image):
+        return False
+    own = image.owner_id == user.pk
+    if isinstance(target, Rendition):
+        if action != rendition_action(target.name):
+            return False
+        if target.name == ORIGINAL:
+            return own or role == Role.OWNER or album.members_see_originals
+        return target.name in METADATA_FREE_RENDITIONS
+    match action:
+        case Action.IMAGE_VIEW:
+            return True
+        case Action.METADATA_VIEW:
+            return own or role == Role.OWNER or album.members_see_metadata
+        case Action.ALBUM_CONTRIBUTE:
+            # A contributor adds their own pictures and takes back what they added.
+            return own and Action.ALBUM_CONTRIBUTE in ROLE_ACTIONS[role]
+        case Action.ALBUM_CURATE:
+            return Action.ALBUM_CURATE in ROLE_ACTIONS[role] or (
+                own and Action.ALBUM_CONTRIBUTE in ROLE_ACTIONS[role]
+            )
+        case Action.IMAGE_SAVE:
+            return not own
+    return False
+
+
+def _member_sees(album: Album, image: Image) -> bool:
+    """What the member scope guarantees, checked again on the object (membership of the
+    album is the scope's: ``images_visible``)."""
+    return image.trashed_at is None and (
+        image.owner_id == album.owner_id
+        or AlbumMember.objects.filter(
+            album_id=album.pk, user_id=image.owner_id, accepted_at__isnull=False
+        ).exists()
+    )
+
+
 def _owns(user: User, target: Any) -> bool:
     return getattr(target, "owner_id", None) == user.pk
 
@@ -315,6 +457,28 @@ def share_principal(
     return ShareVisitor(share=share, unlocked=unlocked)
 
 
+def member_principal(
+    *, user: Any, album_id: uuid.UUID, grant: Grant | None = None
+) -> Member | None:
+    """The principal an account is inside an album: its owner, a member who accepted, or
+    ``None`` (an invitee who has not accepted, a stranger, nobody: all alike)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    album = Album.objects.filter(pk=album_id).select_related("owner").first()
+    if album is None or not album.owner.is_active:
+        return None
+    if album.owner_id == user.pk:
+        return Member(user=user, album=album, role=Role.OWNER, grant=grant)
+    role = (
+        AlbumMember.objects.filter(album_id=album_id, user=user, accepted_at__isnull=False)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        return None
+    return Member(user=user, album=album, role=Role(role), grant=grant)
+
+
 # --- what it can see ---------------------------------------------------------------------------
 
 
@@ -331,6 +495,16 @@ def images_visible(*, principal: Principal | None) -> QuerySet[Image]:
             if isinstance(principal, ShareVisitor) and _locked(principal):
                 return Image.objects.none()
             return shares.share_images(share=share)
+        case Member(album=album, grant=grant):
+            members = AlbumMember.objects.filter(
+                album_id=album.pk, accepted_at__isnull=False
+            ).values("user_id")
+            images = Image.objects.filter(
+                Q(owner_id=album.owner_id) | Q(owner_id__in=members),
+                memberships__album_id=album.pk,
+                trashed_at__isnull=True,
+            )
+            return images.filter(pk=grant.object_id) if grant is not None else images
     return Image.objects.none()
 
 
@@ -343,7 +517,19 @@ def albums_visible(*, principal: Principal | None) -> QuerySet[Album]:
             if _locked(principal):
                 return Album.objects.none()
             return Album.objects.filter(pk=share.album_id, owner_id=share.owner_id)
+        case Member(album=album, grant=None):
+            return Album.objects.filter(pk=album.pk)
     return Album.objects.none()
+
+
+def albums_shared_with(*, user: User) -> QuerySet[Album]:
+    """The albums other accounts share with ``user`` who accepted (each is then opened
+    through ``member_principal``); an invitation not yet accepted shows none of them."""
+    if not (user.is_authenticated and user.is_active):
+        return Album.objects.none()
+    return Album.objects.filter(
+        members__user=user, members__accepted_at__isnull=False, owner__is_active=True
+    )
 
 
 def shares_visible(*, principal: Principal | None) -> QuerySet[Share]:
@@ -374,19 +560,24 @@ def renditions_allowed(
 
 
 __all__ = [
+    "ROLE_ACTIONS",
     "AccessRefused",
     "Action",
+    "Member",
     "Owner",
     "Principal",
     "Rendition",
+    "Role",
     "ShareRenditionGrant",
     "ShareVisitor",
     "SignedGrant",
     "access_allows",
     "access_check",
     "access_possible",
+    "albums_shared_with",
     "albums_visible",
     "images_visible",
+    "member_principal",
     "principal_of",
     "rendition_action",
     "renditions_allowed",

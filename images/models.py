@@ -1,8 +1,11 @@
-"""An account's private gallery: its images (and their renditions), albums and share links.
+"""An account's private gallery: its images (and their renditions), albums and share links,
+and the accounts an album is shared with (members, their activity and likes).
 
-Everything here belongs to exactly one owner. An album and a share link name images of their
-own owner only; the services check that on every write and the share's public side checks it
-again on every read, so a link can never reach beyond what it names.
+Everything here belongs to exactly one owner. A share link names images of its own owner only;
+the services check that on every write and the share's public side checks it again on every
+read, so a link can never reach beyond what it names. An album holds its owner's images and,
+once it has members, those its contributors added (each still theirs: their quota, their
+trash); a link made from the album shows only the owner's.
 """
 
 import uuid
@@ -168,6 +171,10 @@ class Album(models.Model):
     images: "models.ManyToManyField[Image, AlbumImage]" = models.ManyToManyField(
         Image, through="AlbumImage", related_name="albums"
     )
+    # What the album's members (never its link's visitors: a link has its own switches) get
+    # beyond the styled renditions: the uploaded bytes, and the camera's metadata (GPS).
+    members_see_originals = models.BooleanField(default=False)
+    members_see_metadata = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -250,3 +257,93 @@ class ShareImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id} in {self.share_id}"
+
+
+class AlbumMember(models.Model):
+    """An account an album is shared with, in a role; an invitation until it is accepted.
+
+    A pending row (``accepted_at`` null) lets the invitee see the album's title and who
+    invited them, nothing more. Declining, withdrawing, removing and leaving delete the row,
+    so nothing of an ended membership is left to grant anything.
+    """
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        CONTRIBUTOR = "contributor", "Contributor"
+        EDITOR = "editor", "Editor"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="album_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    invited_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invited_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["album", "user"], name="album_member_unique")
+        ]
+        indexes = [
+            # "Albums shared with me" and "my invitations": a user's rows, newest first.
+            models.Index(fields=["user", "accepted_at"], name="album_member_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.album_id} as {self.role}"
+
+
+class AlbumActivity(models.Model):
+    """One thing that happened in a shared album, as its members see it in its activity.
+
+    Comments are activity too (``kind`` comment, with ``text``): one time-ordered list, as
+    Google Photos shows it. Text is what a person typed: bounded here, escaped wherever shown.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Added pictures"
+        REMOVED = "removed", "Removed pictures"
+        JOINED = "joined", "Joined"
+        LEFT = "left", "Left"
+        COMMENT = "comment", "Comment"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The picture a comment is on, or the one picture added or removed; null for many.
+    image = models.ForeignKey(
+        Image, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0, help_text="Pictures added or removed.")
+    text = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["album", "created_at", "id"], name="album_activity_idx"),
+            models.Index(fields=["album", "image", "created_at"], name="album_comment_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.album_id}"
+
+
+class AlbumLike(models.Model):
+    """A member's like of a picture in a shared album (one per person, picture and album)."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="likes")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["album", "image", "user"], name="album_like_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.image_id} in {self.album_id}"
