@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, UUIDField, Value
 from django.utils import timezone
 
 from core.errors import NotFound
@@ -391,13 +391,25 @@ def _member_allows(principal: Member, action: Action, target: Target) -> bool:
 
 
 def _member_sees(album: Album, image: Image) -> bool:
-    """What the member scope guarantees, checked again on the object (membership of the
-    album is the scope's: ``images_visible``)."""
-    return image.trashed_at is None and (
-        image.owner_id == album.owner_id
-        or AlbumMember.objects.filter(
-            album_id=album.pk, user_id=image.owner_id, accepted_at__isnull=False
-        ).exists()
+    """Whether ``image`` is in the album's scope: live, in the album, and its owner's or an
+    accepted member's. An image read through ``images_visible`` carries the album it was
+    read for (``member_album_id``, annotated by the query, never by a client), so a page of
+    them costs no query here; any other image is looked up."""
+    if image.trashed_at is not None:
+        return False
+    if getattr(image, "member_album_id", None) == album.pk:
+        return True
+    return _member_images(album).filter(pk=image.pk).exists()
+
+
+def _member_images(album: Album) -> QuerySet[Image]:
+    members = AlbumMember.objects.filter(album_id=album.pk, accepted_at__isnull=False).values(
+        "user_id"
+    )
+    return Image.objects.filter(
+        Q(owner_id=album.owner_id) | Q(owner_id__in=members),
+        memberships__album_id=album.pk,
+        trashed_at__isnull=True,
     )
 
 
@@ -496,13 +508,8 @@ def images_visible(*, principal: Principal | None) -> QuerySet[Image]:
                 return Image.objects.none()
             return shares.share_images(share=share)
         case Member(album=album, grant=grant):
-            members = AlbumMember.objects.filter(
-                album_id=album.pk, accepted_at__isnull=False
-            ).values("user_id")
-            images = Image.objects.filter(
-                Q(owner_id=album.owner_id) | Q(owner_id__in=members),
-                memberships__album_id=album.pk,
-                trashed_at__isnull=True,
+            images = _member_images(album).annotate(
+                member_album_id=Value(album.pk, output_field=UUIDField())
             )
             return images.filter(pk=grant.object_id) if grant is not None else images
     return Image.objects.none()
