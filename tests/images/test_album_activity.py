@@ -182,6 +182,23 @@ class TestWhoMay:
             assert_refused(response, caller)
             assert not AlbumLike.objects.exists()
 
+    @pytest.mark.parametrize("caller", ["viewer", "stranger"])
+    def test_options_and_the_browsable_api_answer_without_error(self, world, caller):
+        world.comment("viewer")
+        urls = (
+            activity_url(world),
+            comments_url(world),
+            like_url(world),
+            world.url("shared-album-comment-detail", pk=uuid.uuid4()),
+        )
+        client = world.client(caller)
+        for url in urls:
+            for response in (client.options(url), client.get(url, HTTP_ACCEPT="text/html")):
+                if caller == "stranger":
+                    assert response.status_code == HTTPStatus.NOT_FOUND
+                else:
+                    assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+
     def test_a_missing_album_is_the_same_404(self, world):
         world.album.pk = uuid.uuid4()
         client = world.client("viewer")
@@ -478,6 +495,20 @@ class TestCommentOnAPicture:
         response = self.post(world, "nope")
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "image" in field_errors(response.json())
+
+    def test_a_retry_with_the_same_idempotency_key_comments_once(self, world):
+        client = world.client("viewer")
+        key = str(uuid.uuid4())
+        first, second = (
+            client.post(
+                comments_url(world), {"text": "once"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+            )
+            for _ in range(2)
+        )
+        assert first.status_code == second.status_code == HTTPStatus.CREATED
+        assert first.json() == second.json()
+        assert second["Idempotent-Replayed"] == "true"
+        assert AlbumActivity.objects.filter(kind="comment").count() == 1
 
     def test_comments_are_rate_limited_per_account(self, world, settings):
         settings.REST_FRAMEWORK = {
