@@ -202,20 +202,18 @@ def album_like_set(*, member: Member, image_id: uuid.UUID, liked: bool) -> LikeS
     """
     access.access_check(principal=member, action=Action.COMMENT_CREATE, target=member.album)
     with transaction.atomic():
-        image = _picture_locked(member=member, image_id=image_id)
+        image = _picture_locked(member=member, image_id=image_id)  # IMAGE_VIEW asked there
         if image is None:
             raise access.AccessRefused()
-        access.access_check(principal=member, action=Action.IMAGE_VIEW, target=image)
-        mine = AlbumLike.objects.filter(
-            album_id=member.album.pk, image_id=image.pk, user=member.user
-        )
         if liked:
             AlbumLike.objects.bulk_create(
                 [AlbumLike(album_id=member.album.pk, image_id=image.pk, user=member.user)],
                 ignore_conflicts=True,
             )
         else:
-            mine.delete()
+            AlbumLike.objects.filter(
+                album_id=member.album.pk, image_id=image.pk, user=member.user
+            ).delete()
     return album_like_state(member=member, image_id=image.pk)
 
 
@@ -248,6 +246,14 @@ def album_likes_clear(*, album_id: uuid.UUID, image_ids: Iterable[uuid.UUID]) ->
     if not ids:
         return 0
     deleted, _ = AlbumLike.objects.filter(album_id=album_id, image_id__in=ids).delete()
+    return deleted
+
+
+def album_likes_of_user_clear(*, album_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Deletes an account's likes in an album: call it, in the same transaction, where a
+    member leaves or is removed (they no longer count either way: ``album_likes_of_people``).
+    Returns how many went."""
+    deleted, _ = AlbumLike.objects.filter(album_id=album_id, user_id=user_id).delete()
     return deleted
 
 

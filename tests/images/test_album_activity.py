@@ -20,7 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from images.activity import activity_record, album_likes_clear, comment_text_clean
+from images.activity import (
+    activity_record,
+    album_likes_clear,
+    album_likes_of_user_clear,
+    comment_text_clean,
+)
 from images.albums import album_images_add
 from images.models import Album, AlbumActivity, AlbumImage, AlbumLike, AlbumMember, Image
 from images.trash import image_trash
@@ -607,6 +612,18 @@ class TestLikes:
         assert world.client("owner").put(like_url(world)).json() == {
             "like_count": 1,
             "liked": True,
+        }
+
+    def test_a_members_likes_can_go_with_them(self, world):
+        for caller in ("viewer", "editor"):
+            world.client(caller).put(like_url(world))
+        other = Album.objects.create(owner=world.owner, title="Other")
+        AlbumLike.objects.create(album=other, image_id=world.image_id, user=world.users["viewer"])
+        viewer = world.users["viewer"].pk
+        assert album_likes_of_user_clear(album_id=world.album.pk, user_id=viewer) == 1
+        assert set(AlbumLike.objects.values_list("album_id", "user_id")) == {
+            (world.album.pk, world.users["editor"].pk),
+            (other.pk, viewer),
         }
 
     def test_a_picture_not_visible_in_the_album_is_a_404(self, world, upload):
