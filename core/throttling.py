@@ -93,6 +93,18 @@ class UploadRateThrottle(RateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class AlbumCommentRateThrottle(RateThrottle):
+    """Limits comments per account, across every shared album (a flood in one album or in
+    many draws on the same allowance)."""
+
+    scope = "album_comment"
+
+    def get_cache_key(self, request: Request, view: object) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class LoginLocked(Exception):
     """Too many failed logins for this username or from this address; retry in ``wait`` s."""
 

@@ -3,6 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from images.activity_views import (
+    AlbumActivityView,
+    AlbumCommentDetailView,
+    AlbumCommentsView,
+    AlbumImageLikeView,
+)
 from images.public.views import (
     SharedDetailView,
     SharedMotionView,
@@ -43,6 +49,27 @@ urlpatterns = [
             SharedVideoView,
             SharedMotionView,
         )
+    ),
+    # Shared albums: their activity, comments and likes (issue 20).
+    path(
+        "shared-albums/<uuid:album_id>/activity/",
+        AlbumActivityView.as_view(),
+        name="shared-album-activity",
+    ),
+    path(
+        "shared-albums/<uuid:album_id>/comments/",
+        AlbumCommentsView.as_view(),
+        name="shared-album-comments",
+    ),
+    path(
+        "shared-albums/<uuid:album_id>/comments/<uuid:pk>/",
+        AlbumCommentDetailView.as_view(),
+        name="shared-album-comment-detail",
+    ),
+    path(
+        "shared-albums/<uuid:album_id>/images/<uuid:image_id>/like/",
+        AlbumImageLikeView.as_view(),
+        name="shared-album-image-like",
     ),
     *router.urls,
 ]

@@ -316,6 +316,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "login_ip": env.str("ATELIER_THROTTLE_LOGIN_IP", default="10/15m"),
         "register": env.str("ATELIER_THROTTLE_REGISTER", default="20/h"),
         "upload": env.str("ATELIER_THROTTLE_UPLOAD", default="60/m"),
+        # Comments in shared albums, per account across every album.
+        "album_comment": env.str("ATELIER_THROTTLE_ALBUM_COMMENT", default="60/m"),
         # Wrong share-link passwords: per (link, address), and per address across all links.
         "share_unlock": env.str("ATELIER_THROTTLE_SHARE_UNLOCK", default="10/15m"),
         "share_unlock_ip": env.str("ATELIER_THROTTLE_SHARE_UNLOCK_IP", default="30/15m"),
@@ -388,6 +390,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StyleEnum": "imaging.styles.STYLE_CHOICES",
         "ImageStatusEnum": "images.models.Image.Status",
+        # Two fields are named "kind": a picture's (photo or video) and an album event's.
+        "KindEnum": "images.models.Image.Kind",
+        "AlbumActivityKindEnum": "images.models.AlbumActivity.Kind",
     },
 }
 
