@@ -316,6 +316,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         "login_ip": env.str("ATELIER_THROTTLE_LOGIN_IP", default="10/15m"),
         "register": env.str("ATELIER_THROTTLE_REGISTER", default="20/h"),
         "upload": env.str("ATELIER_THROTTLE_UPLOAD", default="60/m"),
+        # Album invitations per account: each tells whether a username or email exists, so
+        # no faster than registration tells the same.
+        "album_invite": env.str("ATELIER_THROTTLE_ALBUM_INVITE", default="20/h"),
         # Wrong share-link passwords: per (link, address), and per address across all links.
         "share_unlock": env.str("ATELIER_THROTTLE_SHARE_UNLOCK", default="10/15m"),
         "share_unlock_ip": env.str("ATELIER_THROTTLE_SHARE_UNLOCK_IP", default="30/15m"),
@@ -388,6 +391,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StyleEnum": "imaging.styles.STYLE_CHOICES",
         "ImageStatusEnum": "images.models.Image.Status",
+        "AlbumRoleEnum": "images.models.AlbumMember.Role",
+        "MemberStatusEnum": "images.members.serializers.MEMBER_STATUS_CHOICES",
     },
 }
 
