@@ -10,12 +10,14 @@ that ends ends everything at once, and takes the member's pictures out of the al
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from images import access
 from images.models import Album, AlbumActivity, AlbumImage, AlbumMember, Image
 from tests.factories import UserFactory
 from tests.images.member_world import CALLERS, MEMBER_ROLES, World, client_for, picture, world_make
+from tests.parallel import in_parallel
 
 pytestmark = pytest.mark.django_db
 
@@ -492,3 +494,62 @@ class TestSharedAlbumLeave:
             )
         )
         _missing(response)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestMembershipRaces:
+    """Two requests at once on PostgreSQL, each on its own connection (``tests.parallel``):
+    the album's lock orders them, so one wins and the other is answered as if it came after;
+    never a 500, never a row left behind."""
+
+    @pytest.fixture(autouse=True)
+    def _postgres_only(self):
+        if connection.vendor != "postgresql":
+            pytest.skip("row-locking races are tested on PostgreSQL")
+
+    def test_leaving_while_being_removed(self, world):
+        editor = world.users["editor"]
+        picture(editor, world.album)
+        owner, member = world.client("owner"), world.client("editor")
+        removed, left = in_parallel(
+            lambda: owner.delete(_member_url(world.album, world.rows["editor"])),
+            lambda: member.post(reverse("shared-album-leave", kwargs={"album_id": world.album.pk})),
+        )
+        assert sorted([removed.status_code, left.status_code]) == [NO_CONTENT, NOT_FOUND]
+        assert not AlbumMember.objects.filter(user=editor).exists()
+        assert not AlbumImage.objects.filter(album=world.album, image__owner=editor).exists()
+        removals = AlbumActivity.objects.filter(album=world.album, kind=AlbumActivity.Kind.REMOVED)
+        assert list(removals.values_list("count", flat=True)) == [1]
+        lefts = AlbumActivity.objects.filter(album=world.album, kind=AlbumActivity.Kind.LEFT)
+        assert lefts.count() == (1 if left.status_code == NO_CONTENT else 0)
+
+    def test_accepting_while_the_invitation_is_withdrawn(self, world):
+        owner, invitee = world.client("owner"), world.client("pending")
+        invitation = world.rows["pending"]
+        withdrawn, accepted = in_parallel(
+            lambda: owner.delete(_member_url(world.album, invitation)),
+            lambda: invitee.post(reverse("invitation-accept", kwargs={"pk": invitation.pk})),
+        )
+        assert accepted.status_code in (OK, NOT_FOUND), accepted.content
+        # Withdrawn after it was accepted, it removes the new member: either way, nothing left.
+        assert withdrawn.status_code == NO_CONTENT, withdrawn.content
+        assert not AlbumMember.objects.filter(pk=invitation.pk).exists()
+        pending = world.users["pending"]
+        assert access.member_principal(user=pending, album_id=world.album.pk) is None
+
+    def test_the_same_account_invited_twice_at_once(self, world):
+        UserFactory(username="twice")
+        first, second = world.client("owner"), client_for(world.users["owner"])
+        answers = in_parallel(
+            *(
+                lambda client=client: client.post(
+                    _members_url(world.album), {"user": "twice", "role": "viewer"}
+                )
+                for client in (first, second)
+            )
+        )
+        assert sorted(a.status_code for a in answers) == [CREATED, BAD_REQUEST]
+        refused = next(a for a in answers if a.status_code == BAD_REQUEST)
+        assert refused.json()["code"] == "already_member"
+        assert AlbumMember.objects.filter(user__username="twice").count() == 1
