@@ -18,6 +18,8 @@ from images.members.serializers import (
     MemberUpdateSerializer,
 )
 
+# The path's first segment would name the tag, and a generated client's module, with a hyphen.
+SHARED_ALBUMS_TAG = "shared_albums"
 _ALBUM_ID = OpenApiParameter("album_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 _MEMBER_ID = OpenApiParameter("member_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 _ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
@@ -123,6 +125,7 @@ INVITATION_VIEWSET_SCHEMA = extend_schema_view(
 SHARED_ALBUM_LIST_SCHEMA = extend_schema_view(
     get=extend_schema(
         operation_id="shared_albums_list",
+        tags=[SHARED_ALBUMS_TAG],
         summary="List the albums shared with me",
         description="Albums of other accounts whose invitations you accepted, the one you "
         "joined last first, one cursor page at a time, with your role in each.",
@@ -132,6 +135,7 @@ SHARED_ALBUM_LIST_SCHEMA = extend_schema_view(
 
 SHARED_ALBUM_LEAVE_SCHEMA = extend_schema(
     operation_id="shared_albums_leave",
+    tags=[SHARED_ALBUMS_TAG],
     summary="Leave an album shared with me",
     description="Your access ends at once and the pictures you added leave the album (they "
     "stay in your gallery). The album's owner cannot leave it (`owner_cannot_leave`): they "
