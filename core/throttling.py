@@ -105,6 +105,21 @@ class AlbumCommentRateThrottle(RateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+class AlbumInviteRateThrottle(RateThrottle):
+    """Limits album invitations per user, every attempt counted (accepted or refused).
+
+    An invitation names an account by username or email, and its answer says whether one
+    exists: at the same rate as registration (which tells the same), no faster.
+    """
+
+    scope = "album_invite"
+
+    def get_cache_key(self, request: Request, view: object) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
 class LoginLocked(Exception):
     """Too many failed logins for this username or from this address; retry in ``wait`` s."""
 

@@ -12,7 +12,7 @@ from images.activity_serializers import (
     LikeSerializer,
 )
 
-_TAGS = ["shared-albums"]
+_TAGS = ["shared_albums"]
 _ALBUM = OpenApiParameter(
     "album_id",
     OpenApiTypes.UUID,

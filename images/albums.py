@@ -45,8 +45,11 @@ def album_update(
     title: str | None = None,
     description: str | None = None,
     cover_image_id: uuid.UUID | None = _UNSET,
+    members_see_originals: bool | None = None,
+    members_see_metadata: bool | None = None,
 ) -> Album:
-    """Changes the title, the description or the cover (an image in the album, or null)."""
+    """Changes the title, the description, the cover (an image in the album, or null) or
+    what the album's members see beyond the styled renditions."""
     with transaction.atomic():
         owner_lock(owner=owner)
         current = Album.objects.select_for_update().filter(pk=album.pk, owner=owner).first()
@@ -59,6 +62,12 @@ def album_update(
         if description is not None:
             current.description = description
             fields.append("description")
+        if members_see_originals is not None:
+            current.members_see_originals = members_see_originals
+            fields.append("members_see_originals")
+        if members_see_metadata is not None:
+            current.members_see_metadata = members_see_metadata
+            fields.append("members_see_metadata")
         if cover_image_id is not _UNSET:
             # Locked (album, then image: the order every writer takes them), so the image
             # cannot be deleted between this check and the commit.

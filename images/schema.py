@@ -288,8 +288,9 @@ ALBUM_VIEWSET_SCHEMA = extend_schema_view(
     partial_update=extend_schema(
         operation_id="albums_update",
         summary="Change an album",
-        description="The title, the description, or the cover (an image in the album; null "
-        "for the image added last).",
+        description="The title, the description, the cover (an image in the album; null "
+        "for the image added last), or what the album's members get beyond the styled "
+        "renditions (`members_see_originals`, `members_see_metadata`; both off by default).",
         parameters=[_ID_PARAMETER],
         request=AlbumUpdateSerializer,
         responses={

@@ -292,6 +292,8 @@ class AlbumSerializer(serializers.ModelSerializer):
             "image_count",
             "cover_image",
             "cover_thumbnail",
+            "members_see_originals",
+            "members_see_metadata",
             "created_at",
             "updated_at",
         ]
@@ -341,6 +343,15 @@ class AlbumUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
     cover_image = StrictUUIDField(
         required=False, allow_null=True, help_text="An image in the album, or null for automatic."
+    )
+    members_see_originals = StrictBooleanField(
+        required=False,
+        help_text="Whether the album's members may download the originals (off: the styled "
+        "renditions only).",
+    )
+    members_see_metadata = StrictBooleanField(
+        required=False,
+        help_text="Whether the album's members see the camera's metadata (date, camera, GPS).",
     )
 
 

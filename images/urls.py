@@ -9,6 +9,12 @@ from images.activity_views import (
     AlbumCommentsView,
     AlbumImageLikeView,
 )
+from images.members.views import (
+    AlbumMemberViewSet,
+    InvitationViewSet,
+    SharedAlbumLeaveView,
+    SharedAlbumListView,
+)
 from images.public.views import (
     SharedDetailView,
     SharedMotionView,
@@ -33,6 +39,35 @@ _SHARE = "<str:token>"
 
 urlpatterns = [
     path("styles/", StyleListView.as_view(), name="style-list"),
+    # Album members and invitations (issue 20): the owner's side, the invitee's, and the
+    # albums shared with the caller (the member's own album routes sit beside these).
+    path(
+        "albums/<uuid:album_id>/members/",
+        AlbumMemberViewSet.as_view({"get": "list", "post": "create"}),
+        name="album-member-list",
+    ),
+    path(
+        "albums/<uuid:album_id>/members/<uuid:member_id>/",
+        AlbumMemberViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
+        name="album-member-detail",
+    ),
+    path("invitations/", InvitationViewSet.as_view({"get": "list"}), name="invitation-list"),
+    path(
+        "invitations/<uuid:pk>/accept/",
+        InvitationViewSet.as_view({"post": "accept"}),
+        name="invitation-accept",
+    ),
+    path(
+        "invitations/<uuid:pk>/decline/",
+        InvitationViewSet.as_view({"post": "decline"}),
+        name="invitation-decline",
+    ),
+    path("shared-albums/", SharedAlbumListView.as_view(), name="shared-album-list"),
+    path(
+        "shared-albums/<uuid:album_id>/leave/",
+        SharedAlbumLeaveView.as_view(),
+        name="shared-album-leave",
+    ),
     path(f"shared/{_SHARE}/", SharedDetailView.as_view(), name="shared-detail"),
     path(f"shared/{_SHARE}/unlock/", SharedUnlockView.as_view(), name="shared-unlock"),
     *(

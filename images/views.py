@@ -359,6 +359,8 @@ class AlbumViewSet(
         changes: dict[str, Any] = {
             "title": data.get("title"),
             "description": data.get("description"),
+            "members_see_originals": data.get("members_see_originals"),
+            "members_see_metadata": data.get("members_see_metadata"),
         }
         if "cover_image" in data:
             changes["cover_image_id"] = data["cover_image"]

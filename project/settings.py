@@ -318,6 +318,9 @@ REST_FRAMEWORK: dict[str, Any] = {
         "upload": env.str("ATELIER_THROTTLE_UPLOAD", default="60/m"),
         # Comments in shared albums, per account across every album.
         "album_comment": env.str("ATELIER_THROTTLE_ALBUM_COMMENT", default="60/m"),
+        # Album invitations per account: each tells whether a username or email exists, so
+        # no faster than registration tells the same.
+        "album_invite": env.str("ATELIER_THROTTLE_ALBUM_INVITE", default="20/h"),
         # Wrong share-link passwords: per (link, address), and per address across all links.
         "share_unlock": env.str("ATELIER_THROTTLE_SHARE_UNLOCK", default="10/15m"),
         "share_unlock_ip": env.str("ATELIER_THROTTLE_SHARE_UNLOCK_IP", default="30/15m"),
@@ -393,6 +396,8 @@ SPECTACULAR_SETTINGS = {
         # Two fields are named "kind": a picture's (photo or video) and an album event's.
         "KindEnum": "images.models.Image.Kind",
         "AlbumActivityKindEnum": "images.models.AlbumActivity.Kind",
+        "AlbumRoleEnum": "images.models.AlbumMember.Role",
+        "MemberStatusEnum": "images.members.serializers.MEMBER_STATUS_CHOICES",
     },
 }
 

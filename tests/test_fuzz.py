@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from tests.factories import image_bytes
+from images.models import AlbumMember
+from tests.factories import UserFactory, image_bytes
 
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[1] / "schema.yml").read_text())
 # Operations that would end the fuzzing account's session are fuzzed in their own tests.
@@ -47,7 +48,15 @@ FUZZ = settings(
 # The operations that page, by ``cursor`` and ``page_size``: fuzzed with both even where the
 # schema forgot them, and ``test_every_paging_parameter_is_documented`` fails until it says so.
 PAGING = ["cursor", "page_size"]
-PAGED = ("albums_list", "images_list", "shares_list", "shared_retrieve", "trash_list")
+PAGED = (
+    "albums_list",
+    "images_list",
+    "shares_list",
+    "shared_retrieve",
+    "trash_list",
+    "invitations_list",
+    "shared_albums_list",
+)
 
 
 def operations(method: str, *, query: bool = False, json_body: bool = False) -> list[tuple]:
@@ -161,8 +170,16 @@ def objects(fuzz_client, image_id, upload) -> SimpleNamespace:
     ).json()
     trashed = upload(image_bytes("PNG", color=(1, 2, 3)))["id"]
     fuzz_client.delete(reverse("image-detail", kwargs={"pk": trashed}))
+    member = AlbumMember.objects.create(
+        album_id=album["id"], user=UserFactory(username="fuzz-member"), role="viewer"
+    )
     return SimpleNamespace(
-        image=image_id, album=album["id"], share=share["id"], trashed=trashed, link=link["token"]
+        image=image_id,
+        album=album["id"],
+        share=share["id"],
+        trashed=trashed,
+        link=link["token"],
+        member=str(member.pk),
     )
 
 
@@ -174,6 +191,8 @@ def url_for(path: str, objects: SimpleNamespace) -> str:
         path.replace("{id}", pk)
         .replace("{token}", objects.link)
         .replace("{image_id}", objects.image)
+        .replace("{album_id}", objects.album)
+        .replace("{member_id}", objects.member)
     )
 
 
@@ -186,7 +205,9 @@ def test_every_path_parameter_is_filled():
     for path in SCHEMA["paths"]:
         filled = url_for(
             path,
-            SimpleNamespace(**dict.fromkeys(["image", "album", "share", "trashed", "link"], "x")),
+            SimpleNamespace(
+                **dict.fromkeys(["image", "album", "share", "trashed", "link", "member"], "x")
+            ),
         )
         assert "{" not in filled, path
 
