@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from images import access
 from images.access import AccessRefused
-from images.activity import activity_record
+from images.activity import activity_record, album_likes_clear, album_likes_of_user_clear
 from images.locks import owner_lock
 from images.members.errors import AlreadyMember, NoSuchAccount, OwnerCannotLeave, SelfInvite
 from images.models import Album, AlbumActivity, AlbumImage, AlbumMember
@@ -141,6 +141,10 @@ def _membership_end(*, album: Album, member: AlbumMember, actor: User) -> int:
             count=len(image_ids),
             always=True,
         )
+    # Their pictures' likes in this album go with them, and so do their own likes: nothing
+    # of an ended membership stays behind.
+    album_likes_clear(album_id=album.pk, image_ids=image_ids)
+    album_likes_of_user_clear(album_id=album.pk, user_id=member.user_id)
     member.delete()
     return len(image_ids)
 
