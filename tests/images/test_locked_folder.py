@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from images import access, selectors, trash
 from images.errors import ImageNotFound
-from images.models import AlbumMember, Image
+from images.models import AlbumImage, AlbumMember, Image
 from tests.factories import DEFAULT_PASSWORD, image_bytes
 from users.elevation import elevation_make
 
@@ -156,6 +156,15 @@ class TestVanishing:
         assert _gallery_ids(auth_client) == [folder.kept["id"]]
         assert _gallery_ids(auth_client, search="hidden") == []
 
+    def test_an_elevation_does_not_bring_it_back_to_the_gallery(
+        self, auth_client, folder, elevation
+    ):
+        listed = auth_client.get(reverse("image-list"), **_elevated(elevation)).json()
+        assert [row["id"] for row in listed["results"]] == [folder.kept["id"]]
+        for name in ("detail", *RENDITIONS):
+            url = reverse(f"image-{name}", kwargs={"pk": folder.hidden["id"]})
+            assert auth_client.get(url, **_elevated(elevation)).status_code == NOT_FOUND, name
+
     def test_its_detail_is_404_like_a_missing_one(self, auth_client, folder):
         response = auth_client.get(reverse("image-detail", kwargs={"pk": folder.hidden["id"]}))
         missing = auth_client.get(reverse("image-detail", kwargs={"pk": MISSING}))
@@ -267,6 +276,46 @@ class TestVanishing:
             assert not access.access_allows(
                 principal=member, action=access.Action.RENDITION_VIEW, target=rendition
             )
+
+    @pytest.mark.parametrize("role", ["viewer", "contributor", "editor"])
+    def test_a_member_s_own_locked_picture_leaves_the_album_they_share(
+        self, auth_client, user, other_user, other_client, upload, role
+    ):
+        album = auth_client.post(reverse("album-list"), {"title": "Trip"}, format="json").json()
+        AlbumMember.objects.create(
+            album_id=album["id"], user=other_user, role=role, accepted_at=timezone.now()
+        )
+        theirs = upload(client=other_client)
+        AlbumImage.objects.create(album_id=album["id"], image_id=theirs["id"])
+        owner = access.member_principal(user=user, album_id=album["id"])
+        assert access.images_visible(principal=owner).filter(pk=theirs["id"]).exists()
+        assert _results(_lock(other_client, theirs["id"])) == [(theirs["id"], "locked")]
+        image = Image.objects.get(pk=theirs["id"])
+        for account in (user, other_user):
+            member = access.member_principal(user=account, album_id=album["id"])
+            assert not access.images_visible(principal=member).exists()
+            assert not access.access_allows(
+                principal=member, action=access.Action.IMAGE_VIEW, target=image
+            )
+        assert (
+            auth_client.get(reverse("album-detail", kwargs={"pk": album["id"]})).json()[
+                "image_count"
+            ]
+            == 0
+        )
+
+    def test_a_pending_invitee_and_a_removed_member_see_nothing_of_it(
+        self, auth_client, other_user, folder
+    ):
+        album = auth_client.post(reverse("album-list"), {"title": "Trip"}, format="json").json()
+        AlbumImage.objects.create(album_id=album["id"], image_id=folder.hidden["id"])
+        invitation = AlbumMember.objects.create(
+            album_id=album["id"], user=other_user, role="editor"
+        )
+        assert access.member_principal(user=other_user, album_id=album["id"]) is None
+        invitation.delete()  # removed
+        assert access.member_principal(user=other_user, album_id=album["id"]) is None
+        assert not access.images_visible(principal=None).exists()
 
     def test_out_of_the_owner_scope_unless_elevated(self, user, folder):
         plain = access.images_visible(principal=access.Owner(user=user))
