@@ -49,6 +49,13 @@ class LimitReached(ApplicationError):
     default_code = "limit_reached"
 
 
+class Forbidden(ApplicationError):
+    """The caller is known and the thing exists for them, but this needs more first (a 403):
+    e.g. their password again (``elevation_required``)."""
+
+    default_code = "forbidden"
+
+
 class NotFound(ApplicationError):
     """No such object for this caller (a 404, identical for missing and someone else's)."""
 

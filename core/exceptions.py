@@ -20,6 +20,7 @@ from rest_framework import status
 from core.errors import (
     ApplicationError,
     Conflict,
+    Forbidden,
     InvalidInput,
     LimitReached,
     NotFound,
@@ -81,6 +82,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (InvalidInput, status.HTTP_400_BAD_REQUEST),
     (TooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (LimitReached, status.HTTP_403_FORBIDDEN),
+    (Forbidden, status.HTTP_403_FORBIDDEN),
     (NotFound, status.HTTP_404_NOT_FOUND),
     (Unauthenticated, status.HTTP_401_UNAUTHORIZED),
     (Conflict, status.HTTP_409_CONFLICT),

@@ -41,28 +41,30 @@ def token_make(
     ttl: int,
     subject: str | None = None,
     now: float | None = None,
+    step: int = STEP_SECONDS,
 ) -> tuple[str, int]:
     """A token for ``message`` under ``purpose``, and the Unix time it expires.
 
-    It lives at least ``ttl`` seconds: the expiry is ``now + ttl`` rounded up to
-    ``STEP_SECONDS``. ``subject`` (32 lower-case hex digits) is carried in the token itself
-    and covered by the MAC; ``token_subject`` reads it back.
+    It lives at least ``ttl`` seconds: the expiry is ``now + ttl`` rounded up to ``step``
+    (``STEP_SECONDS``; 1 for a token that must end when it says, such as an elevation, whose
+    few minutes a step would double). ``subject`` (32 lower-case hex digits) is carried in
+    the token itself and covered by the MAC; ``token_subject`` reads it back.
     """
     if subject is not None and not _SUBJECT.fullmatch(subject):
         raise ValueError("A token's subject is 32 lower-case hex digits.")
-    expires = token_expiry(ttl=ttl, now=now)
+    expires = token_expiry(ttl=ttl, now=now, step=step)
     mac = _mac(purpose=purpose, subject=subject, message=message, expires=expires)
     prefix = f"{subject}." if subject is not None else ""
     return f"{prefix}{expires}.{mac}", expires
 
 
-def token_expiry(*, ttl: int, now: float | None = None) -> int:
-    """When a token made now for ``ttl`` seconds expires: ``now + ttl`` rounded up to the step.
+def token_expiry(*, ttl: int, now: float | None = None, step: int = STEP_SECONDS) -> int:
+    """When a token made now for ``ttl`` seconds expires: ``now + ttl`` rounded up to ``step``.
 
     What a response says its URLs expire at, even where it hands out none.
     """
     now = time.time() if now is None else now
-    return int(math.ceil((now + ttl) / STEP_SECONDS) * STEP_SECONDS)
+    return int(math.ceil((now + ttl) / step) * step)
 
 
 def token_valid(

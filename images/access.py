@@ -31,6 +31,12 @@ The principals are small frozen dataclasses, one per kind of caller:
   member sees the album's live pictures, its owner's and its other members', and never any
   other picture of anyone's; the originals and the camera's metadata only where the album
   lets its members see them (or the picture is their own).
+
+The locked folder (``images.locked``): a picture with ``locked_at`` set is out of every scope
+and refused by every decision, except for its owner *elevated* (an ``Owner`` or a
+``SignedGrant`` with ``elevated``: the password given again moments ago, checked by the
+locked folder's views before they build such a principal). No link, member or plain owner
+request ever sees anything of it.
 """
 
 import uuid
@@ -94,6 +100,9 @@ class Owner:
     """An account, acting on its own things with its own credentials."""
 
     user: User
+    # Locked folder: the owner gave their password again (a valid elevation); only then are
+    # their locked pictures in scope. Built so by the locked folder's views alone.
+    elevated: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,8 @@ class SignedGrant:
 
     user: User
     grant: Grant
+    # Locked folder: a signed URL of the locked list (bound to an elevation), not the gallery's.
+    elevated: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,6 +250,9 @@ def _owner_allows(principal: Owner, action: Action, target: Target) -> bool:
     user = principal.user
     if not (user.is_authenticated and user.is_active):
         return False
+    # Locked folder: nothing of a locked picture without the password given again.
+    if _locked_out(principal, target):
+        return False
     if isinstance(target, Rendition) and action == Action.TRASH_THUMBNAIL_VIEW:
         # The one exception: the owner's trash page shows what they may restore or delete
         # for good (by session; no URL is ever signed for it).
@@ -280,6 +294,7 @@ def _signed_grant_allows(principal: SignedGrant, action: Action, target: Target)
         and grant.object_id == image.pk
         and grant.owner_id == image.owner_id == principal.user.pk
         and image.trashed_at is None
+        and not _locked_out(principal, target)  # locked folder: its own, elevated URLs only
     )
 
 
@@ -391,11 +406,12 @@ def _member_allows(principal: Member, action: Action, target: Target) -> bool:
 
 
 def _member_sees(album: Album, image: Image) -> bool:
-    """Whether ``image`` is in the album's scope: live, in the album, and its owner's or an
-    accepted member's. An image read through ``images_visible`` carries the album it was
-    read for (``member_album_id``, annotated by the query, never by a client), so a page of
-    them costs no query here; any other image is looked up."""
-    if image.trashed_at is not None:
+    """Whether ``image`` is in the album's scope: live, out of the locked folder, in the
+    album, and its owner's or an accepted member's. An image read through ``images_visible``
+    carries the album it was read for (``member_album_id``, annotated by the query, never by
+    a client), so a page of them costs no query here; any other image is looked up."""
+    # Locked folder: a locked picture is out of every album its owner shares.
+    if image.trashed_at is not None or image.locked_at is not None:
         return False
     if getattr(image, "member_album_id", None) == album.pk:
         return True
@@ -410,6 +426,7 @@ def _member_images(album: Album) -> QuerySet[Image]:
         Q(owner_id=album.owner_id) | Q(owner_id__in=members),
         memberships__album_id=album.pk,
         trashed_at__isnull=True,
+        locked_at__isnull=True,  # locked folder: never a member's to see
     )
 
 
@@ -430,7 +447,15 @@ def _share_live(share: Share) -> bool:
 def _shows(share: Share, image: Image) -> bool:
     """What the link's scope guarantees, checked again on the object (membership is the
     scope's: ``images_visible``)."""
-    return image.owner_id == share.owner_id and image.trashed_at is None
+    # Locked folder: a locked picture is out of every link.
+    return image.owner_id == share.owner_id and image.trashed_at is None and image.locked_at is None
+
+
+def _locked_out(principal: Owner | SignedGrant, target: Target) -> bool:
+    """Locked folder: whether ``target`` is (a rendition of) a locked picture and
+    ``principal`` not elevated."""
+    image = target.image if isinstance(target, Rendition) else target
+    return isinstance(image, Image) and image.locked_at is not None and not principal.elevated
 
 
 # --- who is asking -----------------------------------------------------------------------------
@@ -497,10 +522,13 @@ def member_principal(
 def images_visible(*, principal: Principal | None) -> QuerySet[Image]:
     """Every image ``principal`` can see anything of (its trash included, for an owner)."""
     match principal:
-        case Owner(user=user):
-            return Image.objects.filter(owner=user)
-        case SignedGrant(user=user, grant=grant):
-            return Image.objects.filter(owner=user, pk=grant.object_id)
+        case Owner(user=user, elevated=elevated):
+            images = Image.objects.filter(owner=user)
+            # Locked folder: locked pictures only for the owner elevated.
+            return images if elevated else images.filter(locked_at__isnull=True)
+        case SignedGrant(user=user, grant=grant, elevated=elevated):
+            images = Image.objects.filter(owner=user, pk=grant.object_id)
+            return images if elevated else images.filter(locked_at__isnull=True)
         case ShareVisitor(share=share) | ShareRenditionGrant(share=share):
             if not _share_live(share):
                 return Image.objects.none()

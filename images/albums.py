@@ -5,9 +5,10 @@ miss a row added meanwhile), then album, then image (here, and in ``images.lifec
 image is deleted, since that clears any album cover pointing at it), so an album change and
 an image deletion queue rather than deadlock.
 
-Membership rows stay while an image is in the trash (restoring it puts it back), but every
-read here and on a share's public side counts only images out of the trash. Another account's
-image, a missing one and one in the trash are all "not found", in the same words.
+Membership rows stay while an image is in the trash or the locked folder (restoring or
+unlocking it puts it back), but every read here and on a share's public side counts only
+images out of both. Another account's image, a missing one and one in the trash or the locked
+folder are all "not found", in the same words.
 """
 
 import uuid
@@ -73,7 +74,9 @@ def album_update(
             # cannot be deleted between this check and the commit.
             if cover_image_id is not None and not (
                 Image.objects.select_for_update()
-                .filter(pk=cover_image_id, owner=owner, trashed_at__isnull=True)
+                .filter(
+                    pk=cover_image_id, owner=owner, trashed_at__isnull=True, locked_at__isnull=True
+                )
                 .exists()
                 and _live_members(current).filter(image_id=cover_image_id).exists()
             ):
@@ -141,7 +144,7 @@ def _members_locked(
         raise AlbumNotFound()
     found = set(
         Image.objects.select_for_update()
-        .filter(owner=owner, pk__in=ids, trashed_at__isnull=True)
+        .filter(owner=owner, pk__in=ids, trashed_at__isnull=True, locked_at__isnull=True)
         .values_list("pk", flat=True)
     )
     present = set(
@@ -180,7 +183,9 @@ def albums_with_summary(*, queryset: QuerySet[Album]) -> QuerySet[Album]:
     The cover is the one chosen while it is a live member of the album, else the image added
     last; one query per page, however many albums it holds.
     """
-    live = AlbumImage.objects.filter(album=OuterRef("pk"), image__trashed_at__isnull=True)
+    live = AlbumImage.objects.filter(
+        album=OuterRef("pk"), image__trashed_at__isnull=True, image__locked_at__isnull=True
+    )
     count = live.order_by().values("album").annotate(n=Count("pk")).values("n")[:1]
     chosen = live.filter(image_id=OuterRef("cover_id")).values("image_id")[:1]
     latest = live.order_by("-added_at", "-pk").values("image_id")[:1]
@@ -203,4 +208,6 @@ def album_get(*, owner: User, album_id: uuid.UUID) -> Album:
 
 
 def _live_members(album: Album) -> QuerySet[AlbumImage]:
-    return AlbumImage.objects.filter(album=album, image__trashed_at__isnull=True)
+    return AlbumImage.objects.filter(
+        album=album, image__trashed_at__isnull=True, image__locked_at__isnull=True
+    )

@@ -177,7 +177,7 @@ def image_update(
         locked_owner = owner_lock(owner=owner)
         current = (
             Image.objects.select_for_update()
-            .filter(pk=image.pk, owner=owner, trashed_at__isnull=True)
+            .filter(pk=image.pk, owner=owner, trashed_at__isnull=True, locked_at__isnull=True)
             .first()
         )
         if current is None:

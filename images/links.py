@@ -4,7 +4,9 @@ An ``<img src>`` cannot send a token or a share's grant header, so every renditi
 a browser is a URL that carries its own signature (``?sig=``). Whose signature depends on who
 asks: an ``Owner`` gets URLs under ``images/{id}/`` signed under their credentials
 (``images.signing``), a ``ShareVisitor`` gets URLs under ``shared/{token}/images/{id}/``
-signed through the link (``images.shares``). Which renditions get a URL is the access
+signed through the link (``images.shares``). A picture of the locked folder gets its URLs only
+on the locked list (``locked_rendition_urls``): under ``locked/{id}/``, ending with the
+owner's elevation (``images.locked``). Which renditions get a URL is the access
 policy's answer (``images.access``), never this module's; a rendition not rendered yet gets
 none (it would only answer 409).
 """
@@ -19,7 +21,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from rest_framework import serializers
 
 from core.tokens import token_expiry
-from images import access, shares
+from images import access, locked, shares
 from images.delivery import rendition_key
 from images.models import Image
 from images.signing import credential_digest, rendition_signature
@@ -136,6 +138,36 @@ def _credential(user: User, cache: dict[str, Any] | None) -> str:
     return credential
 
 
+def locked_rendition_urls(
+    *, request: Any, image: Image, user: User, expires: int, cache: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """The ``urls`` of a locked picture on the locked list: a signed URL per metadata-free
+    rendition it has, under ``locked/{id}/``, each ending at ``expires`` (the end of the
+    elevation the list was read with: such a URL never outlives it), and ``expires_at``."""
+    owner = access.Owner(user=user, elevated=True)
+    credential = _credential(user, cache)
+    urls: dict[str, str] = {}
+    for name in access.METADATA_FREE_RENDITIONS:
+        if not rendition_key(image, name) or not access.access_allows(
+            principal=owner,
+            action=access.rendition_action(name),
+            target=access.Rendition(image=image, name=name),
+        ):
+            continue
+        token, _ = locked.locked_signature(
+            image_id=image.pk,
+            rendition=name,
+            owner_id=user.pk,
+            credential=credential,
+            expires=expires,
+        )
+        path = _path(f"locked-{name}").replace(_IMAGE_PLACEHOLDER, str(image.pk))
+        url = f"{path}?{SIGNATURE_PARAM}={token}"
+        urls[name] = request.build_absolute_uri(url) if request is not None else url
+    urls["expires_at"] = _DATETIME.to_representation(datetime.fromtimestamp(expires, tz=UTC))
+    return urls
+
+
 @functools.lru_cache(maxsize=64)
 def _path_template(url_name: str, prefix: str, urlconf: Any, root: str) -> str:
     kwargs = {"pk": _IMAGE_PLACEHOLDER}
@@ -150,4 +182,4 @@ def _path(url_name: str) -> str:
     return _path_template(url_name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
 
 
-__all__ = ["SIGNATURE_PARAM", "rendition_url_build", "rendition_urls"]
+__all__ = ["SIGNATURE_PARAM", "locked_rendition_urls", "rendition_url_build", "rendition_urls"]

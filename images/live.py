@@ -75,6 +75,7 @@ def _pair_locked(*, image: Image) -> Image | None:
         owner_id=image.owner_id,
         live_photo_id=image.live_photo_id,
         trashed_at__isnull=True,
+        locked_at__isnull=True,  # a locked half stays apart: pairing would show it
         status=Image.Status.READY,
     )
     # Read unlocked to learn which rows to lock: the owner's lock keeps every writer of a

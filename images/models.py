@@ -109,6 +109,10 @@ class Image(models.Model):
     # Set while the image is in the trash: out of lists, albums and shares, files kept, still
     # counted against the quota until purged.
     trashed_at = models.DateTimeField(null=True, blank=True)
+    # Set while the image is in its owner's locked folder (``images.locked``): out of every
+    # list, album, share and member's view, served only to its owner with an elevation (their
+    # password given again); still counted against the quota. Never set on a trashed image.
+    locked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +128,8 @@ class Image(models.Model):
             models.Index(fields=["status", "updated_at"], name="image_status_updated_idx"),
             # Pairing a Live Photo's halves: the other half of this one, in this gallery.
             models.Index(fields=["owner", "live_photo_id"], name="image_owner_live_idx"),
+            # The locked folder's list: one owner's locked images, most recently locked first.
+            models.Index(fields=["owner", "locked_at", "id"], name="image_owner_locked_idx"),
         ]
 
     def __str__(self) -> str:

@@ -33,6 +33,7 @@ LIST_FIELDS = (
     "metadata",
     "placeholder",
     "trashed_at",
+    "locked_at",
     "created_at",
     "updated_at",
 )
@@ -44,8 +45,14 @@ def image_fields_for_listing(queryset: QuerySet[Image]) -> QuerySet[Image]:
 
 
 def images_live(queryset: QuerySet[Image]) -> QuerySet[Image]:
-    """The images of ``queryset`` not in the trash: what lists, albums and shares show."""
-    return queryset.filter(trashed_at__isnull=True)
+    """The images of ``queryset`` neither in the trash nor in the locked folder: what lists,
+    albums, shares and the pictures' neighbours show."""
+    return queryset.filter(trashed_at__isnull=True, locked_at__isnull=True)
+
+
+def images_locked(queryset: QuerySet[Image]) -> QuerySet[Image]:
+    """The images of ``queryset`` in the locked folder (``images.locked``)."""
+    return queryset.filter(locked_at__isnull=False, trashed_at__isnull=True)
 
 
 def images_trashed(queryset: QuerySet[Image]) -> QuerySet[Image]:
@@ -53,15 +60,22 @@ def images_trashed(queryset: QuerySet[Image]) -> QuerySet[Image]:
     return queryset.filter(trashed_at__isnull=False)
 
 
-def image_get_signed(*, owner_id: uuid.UUID, image_id: uuid.UUID) -> Image | None:
+def image_get_signed(
+    *, owner_id: uuid.UUID, image_id: uuid.UUID, locked: bool = False
+) -> Image | None:
     """An image reached through a signed URL, with its active owner's password hash.
 
     The owner comes from the signature's claim; the caller verifies the signature against
-    the owner's current credentials before serving anything.
+    the owner's current credentials before serving anything. ``locked``: an image of the
+    locked folder (its own signed URLs), else one out of it (the gallery's).
     """
     return (
         Image.objects.filter(
-            owner_id=owner_id, pk=image_id, owner__is_active=True, trashed_at__isnull=True
+            owner_id=owner_id,
+            pk=image_id,
+            owner__is_active=True,
+            trashed_at__isnull=True,
+            locked_at__isnull=not locked,
         )
         .select_related("owner")
         .only(*LIST_FIELDS, "owner__password")

@@ -109,7 +109,7 @@ def share_create(
                 raise InvalidInput("Name at least one image.", field="image_ids")
             found = set(
                 Image.objects.select_for_update()
-                .filter(owner=owner, pk__in=ids, trashed_at__isnull=True)
+                .filter(owner=owner, pk__in=ids, trashed_at__isnull=True, locked_at__isnull=True)
                 .values_list("pk", flat=True)
             )
             missing = [str(pk) for pk in ids if pk not in found]
@@ -243,10 +243,11 @@ def share_unlock(*, share: Share, password: str, request: Any) -> tuple[str, int
 
 
 def share_images(*, share: Share) -> QuerySet[Image]:
-    """The images the link shows now: named by it, of its owner, out of the trash, rendered."""
-    images = Image.objects.filter(owner_id=share.owner_id, trashed_at__isnull=True).exclude(
-        processed_key=""
-    )
+    """The images the link shows now: named by it, of its owner, out of the trash and the
+    locked folder, rendered."""
+    images = Image.objects.filter(
+        owner_id=share.owner_id, trashed_at__isnull=True, locked_at__isnull=True
+    ).exclude(processed_key="")
     if share.album_id is not None:
         return images.filter(memberships__album_id=share.album_id)
     return images.filter(share_entries__share_id=share.pk)

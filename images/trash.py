@@ -25,9 +25,10 @@ def image_trash(*, owner: User, image_id: uuid.UUID) -> None:
     rows and files stay, and keep counting against the quota, until it is restored or purged.
     Trashing one already in the trash is ``ImageNotFound``, as for a missing image.
     """
-    moved = Image.objects.filter(pk=image_id, owner=owner, trashed_at__isnull=True).update(
-        trashed_at=timezone.now(), updated_at=timezone.now()
-    )
+    # A locked picture is not trashed: it is unlocked first (``images.locked``).
+    moved = Image.objects.filter(
+        pk=image_id, owner=owner, trashed_at__isnull=True, locked_at__isnull=True
+    ).update(trashed_at=timezone.now(), updated_at=timezone.now())
     if not moved:
         raise ImageNotFound()
 

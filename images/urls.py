@@ -9,6 +9,7 @@ from images.activity_views import (
     AlbumCommentsView,
     AlbumImageLikeView,
 )
+from images.locked_views import ImagesLockView, ImagesUnlockView, LockedViewSet
 from images.members.views import (
     AlbumMemberViewSet,
     InvitationViewSet,
@@ -33,6 +34,16 @@ router.register("images", ImageViewSet, basename="image")
 router.register("albums", AlbumViewSet, basename="album")
 router.register("trash", TrashViewSet, basename="trash")
 router.register("shares", ShareViewSet, basename="share")
+
+# --- Locked folder (issue 20, part 6): before the router, whose images/{pk}/ would match.
+locked_router = SimpleRouter()
+locked_router.register("locked", LockedViewSet, basename="locked")
+LOCKED_URLS = [
+    path("images/lock/", ImagesLockView.as_view(), name="images-lock"),
+    path("images/unlock/", ImagesUnlockView.as_view(), name="images-unlock"),
+    *locked_router.urls,
+]
+# --- end locked folder
 
 # A share link's token: ``secrets.token_urlsafe(32)``, 43 URL-safe characters.
 _SHARE = "<str:token>"
@@ -106,5 +117,6 @@ urlpatterns = [
         AlbumImageLikeView.as_view(),
         name="shared-album-image-like",
     ),
+    *LOCKED_URLS,  # locked folder
     *router.urls,
 ]

@@ -215,6 +215,9 @@ ATELIER = {
     "MAX_EDGE": env.int("ATELIER_MAX_EDGE", default=30_000),
 }
 
+# How long the password given again (``auth/reauth/``) opens the locked folder, seconds.
+ATELIER_ELEVATION_SECONDS = env.int("ATELIER_ELEVATION_SECONDS", default=300)
+
 # --- Resumable uploads (tus 1.0, the resumable app) ------------------------------------------
 # The largest file a resumable upload takes (what it becomes an image of is still checked by
 # the images app's own limits when the last byte arrives).
@@ -398,6 +401,9 @@ SPECTACULAR_SETTINGS = {
         "AlbumActivityKindEnum": "images.models.AlbumActivity.Kind",
         "AlbumRoleEnum": "images.models.AlbumMember.Role",
         "MemberStatusEnum": "images.members.serializers.MEMBER_STATUS_CHOICES",
+        # Locked folder: its per-id results, apart from an album's (which keep ResultEnum).
+        "ResultEnum": ["added", "already_in_album", "removed", "not_in_album", "not_found"],
+        "LockResultEnum": "images.locked_serializers.LOCK_RESULTS",
     },
 }
 

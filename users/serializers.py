@@ -137,6 +137,26 @@ class AccountDeleteSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
+class ReauthSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The account's current password, given again to open what needs it (the locked folder)."""
+
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=4096
+    )
+
+
+class ElevationSerializer(serializers.Serializer):
+    """An elevation: send it in the ``X-Atelier-Elevation`` header until it expires."""
+
+    elevation = serializers.CharField(
+        read_only=True,
+        help_text="Send it as the `X-Atelier-Elevation` header. A password change ends it.",
+    )
+    expires_at = serializers.DateTimeField(
+        read_only=True, help_text="When it ends (ATELIER_ELEVATION_SECONDS, 300 s by default)."
+    )
+
+
 class TokenObtainPairSerializer(StrictFieldsMixin, jwt_serializers.TokenObtainPairSerializer):
     """A username and password, each bounded: no longer than an account's could be.
 

@@ -16,6 +16,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_pas
 
 from core.errors import InvalidInput, Unauthenticated
 from core.throttling import login_attempt
+from users.elevation import elevation_make
 from users.errors import AccountGone
 from users.models import User
 from users.selectors import user_email_taken, user_username_taken
@@ -122,6 +123,18 @@ def user_password_check(*, user: User, password: str, request: Any) -> None:
         attempt.succeeded = "\x00" not in password and user.check_password(password)
     if not attempt.succeeded:
         raise PasswordIncorrect()
+
+
+def user_elevate(
+    *, user: User, password: str, request: Any, now: float | None = None
+) -> tuple[str, int]:
+    """An elevation (``users.elevation``) and when it ends, once ``password`` is the account's.
+
+    A wrong password is ``PasswordIncorrect`` and counts as a failed login (a locked username
+    or address is ``LoginLocked``): asking for elevations is no faster a way to guess.
+    """
+    user_password_check(user=user, password=password, request=request)
+    return elevation_make(user=user, now=now)
 
 
 def user_delete_confirmed(*, user: User, password: str, request: Any) -> None:

@@ -2,13 +2,21 @@
 
 from django.urls import path
 
-from users.views import LoginView, LogoutView, MeViewSet, RegisterView, TokenRefreshView
+from users.views import (
+    LoginView,
+    LogoutView,
+    MeViewSet,
+    ReauthView,
+    RegisterView,
+    TokenRefreshView,
+)
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="auth-register"),
     path("auth/token/", LoginView.as_view(), name="auth-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/reauth/", ReauthView.as_view(), name="auth-reauth"),
     path(
         "users/me/",
         MeViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),

@@ -1,5 +1,6 @@
 """Account endpoints: register, log in with JWT, refresh, log out, and the caller's profile."""
 
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 from django.contrib.auth import update_session_auth_hash
@@ -23,8 +24,10 @@ from users.forms import LoginForm
 from users.models import User
 from users.serializers import (
     AccountDeleteSerializer,
+    ElevationSerializer,
     MeSerializer,
     PasswordChangeSerializer,
+    ReauthSerializer,
     RefreshInputSerializer,
     RegisterSerializer,
     TokenObtainPairSerializer,
@@ -82,6 +85,41 @@ class LoginView(TokenObtainPairView):
     )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().post(request, *args, **kwargs)
+
+
+class ReauthView(APIView):
+    """Gives the password again for an elevation: a few minutes of the locked folder."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="auth_reauth",
+        summary="Give my password again",
+        description="Returns an elevation, valid for ATELIER_ELEVATION_SECONDS (300 s by "
+        "default): send it in the `X-Atelier-Elevation` header to open the locked folder "
+        "(`locked/`) and to take pictures out of it. Bound to the account and its current "
+        "password (a password change ends it). A wrong password is a 400 with code "
+        "`password_incorrect` and counts as a failed login: repeated wrong ones are refused "
+        "with 429 for a while, as logins are.",
+        tags=["auth"],
+        request=ReauthSerializer,
+        responses={
+            200: ElevationSerializer,
+            400: field_errors(),
+            401: UNAUTHENTICATED,
+            429: THROTTLED,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ReauthSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, expires = services.user_elevate(
+            user=request_user(request),
+            password=serializer.validated_data["password"],
+            request=request,
+        )
+        body = {"elevation": token, "expires_at": datetime.fromtimestamp(expires, tz=UTC)}
+        return Response(ElevationSerializer(body).data)
 
 
 class BrowserLoginView(DjangoLoginView):
