@@ -16,7 +16,9 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from images import access
-from images.models import Album, AlbumActivity, AlbumImage, AlbumLike, Image
+from images.models import Album, AlbumActivity, AlbumImage, AlbumLike, AlbumMember, Image
+from images.together import services
+from images.together.selectors import open_as_member
 from tests.factories import image_bytes
 from tests.images.shared_album_world import (
     SECRETS,
@@ -312,6 +314,26 @@ class TestAddAndRemove:
             world.owners_out["id"]: expected_out,
         }
         assert not AlbumImage.objects.filter(album=world.album).exists()
+
+    @pytest.mark.parametrize("ending", ["removed", "album_deleted"])
+    def test_a_member_let_in_before_their_access_ended_changes_nothing(self, world, ending):
+        """The membership is read again once the album is locked: a change that passed the
+        door just before the member was removed (or the album deleted) does nothing."""
+        contributor = world.users["contributor"]
+        principal = open_as_member(user=contributor, album_id=world.album.pk)
+        if ending == "removed":
+            AlbumMember.objects.filter(album=world.album, user=contributor).delete()
+        else:
+            Album.objects.filter(pk=world.album.pk).delete()
+        ids = [uuid.UUID(world.contributors_out["id"])]
+        with pytest.raises(access.AccessRefused):
+            services.shared_album_images_add(principal=principal, image_ids=ids)
+        with pytest.raises(access.AccessRefused):
+            services.shared_album_images_remove(
+                principal=principal, image_ids=[uuid.UUID(world.contributors_in["id"])]
+            )
+        assert not AlbumImage.objects.filter(image_id=world.contributors_out["id"]).exists()
+        assert not AlbumActivity.objects.exists()
 
     def test_an_album_nobody_shares_records_no_activity(self, world):
         album = Album.objects.create(owner=world.users["owner"], title="Mine")
