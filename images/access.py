@@ -379,7 +379,17 @@ def _member_allows(principal: Member, action: Action, target: Target) -> bool:
             and (target.actor_id == user.pk or role == Role.OWNER)
         )
     image = target.image if isinstance(target, Rendition) else target
-    if not isinstance(image, Image) or not _member_sees(album, image):
+    if not isinstance(image, Image):
+        return False
+    if action == Action.ALBUM_CONTRIBUTE and not isinstance(target, Rendition):
+        # Adding one's own live picture (not in the album yet), or taking it back.
+        return (
+            image.owner_id == user.pk
+            and image.trashed_at is None
+            and image.locked_at is None
+            and Action.ALBUM_CONTRIBUTE in ROLE_ACTIONS[role]
+        )
+    if not _member_sees(album, image):
         return False
     own = image.owner_id == user.pk
     if isinstance(target, Rendition):
@@ -393,9 +403,6 @@ def _member_allows(principal: Member, action: Action, target: Target) -> bool:
             return True
         case Action.METADATA_VIEW:
             return own or role == Role.OWNER or album.members_see_metadata
-        case Action.ALBUM_CONTRIBUTE:
-            # A contributor adds their own pictures and takes back what they added.
-            return own and Action.ALBUM_CONTRIBUTE in ROLE_ACTIONS[role]
         case Action.ALBUM_CURATE:
             return Action.ALBUM_CURATE in ROLE_ACTIONS[role] or (
                 own and Action.ALBUM_CONTRIBUTE in ROLE_ACTIONS[role]

@@ -336,14 +336,20 @@ class AlbumCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     description = StrictCharField(max_length=2000, required=False, default="", allow_blank=True)
 
 
-class AlbumUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """Changes to an album; the fields not sent stay as they are."""
+class AlbumWordsUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Changes to an album's title, description or cover: what its editors may change too;
+    the fields not sent stay as they are."""
 
     title = StrictCharField(max_length=200, required=False)
     description = StrictCharField(max_length=2000, required=False, allow_blank=True)
     cover_image = StrictUUIDField(
         required=False, allow_null=True, help_text="An image in the album, or null for automatic."
     )
+
+
+class AlbumUpdateSerializer(AlbumWordsUpdateSerializer):
+    """Changes to an album by its owner: its words and what its members may see."""
+
     members_see_originals = StrictBooleanField(
         required=False,
         help_text="Whether the album's members may download the originals (off: the styled "

@@ -27,6 +27,14 @@ from images.public.views import (
     SharedVideoView,
 )
 from images.share_views import ShareViewSet
+from images.together.views import (
+    RENDITION_VIEWS,
+    SharedAlbumImageSaveView,
+    SharedAlbumImagesRemoveView,
+    SharedAlbumImagesView,
+    SharedAlbumImageView,
+    SharedAlbumView,
+)
 from images.views import AlbumViewSet, ImageViewSet, StyleListView, TrashViewSet
 
 router = SimpleRouter()
@@ -118,5 +126,35 @@ urlpatterns = [
         name="shared-album-image-like",
     ),
     *LOCKED_URLS,  # locked folder
+    # Inside an album shared between accounts (issue 20: the album view, helper albumview).
+    path("shared-albums/<uuid:album_id>/", SharedAlbumView.as_view(), name="shared-album-detail"),
+    path(
+        "shared-albums/<uuid:album_id>/images/",
+        SharedAlbumImagesView.as_view(),
+        name="shared-album-images",
+    ),
+    path(
+        "shared-albums/<uuid:album_id>/images/remove/",
+        SharedAlbumImagesRemoveView.as_view(),
+        name="shared-album-images-remove",
+    ),
+    path(
+        "shared-albums/<uuid:album_id>/images/<uuid:image_id>/",
+        SharedAlbumImageView.as_view(),
+        name="shared-album-image-detail",
+    ),
+    path(
+        "shared-albums/<uuid:album_id>/images/<uuid:image_id>/save/",
+        SharedAlbumImageSaveView.as_view(),
+        name="shared-album-image-save",
+    ),
+    *(
+        path(
+            f"shared-albums/<uuid:album_id>/images/<uuid:image_id>/{view.rendition}/",
+            view.as_view(),
+            name=f"shared-album-image-{view.rendition}",
+        )
+        for view in RENDITION_VIEWS
+    ),
     *router.urls,
 ]

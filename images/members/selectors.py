@@ -34,7 +34,7 @@ def shared_albums_list(*, user: User) -> QuerySet[Album]:
         album_id=OuterRef(OuterRef("pk")), accepted_at__isnull=False
     ).values("user_id")
     seen = AlbumImage.objects.filter(
-        album_id=OuterRef("pk"), image__trashed_at__isnull=True
+        album_id=OuterRef("pk"), image__trashed_at__isnull=True, image__locked_at__isnull=True
     ).filter(Q(image__owner_id=OuterRef("owner_id")) | Q(image__owner_id__in=accepted))
     count = seen.order_by().values("album_id").annotate(n=Count("pk")).values("n")[:1]
     return (
