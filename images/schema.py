@@ -20,6 +20,7 @@ from drf_spectacular.utils import (
 
 from core.schema import NOT_FOUND, THROTTLED, UNAUTHENTICATED, error, field_errors
 from images.links import SIGNATURE_PARAM
+from images.partners.serializers import GalleryImageSerializer
 from images.serializers import (
     AlbumCreateSerializer,
     AlbumImagesResultSerializer,
@@ -129,9 +130,20 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
                 {"type": "string", "maxLength": 64, "pattern": "^[^\\u0000]*$"},
                 description="SHA-256 of the original, hex, any case: finds a duplicate.",
             ),
+            # Partner sharing (issue 20, item 4).
+            OpenApiParameter(
+                "include_partners",
+                str,
+                enum=["true", "false"],
+                description="`true`: the pictures of the accounts that share their library "
+                "with the caller are mixed in, in the same order, each marked with `partner` "
+                "(null on the caller's own) and with signed URLs for the caller. `checksum`, "
+                "`album` and `is_favorite=true` then list no partner's picture; search finds "
+                "a partner's picture by its title.",
+            ),
         ],
         responses={
-            200: ImageSerializer(many=True),
+            200: GalleryImageSerializer(many=True),
             400: field_errors("A filter value is invalid."),
             401: UNAUTHENTICATED,
             404: error("The cursor is invalid, or the album is not one of yours."),
