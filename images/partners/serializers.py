@@ -39,19 +39,15 @@ class PartnerAccountSerializer(serializers.Serializer):
     display_name = serializers.CharField(help_text="Their full name, else their username.")
 
 
-class PartnershipSerializer(serializers.Serializer):
+class PartnershipSerializer(serializers.ModelSerializer):
     """A partnership as the caller sees it, from either side."""
 
-    id = serializers.UUIDField()
-    direction = serializers.ChoiceField(
-        choices=[GRANTED, RECEIVED],
+    direction = serializers.SerializerMethodField(
         help_text="`granted`: the caller shares their library with `account`; `received`: "
-        "`account` shares theirs with the caller.",
+        "`account` shares theirs with the caller."
     )
-    account = PartnerAccountSerializer()
-    status = serializers.ChoiceField(
-        choices=["pending", "accepted"], help_text="`pending` until the grantee accepts."
-    )
+    account = serializers.SerializerMethodField(help_text="The account on the other side.")
+    status = serializers.SerializerMethodField(help_text="`pending` until the grantee accepts.")
     since = serializers.DateField(
         allow_null=True,
         help_text="Only pictures taken on this day or later (uploaded, where the date "
@@ -64,32 +60,39 @@ class PartnershipSerializer(serializers.Serializer):
     show_metadata = serializers.BooleanField(
         help_text="The partner sees the camera's metadata (GPS included) and the file names."
     )
-    created_at = serializers.DateTimeField()
-    accepted_at = serializers.DateTimeField(allow_null=True)
 
-    def to_representation(self, partnership: Partnership) -> dict[str, Any]:
-        user: User = self.context["user"]
-        granted = partnership.grantor_id == user.pk
-        other = partnership.grantee if granted else partnership.grantor
+    class Meta:
+        model = Partnership
+        fields = [
+            "id",
+            "direction",
+            "account",
+            "status",
+            "since",
+            "show_originals",
+            "show_metadata",
+            "created_at",
+            "accepted_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[GRANTED, RECEIVED]))
+    def get_direction(self, partnership: Partnership) -> str:
+        return GRANTED if partnership.grantor_id == self.context["user"].pk else RECEIVED
+
+    @extend_schema_field(PartnerAccountSerializer)
+    def get_account(self, partnership: Partnership) -> dict[str, str]:
+        granted = partnership.grantor_id == self.context["user"].pk
+        other: User = partnership.grantee if granted else partnership.grantor
         return {
-            "id": str(partnership.pk),
-            "direction": GRANTED if granted else RECEIVED,
-            "account": {
-                "id": str(other.pk),
-                "username": other.username,
-                "display_name": display_name(other),
-            },
-            "status": "pending" if partnership.accepted_at is None else "accepted",
-            "since": partnership.since.isoformat() if partnership.since else None,
-            "show_originals": partnership.show_originals,
-            "show_metadata": partnership.show_metadata,
-            "created_at": DATETIME.to_representation(partnership.created_at),
-            "accepted_at": (
-                DATETIME.to_representation(partnership.accepted_at)
-                if partnership.accepted_at
-                else None
-            ),
+            "id": str(other.pk),
+            "username": other.username,
+            "display_name": display_name(other),
         }
+
+    @extend_schema_field(serializers.ChoiceField(choices=["pending", "accepted"]))
+    def get_status(self, partnership: Partnership) -> str:
+        return "pending" if partnership.accepted_at is None else "accepted"
 
 
 class PartnershipCreateSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from core.grants import Grant
 from core.throttling import RateThrottle
 from images import access, delivery, selectors, shares
-from images.errors import RenditionNotReady
+from images.errors import RenditionAbsent, RenditionNotReady
 from images.filters import IMAGE_DEFAULT_ORDERING, IMAGE_ORDERING_FIELDS, StrictOrderingFilter
 from images.models import Image, Partnership
 from images.pagination import ImageCursorPagination, KeysetCursorPagination
@@ -220,6 +220,8 @@ class PartnerLibraryRenditionView(APIView):
             target=access.Rendition(image=image, name=self.rendition),
         )
         if not delivery.rendition_key(image, self.rendition):
+            if image.status == image.Status.READY:
+                raise RenditionAbsent(rendition=self.rendition)
             raise RenditionNotReady(image=image, rendition=self.rendition)
         stripped = self.rendition == access.ORIGINAL and not access.access_allows(
             principal=access.Partner(user=partner.user, partnership=partner.partnership),
