@@ -49,7 +49,7 @@ PARTNERSHIP_VIEWSET_SCHEMA = extend_schema_view(
         summary="List my partnerships",
         description="Those in which the caller shares their library (`granted`) and those "
         "in which another account shares theirs with the caller (`received`), pending or "
-        "accepted, oldest first.",
+        "accepted, newest first, one cursor page at a time.",
         tags=_TAGS,
         responses={200: PartnershipSerializer(many=True), 401: UNAUTHENTICATED},
     ),

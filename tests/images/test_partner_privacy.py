@@ -13,11 +13,15 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
+from core.grants import Grant
+from images import access
+from images.access import Action, Rendition
 from images.models import Image, Partnership
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -306,3 +310,102 @@ class TestSignedUrls:
         for secret in SECRETS:
             assert secret not in str(item).encode()
         assert item["original_filename"] == ""
+
+
+# --- the policy itself (rows only) ------------------------------------------------------------
+
+
+def _row(owner, **fields) -> Image:
+    defaults = {"format": "jpeg", "width": 4, "height": 3, "size": 10, "checksum": "0" * 64}
+    return Image.objects.create(owner=owner, **{**defaults, **fields})
+
+
+@pytest.fixture
+def pair(db):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    partnership = Partnership.objects.create(grantor=alice, grantee=bob, accepted_at=timezone.now())
+    return alice, bob, partnership
+
+
+class TestThePartnerPolicy:
+    def test_who_is_a_partner(self, pair):
+        alice, bob, partnership = pair
+        assert access.partner_principal(user=bob, grantor_id=alice.pk).partnership == partnership
+        assert access.partner_principal(user=alice, grantor_id=bob.pk) is None
+        assert access.partner_principal(user=AnonymousUser(), grantor_id=alice.pk) is None
+        assert access.partner_principal(user=bob, grantor_id=uuid.uuid4()) is None
+        Partnership.objects.update(accepted_at=None)
+        assert access.partner_principal(user=bob, grantor_id=alice.pk) is None
+
+    def test_what_a_partner_may_do_to_a_picture(self, pair):
+        alice, bob, partnership = pair
+        picture = _row(alice)
+        partner = access.Partner(user=bob, partnership=partnership)
+        allowed = {
+            action
+            for action in Action
+            if access.access_allows(principal=partner, action=action, target=picture)
+        }
+        assert allowed == {Action.IMAGE_VIEW, Action.IMAGE_SAVE}
+        partnership.show_metadata = True
+        assert access.access_allows(principal=partner, action=Action.METADATA_VIEW, target=picture)
+        original = Rendition(image=picture, name="original")
+        assert (
+            access.access_allows(
+                principal=partner, action=Action.ORIGINAL_DOWNLOAD, target=original
+            )
+            is False
+        )
+        partnership.show_originals = True
+        assert access.access_allows(
+            principal=partner, action=Action.ORIGINAL_DOWNLOAD, target=original
+        )
+
+    def test_a_forged_principal_is_allowed_nothing(self, pair):
+        alice, bob, partnership = pair
+        picture = _row(alice)
+        mallory = UserFactory(username="mallory")
+        for partner in (
+            access.Partner(user=mallory, partnership=partnership),
+            access.Partner(
+                user=bob,
+                partnership=Partnership(grantor=alice, grantee=bob, accepted_at=None),
+            ),
+        ):
+            assert not access.access_allows(
+                principal=partner, action=Action.IMAGE_VIEW, target=picture
+            )
+            assert not access.images_visible(principal=partner).exists()
+
+    def test_a_grant_opens_its_one_rendition_of_its_one_picture(self, pair):
+        alice, bob, partnership = pair
+        picture, other = _row(alice), _row(alice)
+        grant = Grant(
+            owner_id=alice.pk, object_id=picture.pk, actions=frozenset({"thumbnail"}), expires=0
+        )
+        partner = access.Partner(user=bob, partnership=partnership, grant=grant)
+        view = Action.RENDITION_VIEW
+        assert access.access_allows(
+            principal=partner, action=view, target=Rendition(image=picture, name="thumbnail")
+        )
+        assert not access.access_allows(
+            principal=partner, action=view, target=Rendition(image=picture, name="preview")
+        )
+        assert not access.access_allows(
+            principal=partner, action=view, target=Rendition(image=other, name="thumbnail")
+        )
+        assert not access.access_allows(principal=partner, action=Action.IMAGE_VIEW, target=picture)
+        assert list(access.images_visible(principal=partner)) == [picture]
+        assert not access.access_possible(principal=partner, action=Action.IMAGE_VIEW)
+
+    def test_the_scope_is_the_grantors_live_pictures_since(self, pair):
+        alice, bob, partnership = pair
+        now = timezone.now()
+        live = _row(alice, taken_at=now)
+        _row(alice, trashed_at=now)
+        _row(alice, taken_at=now.replace(year=2020))
+        _row(bob)
+        _row(UserFactory(username="carol"))
+        partnership.since = date(2021, 1, 1)
+        partner = access.Partner(user=bob, partnership=partnership)
+        assert list(access.images_visible(principal=partner)) == [live]
