@@ -25,7 +25,6 @@ from rest_framework.response import Response
 from images import access, selectors
 from images.filters import BoundedSearchFilter, ImageFilter, StrictOrderingFilter
 from images.models import Image
-from images.partners.selectors import partnerships_accepted_received
 from images.partners.serializers import GalleryImageSerializer, partner_image_body
 from users.authentication import request_user
 
@@ -52,8 +51,7 @@ def gallery_list(*, view: Any, request: Request) -> Response:
         selectors.images_live(access.images_visible(principal=access.Owner(user=user)))
     )
     partners = {
-        partnership.grantor_id: access.Partner(user=user, partnership=partnership)
-        for partnership in partnerships_accepted_received(user=user)
+        partner.partnership.grantor_id: partner for partner in access.partner_principals(user=user)
     }
     combined = own
     for partner in partners.values():

@@ -409,3 +409,13 @@ class TestThePartnerPolicy:
         partnership.since = date(2021, 1, 1)
         partner = access.Partner(user=bob, partnership=partnership)
         assert list(access.images_visible(principal=partner)) == [live]
+
+    def test_every_library_shared_with_one_by_the_same_rule(self, pair):
+        _, bob, partnership = pair
+        carol, dave = UserFactory(username="carol"), UserFactory(username="dave", is_active=False)
+        Partnership.objects.create(grantor=carol, grantee=bob)  # pending
+        Partnership.objects.create(grantor=dave, grantee=bob, accepted_at=timezone.now())
+        Partnership.objects.create(grantor=bob, grantee=carol, accepted_at=timezone.now())
+        partners = access.partner_principals(user=bob)
+        assert [p.partnership for p in partners] == [partnership]
+        assert access.partner_principals(user=AnonymousUser()) == []
