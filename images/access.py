@@ -31,6 +31,17 @@ The principals are small frozen dataclasses, one per kind of caller:
   member sees the album's live pictures, its owner's and its other members', and never any
   other picture of anyone's; the originals and the camera's metadata only where the album
   lets its members see them (or the picture is their own).
+- ``Partner``: an account another (the grantor) shares its whole library with, once it
+  accepted (``partner_principal`` reads the partnership afresh on every request, so either
+  side ending it ends everything at once). A partner sees the grantor's live pictures taken
+  on or after the partnership's ``since`` (never the trash, never the locked folder) as the
+  styled renditions, which carry no metadata, and may save a copy into their own library. The
+  uploaded bytes and the camera's metadata (GPS, camera, the EXIF of the original) are the
+  grantor's choice per partnership (``show_originals``, ``show_metadata``), both off unless
+  the grantor turns them on: Immich shows a partner everything, which is more than a library
+  shared "to see the pictures" should say of where they were taken. An original without the
+  metadata is served stripped. The date a picture was taken is part of what a partner sees
+  (their gallery mixes it into their own timeline, and ``since`` is one).
 
 The locked folder (``images.locked``): a picture with ``locked_at`` set is out of every scope
 and refused by every decision, except for its owner *elevated* (an ``Owner`` or a
@@ -41,6 +52,7 @@ request ever sees anything of it.
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -50,7 +62,7 @@ from django.utils import timezone
 from core.errors import NotFound
 from core.grants import Grant
 from images import shares
-from images.models import Album, AlbumActivity, AlbumMember, Image, Share
+from images.models import Album, AlbumActivity, AlbumMember, Image, Partnership, Share
 from users.models import User
 
 # Renditions without metadata: what a signed URL may open, and what a link shows. A video's
@@ -182,7 +194,25 @@ class Member:
     grant: Grant | None = None
 
 
-Principal = Owner | SignedGrant | ShareVisitor | ShareRenditionGrant | Member
+# --- partners (issue 20, item 4) ---
+
+
+@dataclass(frozen=True)
+class Partner:
+    """An account the grantor shares its whole library with, by an accepted ``partnership``.
+
+    ``grant`` narrows it to one rendition of one picture (a signed URL handed to this
+    partner).
+    """
+
+    user: User
+    partnership: Partnership
+    grant: Grant | None = None
+
+
+# --- end partners ---
+
+Principal = Owner | SignedGrant | ShareVisitor | ShareRenditionGrant | Member | Partner
 Target = Image | Album | Share | Rendition | AlbumActivity
 
 
@@ -209,6 +239,8 @@ def access_allows(*, principal: Principal, action: Action, target: Target) -> bo
             return _share_grant_allows(principal, action, target)
         case Member():
             return _member_allows(principal, action, target)
+        case Partner():
+            return _partner_allows(principal, action, target)
     return False  # a principal this policy does not know is allowed nothing
 
 
@@ -238,6 +270,10 @@ def access_possible(*, principal: Principal, action: Action) -> bool:
             return action in (Action.RENDITION_VIEW, Action.ORIGINAL_DOWNLOAD)
         case Member(role=role):
             return action in ROLE_ACTIONS[role] or action in _MEMBER_PICTURE_ACTIONS
+        case Partner(grant=Grant()):
+            return action in (Action.RENDITION_VIEW, Action.ORIGINAL_DOWNLOAD)
+        case Partner():
+            return action in _PARTNER_ACTIONS
     return False
 
 
@@ -437,6 +473,87 @@ def _member_images(album: Album) -> QuerySet[Image]:
     )
 
 
+# --- partners (issue 20, item 4) ---
+
+# What a partner may ask of one of the grantor's pictures (each decided on the picture).
+_PARTNER_ACTIONS = (
+    Action.IMAGE_VIEW,
+    Action.RENDITION_VIEW,
+    Action.ORIGINAL_DOWNLOAD,
+    Action.METADATA_VIEW,
+    Action.IMAGE_SAVE,
+)
+
+
+def _partner_allows(principal: Partner, action: Action, target: Target) -> bool:
+    user, partnership = principal.user, principal.partnership
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if partnership.grantee_id != user.pk or partnership.accepted_at is None:
+        return False
+    if principal.grant is not None:
+        # A signed URL: the one rendition of the one picture it names, and nothing else.
+        if not (
+            isinstance(target, Rendition)
+            and principal.grant.allows(target.name)
+            and principal.grant.object_id == target.image.pk
+            and principal.grant.owner_id == partnership.grantor_id
+        ):
+            return False
+        return _partner_allows(Partner(user=user, partnership=partnership), action, target)
+    image = target.image if isinstance(target, Rendition) else target
+    if not isinstance(image, Image) or not _partner_sees(partnership, image):
+        return False
+    if isinstance(target, Rendition):
+        if action != rendition_action(target.name):
+            return False
+        if target.name == ORIGINAL:
+            return partnership.show_originals
+        return target.name in METADATA_FREE_RENDITIONS
+    match action:
+        case Action.IMAGE_VIEW | Action.IMAGE_SAVE:
+            return True
+        case Action.METADATA_VIEW:
+            return partnership.show_metadata
+    return False
+
+
+def _partner_sees(partnership: Partnership, image: Image) -> bool:
+    """Whether ``image`` is in the partnership's scope, checked on the row itself (no query):
+    the grantor's, live, not locked, and taken (else uploaded) on or after ``since``."""
+    if image.owner_id != partnership.grantor_id or image.trashed_at is not None:
+        return False
+    if image.locked_at is not None:  # the locked folder is never a partner's
+        return False
+    start = _partnership_start(partnership)
+    if start is None:
+        return True
+    when = image.taken_at if image.taken_at is not None else image.created_at
+    return when is not None and when >= start
+
+
+def _partnership_start(partnership: Partnership) -> datetime | None:
+    """The first instant ``since`` lets through: its day's midnight in UTC."""
+    if partnership.since is None:
+        return None
+    return datetime.combine(partnership.since, time.min, tzinfo=UTC)
+
+
+def _partner_images(partnership: Partnership) -> QuerySet[Image]:
+    images = Image.objects.filter(
+        owner_id=partnership.grantor_id, trashed_at__isnull=True, locked_at__isnull=True
+    )
+    start = _partnership_start(partnership)
+    if start is not None:
+        images = images.filter(
+            Q(taken_at__gte=start) | Q(taken_at__isnull=True, created_at__gte=start)
+        )
+    return images
+
+
+# --- end partners ---
+
+
 def _owns(user: User, target: Any) -> bool:
     return getattr(target, "owner_id", None) == user.pk
 
@@ -523,6 +640,42 @@ def member_principal(
     return Member(user=user, album=album, role=Role(role), grant=grant)
 
 
+# --- partners (issue 20, item 4) ---
+
+
+def partner_principal(
+    *, user: Any, grantor_id: uuid.UUID, grant: Grant | None = None
+) -> Partner | None:
+    """The principal an account is in another's library: a partner by a partnership the
+    grantor made and the account accepted, or ``None`` (a pending one, an ended one, a
+    stranger, nobody, an inactive grantor: all alike). Read afresh on every request."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    partnership = _partnerships_accepted(user).filter(grantor_id=grantor_id).first()
+    if partnership is None:
+        return None
+    return Partner(user=user, partnership=partnership, grant=grant)
+
+
+def partner_principals(*, user: Any) -> list[Partner]:
+    """``user`` as a partner in every library shared with them (``partner_principal``'s rule,
+    read in one query: a gallery page mixing them in costs the same whatever their number)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    return [
+        Partner(user=user, partnership=partnership) for partnership in _partnerships_accepted(user)
+    ]
+
+
+def _partnerships_accepted(user: User) -> QuerySet[Partnership]:
+    return Partnership.objects.filter(
+        grantee_id=user.pk, accepted_at__isnull=False, grantor__is_active=True
+    ).select_related("grantor")
+
+
+# --- end partners ---
+
+
 # --- what it can see ---------------------------------------------------------------------------
 
 
@@ -547,6 +700,12 @@ def images_visible(*, principal: Principal | None) -> QuerySet[Image]:
                 member_album_id=Value(album.pk, output_field=UUIDField())
             )
             return images.filter(pk=grant.object_id) if grant is not None else images
+        case Partner(partnership=partnership, grant=grant):
+            # Partners (issue 20, item 4): the grantor's live pictures since ``since``.
+            if partnership.accepted_at is None or partnership.grantee_id != principal.user.pk:
+                return Image.objects.none()
+            shared = _partner_images(partnership)
+            return shared.filter(pk=grant.object_id) if grant is not None else shared
     return Image.objects.none()
 
 
@@ -607,6 +766,7 @@ __all__ = [
     "Action",
     "Member",
     "Owner",
+    "Partner",
     "Principal",
     "Rendition",
     "Role",
@@ -620,6 +780,8 @@ __all__ = [
     "albums_visible",
     "images_visible",
     "member_principal",
+    "partner_principal",
+    "partner_principals",
     "principal_of",
     "rendition_action",
     "renditions_allowed",

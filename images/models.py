@@ -353,3 +353,43 @@ class AlbumLike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.image_id} in {self.album_id}"
+
+
+class Partnership(models.Model):
+    """One account (the grantor) letting another (the grantee) see its whole library.
+
+    Pending until the grantee accepts (``accepted_at``). The grantee then sees the grantor's
+    live pictures taken on or after ``since`` (or uploaded then, where the date taken is
+    unknown), never the trash or the locked folder, as styled renditions without metadata;
+    the originals and the camera's metadata only where the grantor says so. Either side ends
+    it by deleting the row, so nothing of an ended partnership is left to grant anything.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    grantor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships_granted"
+    )
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships_received"
+    )
+    since = models.DateField(null=True, blank=True)
+    show_originals = models.BooleanField(default=False)
+    show_metadata = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["grantor", "grantee"], name="partnership_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(grantor=models.F("grantee")), name="partnership_not_self"
+            ),
+        ]
+        indexes = [
+            # "Whose libraries may I see?": a grantee's accepted rows.
+            models.Index(fields=["grantee", "accepted_at"], name="partnership_grantee_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grantor_id} shares with {self.grantee_id}"

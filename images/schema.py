@@ -129,6 +129,17 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
                 {"type": "string", "maxLength": 64, "pattern": "^[^\\u0000]*$"},
                 description="SHA-256 of the original, hex, any case: finds a duplicate.",
             ),
+            # Partner sharing (issue 20, item 4).
+            OpenApiParameter(
+                "include_partners",
+                str,
+                enum=["true", "false"],
+                description="`true`: the pictures of the accounts that share their library "
+                "with the caller are mixed in, in the same order, each marked with `partner` "
+                "(null on the caller's own) and with signed URLs for the caller. `checksum`, "
+                "`album` and `is_favorite=true` then list no partner's picture; search finds "
+                "a partner's picture by its title.",
+            ),
         ],
         responses={
             200: ImageSerializer(many=True),

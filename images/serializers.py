@@ -62,7 +62,20 @@ class ImageUrlsSerializer(serializers.Serializer):
         help_text="A Live Photo's or motion photo's moving part (MP4, no metadata), where "
         "the photo has one.",
     )
+    original = serializers.URLField(
+        required=False,
+        help_text="A partner's picture only (`include_partners`), where its owner shows "
+        "originals: the uploaded bytes, without the metadata unless they show that too. "
+        "Your own originals are never signed: fetch them with your credentials.",
+    )
     expires_at = serializers.DateTimeField(help_text="When these URLs expire.")
+
+
+class PartnerMarkSerializer(serializers.Serializer):
+    """Whose library a picture comes from."""
+
+    id = serializers.UUIDField(help_text="The partner's account id.")
+    display_name = serializers.CharField()
 
 
 class ImageErrorSerializer(serializers.Serializer):
@@ -95,6 +108,22 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
         allow_null=True, read_only=True, help_text="A video's length in seconds; null for a photo."
     )
     urls = serializers.SerializerMethodField()
+    size = serializers.IntegerField(
+        allow_null=True,
+        read_only=True,
+        help_text="Bytes of the original; null only for a partner's picture whose original "
+        "is not served to you as stored.",
+    )
+    checksum = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="SHA-256 of the original, hex; null only for a partner's picture whose "
+        "original is not served to you as stored.",
+    )
+    partner = serializers.SerializerMethodField(
+        help_text="Whose library the picture is from when the gallery is listed with "
+        "`include_partners`; null for your own pictures (always, elsewhere)."
+    )
     placeholder = serializers.CharField(read_only=True, help_text=PLACEHOLDER_HELP)
     error = serializers.SerializerMethodField(
         help_text="Why the last render failed: a `failed` image's reason, or a failed "
@@ -127,8 +156,13 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "error",
             "placeholder",
             "urls",
+            "partner",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PartnerMarkSerializer(allow_null=True))
+    def get_partner(self, image: Image) -> None:
+        return None  # a partner's picture is represented by ``images.partners``
 
     @extend_schema_field(ImageErrorSerializer(allow_null=True))
     def get_error(self, image: Image) -> dict[str, str] | None:

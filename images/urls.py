@@ -16,6 +16,12 @@ from images.members.views import (
     SharedAlbumLeaveView,
     SharedAlbumListView,
 )
+from images.partners.views import (
+    PARTNER_RENDITION_VIEWS,
+    PartnerLibraryImageDetailView,
+    PartnerLibraryImageListView,
+    PartnershipViewSet,
+)
 from images.public.views import (
     SharedDetailView,
     SharedMotionView,
@@ -42,6 +48,8 @@ router.register("images", ImageViewSet, basename="image")
 router.register("albums", AlbumViewSet, basename="album")
 router.register("trash", TrashViewSet, basename="trash")
 router.register("shares", ShareViewSet, basename="share")
+# Partner sharing (issue 20, item 4): the partnerships, and a partner's library.
+router.register("partners", PartnershipViewSet, basename="partner")
 
 # --- Locked folder (issue 20, part 6): before the router, whose images/{pk}/ would match.
 locked_router = SimpleRouter()
@@ -155,6 +163,25 @@ urlpatterns = [
             name=f"shared-album-image-{view.rendition}",
         )
         for view in RENDITION_VIEWS
+    ),
+    # Partner sharing (issue 20, item 4): a partner's library and its files.
+    path(
+        "partner-libraries/<uuid:grantor_id>/images/",
+        PartnerLibraryImageListView.as_view(),
+        name="partner-image-list",
+    ),
+    path(
+        "partner-libraries/<uuid:grantor_id>/images/<uuid:image_id>/",
+        PartnerLibraryImageDetailView.as_view(),
+        name="partner-image-detail",
+    ),
+    *(
+        path(
+            f"partner-libraries/<uuid:grantor_id>/images/<uuid:image_id>/{name}/",
+            view.as_view(),
+            name=f"partner-image-{name}",
+        )
+        for name, view in PARTNER_RENDITION_VIEWS.items()
     ),
     *router.urls,
 ]

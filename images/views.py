@@ -9,6 +9,7 @@ the schema live in modules of their own; so do the owner's share links
 (``images.share_views``) and a link's public side (``images.public``).
 """
 
+import builtins
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from core.ownership import OwnerScopedViewSet
@@ -44,6 +46,7 @@ from images.pagination import (
     KeysetCursorPagination,
     TrashCursorPagination,
 )
+from images.partners import gallery
 from images.permissions import HasAccess
 from images.schema import (
     ALBUM_IMAGES_DELETE_SCHEMA,
@@ -120,6 +123,13 @@ class ImageViewSet(
         # What is in the trash is out of the gallery: its own endpoints are under trash/.
         return selectors.image_fields_for_listing(selectors.images_live(queryset))
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Partner sharing (issue 20, item 4): a path of its own, taken only when asked; the
+        # owned scope above stays the caller's own for everything else.
+        if gallery.include_partners_requested(request):
+            return gallery.gallery_list(view=self, request=request)
+        return super().list(request, *args, **kwargs)
+
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "create":
             return ImageCreateSerializer
@@ -127,7 +137,7 @@ class ImageViewSet(
             return ImageUpdateSerializer
         return ImageSerializer
 
-    def get_throttles(self) -> list:
+    def get_throttles(self) -> builtins.list[BaseThrottle]:
         # A restyle renders as much as an upload, so both draw on the upload allowance.
         if self.action in ("create", "partial_update"):
             return [UploadRateThrottle()]

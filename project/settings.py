@@ -327,6 +327,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         # Wrong share-link passwords: per (link, address), and per address across all links.
         "share_unlock": env.str("ATELIER_THROTTLE_SHARE_UNLOCK", default="10/15m"),
         "share_unlock_ip": env.str("ATELIER_THROTTLE_SHARE_UNLOCK_IP", default="30/15m"),
+        # Partner offers (each tells whether an account exists): per account and per address.
+        "partner_invite": env.str("ATELIER_THROTTLE_PARTNER_INVITE", default="20/h"),
     },
     "NUM_PROXIES": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

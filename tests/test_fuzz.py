@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from images.models import AlbumMember
+from images.models import AlbumMember, Partnership
 from tests.factories import UserFactory, image_bytes
 
 SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[1] / "schema.yml").read_text())
@@ -151,7 +151,7 @@ def image_id(upload) -> str:
 
 
 @pytest.fixture
-def objects(fuzz_client, image_id, upload) -> SimpleNamespace:
+def objects(fuzz_client, image_id, upload, user) -> SimpleNamespace:
     """One object of each kind a path names: the image, an album and a share holding it, a
     trashed image, and a live share link (not the one the fuzz may change) showing it."""
     album = fuzz_client.post(reverse("album-list"), {"title": "Fuzz"}, format="json").json()
@@ -173,6 +173,10 @@ def objects(fuzz_client, image_id, upload) -> SimpleNamespace:
     member = AlbumMember.objects.create(
         album_id=album["id"], user=UserFactory(username="fuzz-member"), role="viewer"
     )
+    grantor = UserFactory(username="fuzz-grantor")
+    partnership = Partnership.objects.create(
+        grantor=grantor, grantee=user, accepted_at=datetime.now(tz=UTC)
+    )
     return SimpleNamespace(
         image=image_id,
         album=album["id"],
@@ -180,12 +184,19 @@ def objects(fuzz_client, image_id, upload) -> SimpleNamespace:
         trashed=trashed,
         link=link["token"],
         member=str(member.pk),
+        grantor=str(grantor.pk),
+        partnership=str(partnership.pk),
     )
 
 
 def url_for(path: str, objects: SimpleNamespace) -> str:
     """The schema's path with each parameter filled by a real object of its kind."""
-    kind = {"albums": objects.album, "shares": objects.share, "trash": objects.trashed}
+    kind = {
+        "albums": objects.album,
+        "shares": objects.share,
+        "trash": objects.trashed,
+        "partners": objects.partnership,
+    }
     pk = kind.get(path.split("/")[3], objects.image)
     return (
         path.replace("{id}", pk)
@@ -193,6 +204,7 @@ def url_for(path: str, objects: SimpleNamespace) -> str:
         .replace("{image_id}", objects.image)
         .replace("{album_id}", objects.album)
         .replace("{member_id}", objects.member)
+        .replace("{grantor_id}", objects.grantor)
     )
 
 
@@ -206,7 +218,19 @@ def test_every_path_parameter_is_filled():
         filled = url_for(
             path,
             SimpleNamespace(
-                **dict.fromkeys(["image", "album", "share", "trashed", "link", "member"], "x")
+                **dict.fromkeys(
+                    [
+                        "image",
+                        "album",
+                        "share",
+                        "trashed",
+                        "link",
+                        "member",
+                        "grantor",
+                        "partnership",
+                    ],
+                    "x",
+                )
             ),
         )
         assert "{" not in filled, path
