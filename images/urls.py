@@ -20,6 +20,7 @@ from images.partners.views import (
     PARTNER_RENDITION_VIEWS,
     PartnerLibraryImageDetailView,
     PartnerLibraryImageListView,
+    PartnerLibraryImageSaveView,
     PartnershipViewSet,
 )
 from images.public.views import (
@@ -174,6 +175,11 @@ urlpatterns = [
         "partner-libraries/<uuid:grantor_id>/images/<uuid:image_id>/",
         PartnerLibraryImageDetailView.as_view(),
         name="partner-image-detail",
+    ),
+    path(
+        "partner-libraries/<uuid:grantor_id>/images/<uuid:image_id>/save/",
+        PartnerLibraryImageSaveView.as_view(),
+        name="partner-image-save",
     ),
     *(
         path(

@@ -154,6 +154,26 @@ PARTNER_LIBRARY_DETAIL_SCHEMA = extend_schema(
     parameters=[_GRANTOR, _IMAGE],
     responses={200: GalleryImageSerializer, 401: UNAUTHENTICATED, 404: _LIBRARY_MISSING},
 )
+PARTNER_LIBRARY_SAVE_SCHEMA = extend_schema(
+    operation_id="partner_library_save",
+    summary="Save one of a partner's pictures to my gallery",
+    description="A new picture of yours, made from what you may download: the original where "
+    "the partner shows originals (without its metadata unless they show that too), else the "
+    "styled rendition. It counts against your quota; the bytes are stored again. Send an "
+    "`Idempotency-Key` to make a retry safe.",
+    tags=_TAGS,
+    parameters=[_GRANTOR, _IMAGE],
+    request=None,
+    responses={
+        201: GalleryImageSerializer,
+        401: UNAUTHENTICATED,
+        403: error("Your image count quota is full (`quota_exceeded`)."),
+        404: _LIBRARY_MISSING,
+        409: error("The picture has no file to copy yet (`not_ready`)."),
+        413: error("Your storage quota is full (`quota_exceeded`)."),
+        429: THROTTLED,
+    },
+)
 
 
 def partner_rendition_schema(rendition: str) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
+from django.urls import reverse
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -21,8 +22,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.grants import Grant
-from core.throttling import RateThrottle
-from images import access, delivery, selectors, shares
+from core.throttling import RateThrottle, UploadRateThrottle
+from idempotency.decorators import idempotent
+from images import access, delivery, saving, selectors, shares
 from images.errors import RenditionAbsent, RenditionNotReady
 from images.filters import IMAGE_DEFAULT_ORDERING, IMAGE_ORDERING_FIELDS, StrictOrderingFilter
 from images.models import Image, Partnership
@@ -36,6 +38,7 @@ from images.partners.serializers import (
     PartnershipUpdateSerializer,
     partner_image_body,
 )
+from images.serializers import ImageSerializer
 from users.authentication import request_user
 
 
@@ -183,6 +186,22 @@ class PartnerLibraryImageDetailView(APIView):
         image = _image(partner, image_id)
         access.access_check(principal=partner, action=access.Action.IMAGE_VIEW, target=image)
         return Response(partner_image_body(image=image, partner=partner, request=request, cache={}))
+
+
+class PartnerLibraryImageSaveView(APIView):
+    """Copies one of a partner's pictures into the caller's own gallery."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [UploadRateThrottle]
+
+    @schema.PARTNER_LIBRARY_SAVE_SCHEMA
+    @idempotent
+    def post(self, request: Request, grantor_id: uuid.UUID, image_id: uuid.UUID) -> Response:
+        partner = _partner(request, grantor_id)
+        saved = saving.image_save_copy(principal=partner, image=_image(partner, image_id))
+        location = request.build_absolute_uri(reverse("image-detail", kwargs={"pk": saved.pk}))
+        body = ImageSerializer(saved, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 def _image(partner: access.Partner, image_id: uuid.UUID) -> Image:

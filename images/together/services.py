@@ -14,19 +14,16 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
-from images import access, delivery, files, lifecycle, shares
+from images import access
 from images.activity import activity_record
 from images.albums import MAX_IDS_PER_CALL
-from images.errors import RenditionNotReady
 from images.locks import owner_lock
 from images.models import Album, AlbumActivity, AlbumImage, Image
 from images.together.selectors import PolicyAnswers, open_as_member
-from imaging.styles import DEFAULT_STYLE
 
 _UNSET: Any = object()
 
@@ -35,7 +32,6 @@ __all__ = [
     "shared_album_images_add",
     "shared_album_images_remove",
     "shared_album_update",
-    "shared_image_save",
 ]
 
 
@@ -171,50 +167,6 @@ def shared_album_images_remove(
         }
         for pk in ids
     ]
-
-
-def shared_image_save(*, principal: access.Member, image: Image) -> Image:
-    """A copy of someone else's picture in the caller's own gallery, made through the upload
-    pipeline (``lifecycle.image_create``: the caller's quota, checked under their lock).
-
-    The copy is made of what the member may download: the original where the album lets them
-    (without its metadata unless it lets them see that too; a video's playback file then, as
-    a video's metadata cannot be stripped in place), else the processed rendition. The bytes
-    are stored again: nothing is shared between two accounts' files.
-    """
-    access.access_check(principal=principal, action=access.Action.IMAGE_SAVE, target=image)
-    key, rendition, style = _save_source(principal, image)
-    name = delivery.download_filename(image, rendition, key, visitor=True)
-    with files.file_open(key=key) as source:
-        return lifecycle.image_create(
-            owner=principal.user,
-            upload=File(source, name=name),
-            style=style,
-            title=image.title,
-            filename=name,
-        )
-
-
-def _save_source(principal: access.Member, image: Image) -> tuple[str, str, str]:
-    """The storage key, the rendition and the style of what a save copies."""
-    original = access.access_allows(
-        principal=principal,
-        action=access.Action.ORIGINAL_DOWNLOAD,
-        target=access.Rendition(image=image, name=access.ORIGINAL),
-    )
-    if original and image.original_key:
-        if access.access_allows(
-            principal=principal, action=access.Action.METADATA_VIEW, target=image
-        ):
-            return image.original_key, access.ORIGINAL, image.style
-        if image.kind == Image.Kind.PHOTO:
-            return shares.share_original_stripped_key(image=image), access.ORIGINAL, image.style
-        if image.playback_key:
-            return image.playback_key, "video", DEFAULT_STYLE
-    if not image.processed_key:
-        raise RenditionNotReady(image=image, rendition="processed")
-    # Already in the picture's style: kept as it looks, not styled twice.
-    return image.processed_key, "processed", DEFAULT_STYLE
 
 
 def _album_locked(principal: access.Member, action: access.Action) -> tuple[access.Member, Album]:

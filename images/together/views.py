@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from core.grants import Grant
 from core.throttling import UploadRateThrottle
 from idempotency.decorators import idempotent
-from images import access, delivery, shares
+from images import access, delivery, saving, shares
 from images.errors import RenditionAbsent, RenditionNotReady
 from images.pagination import KeysetCursorPagination
 from images.serializers import (
@@ -171,7 +171,7 @@ class SharedAlbumImageSaveView(_MemberView):
     def post(self, request: Request, album_id: uuid.UUID, image_id: uuid.UUID) -> Response:
         principal = self.member(request, album_id, access.Action.ALBUM_LIST)
         image = selectors.shared_album_image_get(principal=principal, image_id=image_id)
-        saved = services.shared_image_save(principal=principal, image=image)
+        saved = saving.image_save_copy(principal=principal, image=image)
         location = request.build_absolute_uri(reverse("image-detail", kwargs={"pk": saved.pk}))
         body = ImageSerializer(saved, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})

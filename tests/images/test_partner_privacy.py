@@ -419,3 +419,97 @@ class TestThePartnerPolicy:
         partners = access.partner_principals(user=bob)
         assert [p.partnership for p in partners] == [partnership]
         assert access.partner_principals(user=AnonymousUser()) == []
+
+
+# --- saving a partner's picture to one's own gallery --------------------------------------------
+
+
+def _save(world, caller: str, image_key: str = "photo", **headers):
+    url = reverse(
+        "partner-image-save",
+        kwargs={"grantor_id": world["alice"].pk, "image_id": world[image_key]["id"]},
+    )
+    return world["clients"][caller].post(url, **headers)
+
+
+class TestSaveToMyLibrary:
+    def test_the_partner_gets_a_picture_of_their_own_without_the_metadata(self, world):
+        response = _save(world, "grantee")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        copy = Image.objects.get(pk=response.json()["id"])
+        assert copy.owner == world["bob"]
+        assert response["Location"].endswith(reverse("image-detail", kwargs={"pk": copy.pk}))
+        # Originals are the grantor's choice, off: the styled rendition is what is copied.
+        copied = _content(
+            world["clients"]["grantee"].get(reverse("image-original", kwargs={"pk": copy.pk}))
+        )
+        assert not any(secret in copied for secret in SECRETS)
+        assert copy.metadata.get("gps") is None
+
+    def test_with_originals_and_metadata_shown_the_original_is_copied_as_it_is(self, world):
+        Partnership.objects.filter(pk=world["partnership"].pk).update(
+            show_originals=True, show_metadata=True
+        )
+        response = _save(world, "grantee")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        copied = _content(
+            world["clients"]["grantee"].get(
+                reverse("image-original", kwargs={"pk": response.json()["id"]})
+            )
+        )
+        original = _content(
+            world["clients"]["grantor"].get(
+                reverse("image-original", kwargs={"pk": world["photo"]["id"]})
+            )
+        )
+        assert copied == original
+
+    def test_with_originals_but_no_metadata_the_copy_is_stripped(self, world):
+        Partnership.objects.filter(pk=world["partnership"].pk).update(show_originals=True)
+        response = _save(world, "grantee")
+        assert response.status_code == HTTPStatus.CREATED, response.content
+        copied = _content(
+            world["clients"]["grantee"].get(
+                reverse("image-original", kwargs={"pk": response.json()["id"]})
+            )
+        )
+        assert not any(secret in copied for secret in SECRETS)
+
+    @pytest.mark.parametrize(
+        ("caller", "status"),
+        [
+            ("grantor", NOT_FOUND),  # one's own library is not a partner's
+            ("pending", NOT_FOUND),
+            ("stranger", NOT_FOUND),
+            ("anonymous", UNAUTHORIZED),
+        ],
+    )
+    def test_nobody_else_saves_anything(self, world, caller, status):
+        before = Image.objects.count()
+        response = _save(world, caller)
+        assert response.status_code == status, response.content
+        assert Image.objects.count() == before
+
+    def test_an_ended_partnership_or_a_trashed_picture_saves_nothing(self, world):
+        world["clients"]["grantor"].delete(
+            reverse("image-detail", kwargs={"pk": world["other"]["id"]})
+        )
+        assert _save(world, "grantee", "other").status_code == NOT_FOUND
+        Partnership.objects.filter(pk=world["partnership"].pk).delete()
+        assert _save(world, "grantee").status_code == NOT_FOUND
+
+    def test_over_quota_keeps_nothing(self, world, assert_storage_consistent):
+        world["bob"].quota_images = 0
+        world["bob"].save()
+        response = _save(world, "grantee")
+        assert response.status_code in (HTTPStatus.FORBIDDEN, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        assert response.json()["code"] == "quota_exceeded"
+        assert not Image.objects.filter(owner=world["bob"]).exists()
+        assert_storage_consistent()
+
+    def test_a_retry_with_its_idempotency_key_saves_once(self, world):
+        first = _save(world, "grantee", HTTP_IDEMPOTENCY_KEY="save-once-1")
+        again = _save(world, "grantee", HTTP_IDEMPOTENCY_KEY="save-once-1")
+        assert first.status_code == again.status_code == HTTPStatus.CREATED
+        assert first.json()["id"] == again.json()["id"]
+        assert Image.objects.filter(owner=world["bob"]).count() == 1
