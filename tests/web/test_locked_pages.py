@@ -53,12 +53,14 @@ def _local(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
+def _signed_sources(response) -> list[str]:
+    """The page's image sources that are the locked list's signed URLs."""
+    sources = [img.get("src") or "" for img in parse(response).images]
+    return [src for src in sources if "/api/v1/locked/" in src]
+
+
 def _signed_thumbnails(response) -> list[str]:
-    return [
-        img["src"]
-        for img in parse(response).images
-        if "/api/v1/locked/" in (img.get("src") or "") and "/thumbnail/" in (img.get("src") or "")
-    ]
+    return [src for src in _signed_sources(response) if "/thumbnail/" in src]
 
 
 @pytest.fixture
@@ -183,11 +185,7 @@ class TestOwnerElevated:
         assert_strict_page(response)
         body = main_of(response)
         assert "Move out of the locked folder" in body
-        previews = [
-            img["src"]
-            for img in parse(response).images
-            if "/api/v1/locked/" in (img.get("src") or "")
-        ]
+        previews = _signed_sources(response)
         assert len(previews) == 1 and "/preview/" in previews[0]
         assert Client().get(_local(previews[0])).status_code == OK
 
