@@ -90,6 +90,22 @@ def images_unlock(*, owner: User, image_ids: Sequence[uuid.UUID]) -> list[dict[s
     return _move(owner=owner, image_ids=image_ids, lock=False)
 
 
+# --- the web app's locked folder (issue 20, part 6) -------------------------------------------
+
+
+def images_unlock_elevated(
+    *, principal: access.Owner, image_ids: Sequence[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """``images_unlock`` for a principal the caller built from a valid elevation (the web
+    app's pages, from the session's): ``ElevationRequired`` unless it is ``elevated``."""
+    if not principal.elevated:
+        raise ElevationRequired()
+    return images_unlock(owner=principal.user, image_ids=image_ids)
+
+
+# --- end the web app's locked folder
+
+
 def _move(*, owner: User, image_ids: Sequence[uuid.UUID], lock: bool) -> list[dict[str, Any]]:
     ids = list(dict.fromkeys(image_ids))
     now = timezone.now()
@@ -179,6 +195,7 @@ __all__ = [
     "ElevationRequired",
     "images_lock",
     "images_unlock",
+    "images_unlock_elevated",
     "locked_principal",
     "locked_signature",
     "locked_signature_owner",

@@ -27,7 +27,7 @@ from django.http import Http404, HttpRequest
 from rest_framework.exceptions import NotFound as ApiNotFound
 from rest_framework.pagination import Cursor
 
-from images import access, albums, selectors, shares
+from images import access, albums, locked, selectors, shares
 from images.errors import AlbumNotFound
 from images.filters import (
     IMAGE_DEFAULT_ORDERING,
@@ -35,12 +35,15 @@ from images.filters import (
     ImageFilter,
     datetime_to_utc,
 )
+from images.locked_serializers import LockedImageSerializer
+from images.locked_views import LockedCursorPagination
 from images.models import Image
 from images.pagination import KeysetCursorPagination, SharedCursorPagination, TrashCursorPagination
 from images.public.serializers import SharedImageSerializer
 from images.serializers import AlbumSerializer, ImageSerializer, TrashedImageSerializer
 from images.share_serializers import ShareSerializer
 from users.authentication import request_user
+from users.elevation import elevation_expires
 
 # The image list's filters a page may pass on (``ImageFilter``'s, as the API reads them).
 IMAGE_FILTERS = ("style", "is_favorite", "album")
@@ -188,6 +191,72 @@ def share_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
     return Page(results=list(results), next=page.next, previous=page.previous)
 
 
+# --- the locked folder (issue 20, part 6) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Elevated:
+    """The page's account elevated (its password given again moments ago), and when that ends:
+    made by ``elevated_owner`` alone, from an elevation the users app checked."""
+
+    principal: access.Owner
+    expires: int
+
+
+def elevated_owner(*, request: HttpRequest, token: str | None) -> Elevated | None:
+    """The page's account elevated by ``token`` (``users.elevation``), the locked folder's
+    principal as the API's views build it (``images.locked.locked_principal``); ``None`` when
+    the token is absent, expired, forged, another account's or older than the password."""
+    user = request_user(request)
+    expires = elevation_expires(user=user, token=token)
+    principal = locked.locked_principal(user=user, auth=None, elevation=expires)
+    if expires is None or not isinstance(principal, access.Owner):
+        return None
+    return Elevated(principal=principal, expires=expires)
+
+
+def locked_page_read(
+    *, request: HttpRequest, elevated: Elevated, cursor: str | None, size: int
+) -> Page:
+    """One page of the account's locked folder, most recently locked first, as the API's
+    ``locked/`` lists it: its ``urls`` are the locked list's signed URLs, ending with the
+    elevation."""
+    queryset = selectors.image_fields_for_listing(_locked(elevated.principal))
+    page = _paginate(LockedPages(cursor=cursor, size=size), queryset, request=request)
+    context = {"request": request, "elevation_expires": elevated.expires}
+    results = LockedImageSerializer(page.rows, many=True, context=context).data
+    return Page(results=list(results), next=page.next, previous=page.previous)
+
+
+def locked_detail_read(
+    *, request: HttpRequest, elevated: Elevated, image_id: uuid.UUID
+) -> dict[str, Any]:
+    """One picture of the account's locked folder, as the API's ``locked/{id}/`` shows it;
+    else 404 (another account's, a missing one, one not locked)."""
+    queryset = selectors.image_fields_for_listing(_locked(elevated.principal))
+    image = queryset.filter(pk=image_id).first()
+    if image is None:
+        raise Http404()
+    access.access_check(principal=elevated.principal, action=access.Action.IMAGE_VIEW, target=image)
+    context = {"request": request, "elevation_expires": elevated.expires}
+    return dict(LockedImageSerializer(image, context=context).data)
+
+
+def locked_image_held(*, request: HttpRequest, image_id: uuid.UUID) -> bool:
+    """Whether the account's locked folder holds ``image_id``: what a locked picture's page
+    may know before the password (to ask for it rather than answer 404), never more than
+    that the id is the account's own. Read through the scope the folder is read through."""
+    scope = access.Owner(user=request_user(request), elevated=True)
+    return _locked(scope).filter(pk=image_id).exists()
+
+
+def _locked(principal: access.Owner) -> QuerySet[Image]:
+    return selectors.images_locked(access.images_visible(principal=principal))
+
+
+# --- end locked folder
+
+
 # --- a share's pages -----------------------------------------------------------------------------
 
 
@@ -300,6 +369,10 @@ class TrashPages(GivenCursor, TrashCursorPagination):
 
 class SharedPages(GivenCursor, SharedCursorPagination):
     """A share's pagination (cursors that name a picture only)."""
+
+
+class LockedPages(GivenCursor, LockedCursorPagination):
+    """The locked folder's pagination (most recently locked first)."""
 
 
 @dataclass(frozen=True)

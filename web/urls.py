@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import account_pages, share_pages, views
+from web import account_pages, locked_pages, share_pages, views
 
 urlpatterns = [
     path("", views.gallery, name="home"),
@@ -19,4 +19,8 @@ urlpatterns = [
     path("signup/", account_pages.signup, name="signup"),
     path("login/", account_pages.login_view, name="login"),
     path("logout/", account_pages.logout_view, name="logout"),
+    # --- locked folder (issue 20, part 6)
+    path("locked/", locked_pages.locked_folder, name="locked-folder"),
+    path("locked/<uuid:image_id>/", locked_pages.locked_image, name="locked-picture"),
+    # --- end locked folder
 ]

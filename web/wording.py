@@ -28,6 +28,9 @@ NOTICES = {
     "password_changed": "Password changed. Other sessions are logged out; share links keep "
     "working.",
     "account_deleted": "Your account and every picture in it were deleted.",
+    # The locked folder (issue 20, part 6).
+    "unlocked": "Moved out of the locked folder, back into your gallery.",
+    "locked_folder_closed": "The locked folder is locked again.",
 }
 
 

@@ -248,6 +248,29 @@ def other_accounts_image(visitors, world):
     )
 
 
+# --- locked folder (issue 20, part 6)
+def locked_folder_prompt(visitors, world):
+    page = visitors["owner"].open("locked-folder")
+    expect(page.get_by_label("Your password")).to_be_visible()
+    return page
+
+
+def locked_folder(visitors, world):
+    """The locked folder after the password, a picture moved into it from its page."""
+    visitor = visitors["owner"]
+    page = visitor.open("image", image_id=world.images[-1]["id"])
+    page.get_by_role("button", name="Move to locked folder").click()
+    expect(page.get_by_role("heading", name="Your gallery")).to_be_visible()
+    page = visitor.open("locked-folder")
+    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Open the locked folder").click()
+    expect(page.get_by_role("img", name=TITLES[-1])).to_be_visible()
+    return page
+
+
+# --- end locked folder
+
+
 PAGES: dict[str, Opener] = {
     "login": login,
     "login-failed": login_failed,
@@ -273,6 +296,8 @@ PAGES: dict[str, Opener] = {
     "account": account,
     "account-password-errors": account_password_errors,
     "image-of-another-account": other_accounts_image,
+    "locked-folder-prompt": locked_folder_prompt,  # locked folder (issue 20, part 6)
+    "locked-folder": locked_folder,  # locked folder (issue 20, part 6)
 }
 
 

@@ -80,7 +80,12 @@
   try {
     const pending = JSON.parse(sessionStorage.getItem(UNDO_KEY) || "null");
     sessionStorage.removeItem(UNDO_KEY);
-    if (pending) document.addEventListener("DOMContentLoaded", () => toast(pending.text, pending));
+    // A notice without an undo (data-done-text on a "go:" form; locked folder, issue 20) has
+    // no url: a toast alone.
+    if (pending) {
+      document.addEventListener("DOMContentLoaded", () =>
+        toast(pending.text, pending.url ? pending : undefined));
+    }
   } catch {
     // No session storage: no undo across pages.
   }
@@ -142,9 +147,11 @@
       }
       toast(undo ? undo.text : form.dataset.doneText || "Done.", undo);
     } else if (done.startsWith("go:")) {
-      if (undo) {
+      // Said on the next page: the undo, or (locked folder, issue 20) data-done-text alone.
+      const notice = undo || (form.dataset.doneText ? { text: form.dataset.doneText } : null);
+      if (notice) {
         try {
-          sessionStorage.setItem(UNDO_KEY, JSON.stringify(undo));
+          sessionStorage.setItem(UNDO_KEY, JSON.stringify(notice));
         } catch {
           // No session storage: the change stands, without an undo.
         }
@@ -274,6 +281,17 @@
     };
     setTimeout(check, 1000);
   }
+
+  // --- locked folder (issue 20, part 6) ---------------------------------------------------
+  // Its pages show pictures only while the password given again holds (data-locked-until,
+  // a Unix time; the elevation itself stays on the server): then they load afresh, and the
+  // server asks for the password again.
+  const lockedUntil = Number(document.querySelector("[data-locked-until]")?.dataset.lockedUntil);
+  if (lockedUntil) {
+    const left = lockedUntil * 1000 - Date.now();
+    setTimeout(() => location.reload(), Math.max(left, 0) + 500);
+  }
+  // --- end locked folder
 
   window.Atelier = { api, toast, csrf, PLACEHOLDER };
 })();
