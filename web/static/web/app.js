@@ -91,6 +91,8 @@
       if (!field.name || field.disabled || skip.has(field.name)) continue;
       if (field.name === "csrfmiddlewaretoken" || field.type === "submit") continue;
       if (field.type === "radio" && !field.checked) continue;
+      // Shared albums (issue 20): a picker's unchecked box adds nothing to its list.
+      if (field.type === "checkbox" && field.dataset.type === "list" && !field.checked) continue;
       const type = field.dataset.type;
       let value = field.value;
       if (type === "bool") value = field.type === "checkbox" ? field.checked : value === "true";
