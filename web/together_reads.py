@@ -30,7 +30,7 @@ from images.together import selectors as together_selectors
 from images.together.links import member_rendition_url
 from images.together.serializers import MemberAlbumImageSerializer, MemberAlbumSerializer
 from users.authentication import request_user
-from web.reads import KeysetPages, Page, _paginate
+from web.reads import KeysetPages, Page, rows_paginate
 
 # The albums and invitations a "Shared with me" page lists (the most recent ones).
 SHARED_LIST_SIZE = 30
@@ -138,7 +138,7 @@ def shared_images_read(
     """One page of the album's pictures, newest first, as the API's list shows them to the
     caller (a constant number of queries however many pictures, owners and likes)."""
     images = together_selectors.shared_album_images(principal=principal)
-    page = _paginate(KeysetPages(cursor=cursor, size=size), images, request=request)
+    page = rows_paginate(KeysetPages(cursor=cursor, size=size), images, request=request)
     context = _image_context(request, principal)
     results = MemberAlbumImageSerializer(page.rows, many=True, context=context).data
     return Page(results=list(results), next=page.next, previous=page.previous)
@@ -178,7 +178,7 @@ def activity_read(
     """One page of the album's activity (or of one picture's comments), newest first, as the
     API's activity list shows it (one query a page)."""
     events = activity.activity_for_member(member=principal, image_id=image_id)
-    page = _paginate(KeysetPages(cursor=cursor, size=size), events, request=request)
+    page = rows_paginate(KeysetPages(cursor=cursor, size=size), events, request=request)
     results = AlbumActivitySerializer(page.rows, many=True, context={"member": principal}).data
     return Page(results=list(results), next=page.next, previous=page.previous)
 

@@ -248,6 +248,26 @@ def other_accounts_image(visitors, world):
     )
 
 
+# --- shared albums (issue 20): a shared album's page, as a contributor who commented sees it
+
+
+def shared_album(visitors, world):
+    newcomer = visitors["newcomer"]
+    owner_api, newcomer_api = (
+        ApiAs(newcomer.site, person.user) for person in (visitors["owner"], newcomer)
+    )
+    album = {"album_id": world.album["id"]}
+    invitation = owner_api.post(
+        "album-member-list", kwargs=album, json={"user": "mallory", "role": "contributor"}
+    )
+    newcomer_api.post("invitation-accept", kwargs={"pk": invitation["id"]})
+    newcomer_api.post("shared-album-comments", kwargs=album, json={"text": "Lovely light."})
+    return newcomer.open("together", **album)
+
+
+# --- end shared albums
+
+
 PAGES: dict[str, Opener] = {
     "login": login,
     "login-failed": login_failed,
@@ -273,6 +293,7 @@ PAGES: dict[str, Opener] = {
     "account": account,
     "account-password-errors": account_password_errors,
     "image-of-another-account": other_accounts_image,
+    "shared-album": shared_album,  # shared albums (issue 20)
 }
 
 

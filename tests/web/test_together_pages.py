@@ -27,6 +27,7 @@ from tests.images.shared_album_world import (
     World,
     shared_album_world,  # noqa: F401 (the ``world`` fixture)
 )
+from tests.web.test_pages import assert_strict_page
 
 pytestmark = pytest.mark.django_db
 
@@ -292,3 +293,20 @@ def test_shared_with_me_lists_each_album_with_its_owner_and_a_cover(world):
         "shared-album-image-thumbnail", kwargs={"album_id": album.pk, "image_id": cover}
     )
     assert f"{thumbnail}?" in text
+
+
+@pytest.mark.parametrize("caller", ["owner", "contributor", "editor", "pending"])
+def test_pages_are_strict_and_every_control_is_named(world, caller):
+    """The strict CSP, nothing inline, every image with its alt and every control labelled, on
+    each page in its fullest state for the caller (the pickers, forms and invitations)."""
+    AlbumActivity.objects.create(
+        album=world.album, actor=world.users["viewer"], kind=AlbumActivity.Kind.COMMENT, text="Hi"
+    )
+    pages = [page_as(world, caller, "together-list")]
+    if caller == "owner":
+        pages.append(page_as(world, caller, "album", album_id=world.album.pk))
+    if caller != "pending":
+        pages += [album_page(world, caller), picture_page(world, caller, world.contributors_in)]
+    for response in pages:
+        assert response.status_code == OK
+        assert_strict_page(response)
