@@ -10,6 +10,7 @@ typed is shown escaped, and a page costs the same queries however many pictures 
 import re
 import uuid
 from http import HTTPStatus
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -28,6 +29,7 @@ from tests.images.shared_album_world import (
     shared_album_world,  # noqa: F401 (the ``world`` fixture)
 )
 from tests.web.test_pages import assert_strict_page
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +281,7 @@ def test_a_member_removed_meanwhile_gets_the_missing_page(world):
 
 
 def test_shared_with_me_lists_each_album_with_its_owner_and_a_cover(world):
-    other = UserFactory(username="bob", first_name="Bob", last_name="Baker")
+    other = cast(User, UserFactory(username="bob", first_name="Bob", last_name="Baker"))
     album = Album.objects.create(owner=other, title="Bob's garden")
     AlbumMember.objects.create(
         album=album, user=world.users["viewer"], role="contributor", accepted_at=timezone.now()
