@@ -54,6 +54,7 @@ def test_invite_accept_like_comment_contribute_and_remove(
     page.get_by_label("Role", exact=True).select_option("viewer")
     page.get_by_role("button", name="Invite").click()
     expect(page.get_by_text("invitation pending")).to_be_visible()
+    axe(page)
 
     # Mallory sees the invitation (and its count in the nav), and accepts it.
     friend = visitor("invitee", other_user)
