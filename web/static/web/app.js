@@ -120,31 +120,6 @@
     box.textContent = message;
   }
 
-  // Shared albums (issue 20): the API's field errors mark the fields they are about (an
-  // invitation naming no account), tied to the form's message for screen readers; a form
-  // with data-field-errors says the fields' own messages, without the field's API name.
-  function markFields(form, body) {
-    for (const field of form.querySelectorAll("[aria-invalid]")) {
-      field.removeAttribute("aria-invalid");
-      field.removeAttribute("aria-errormessage");
-    }
-    const box = form.querySelector(":scope > .form-error");
-    if (!body || !box) return;
-    box.id ||= `form-error-${Math.random().toString(36).slice(2)}`;
-    const messages = [];
-    for (const field of form.elements) {
-      if (field.name && Array.isArray(body[field.name])) {
-        field.setAttribute("aria-invalid", "true");
-        field.setAttribute("aria-errormessage", box.id);
-        messages.push(...body[field.name]);
-      }
-    }
-    if (messages.length && form.hasAttribute("data-field-errors")) {
-      box.textContent = messages.join(" ");
-    }
-  }
-  // --- end shared albums
-
   function undoOf(form, body) {
     if (!form.dataset.undo) return null;
     return {
@@ -206,7 +181,8 @@
       finish(form, data, body);
     } catch (error) {
       showError(form, error.message);
-      markFields(form, error.body);
+      // The API's error body, for a page's own script (together.js marks the fields).
+      form.dispatchEvent(new CustomEvent("atelier:error", { bubbles: true, detail: error.body }));
       buttons.forEach((button) => { button.disabled = false; });
     } finally {
       form.removeAttribute("aria-busy");
