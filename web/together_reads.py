@@ -75,8 +75,12 @@ def shared_albums_read(*, request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _cover_thumbnail(request: HttpRequest, album: Album, cache: dict[str, Any]) -> str | None:
-    """The signed thumbnail URL of ``album``'s cover as the caller sees it there, or None."""
-    principal = together_selectors.open_as_member(user=request.user, album_id=album.pk)
+    """The signed thumbnail URL of ``album``'s cover as the caller sees it there, or None
+    (also where the membership ended since the list was read: the album's own page says so)."""
+    try:
+        principal = together_selectors.open_as_member(user=request.user, album_id=album.pk)
+    except access.AccessRefused:
+        return None
     visible = access.images_visible(principal=principal)
     chosen = Case(
         When(pk=album.cover_id, then=Value(0)), default=Value(1), output_field=IntegerField()
