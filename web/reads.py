@@ -401,3 +401,15 @@ def _images_live(principal: access.Owner) -> QuerySet[Image]:
     API's gallery queryset)."""
     live = selectors.images_live(access.images_visible(principal=principal))
     return selectors.image_fields_for_listing(live)
+
+
+# --- shared albums (issue 20): the pages inside a shared album page as the lists above ------
+
+
+def rows_paginate(paginator: GivenCursor, queryset: QuerySet, *, request: HttpRequest) -> _Rows:
+    """``paginator``'s page of ``queryset`` (``web.together_reads``: a shared album's pictures
+    and activity, paged by the API's own keyset pagination)."""
+    return _paginate(paginator, queryset, request=request)
+
+
+# --- end shared albums

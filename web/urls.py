@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import account_pages, locked_pages, share_pages, views
+from web import account_pages, locked_pages, share_pages, together_pages, views
 
 urlpatterns = [
     path("", views.gallery, name="home"),
@@ -13,6 +13,15 @@ urlpatterns = [
     path("trash/", views.trash, name="trash"),
     path("trash/<uuid:image_id>/thumbnail/", views.trash_thumbnail, name="trash-thumbnail"),
     path("shares/", views.share_list, name="shares"),
+    # --- shared albums (issue 20): "Shared with me", a shared album, one of its pictures
+    path("together/", together_pages.shared_with_me, name="together-list"),
+    path("together/<uuid:album_id>/", together_pages.shared_album, name="together"),
+    path(
+        "together/<uuid:album_id>/i/<uuid:image_id>/",
+        together_pages.shared_picture,
+        name="together-image",
+    ),
+    # --- end shared albums
     path("s/<str:token>", share_pages.share, name="share"),
     path("s/<str:token>/i/<str:image_id>", share_pages.share_image, name="share-image"),
     path("account/", account_pages.account, name="account"),

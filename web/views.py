@@ -18,9 +18,10 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotAcceptable
 
 from images import delivery
+from images.models import AlbumMember
 from images.video_render import video_max_upload_bytes
 from imaging.styles import DEFAULT_STYLE, STYLES
-from web import reads, wording
+from web import reads, together_reads, wording
 from web.pages import read_only_page
 from web.present import alt_text, local_path, photo_facts, query_string, ratio_class, taken_display
 
@@ -139,6 +140,9 @@ def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
     params.update(album=str(album_id))
     context = {"album": str(album_id), "via": "album"}
     images, next_url, error = _image_page(request, params, context=context)
+    # --- shared albums (issue 20): the owner's members section (``web.together_reads``)
+    members = together_reads.album_members_read(request=request, album_id=album_id)
+    # --- end shared albums
     return render(
         request,
         "web/album.html",
@@ -148,6 +152,9 @@ def album(request: HttpRequest, album_id: uuid.UUID) -> HttpResponse:
             "next_url": next_url,
             "error": error,
             "context": query_string(context),
+            # shared albums (issue 20)
+            "members": members,
+            "member_roles": AlbumMember.Role.choices,
         },
     )
 

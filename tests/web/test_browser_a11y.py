@@ -271,6 +271,26 @@ def locked_folder(visitors, world):
 # --- end locked folder
 
 
+# --- shared albums (issue 20): a shared album's page, as a contributor who commented sees it
+
+
+def shared_album(visitors, world):
+    newcomer = visitors["newcomer"]
+    owner_api, newcomer_api = (
+        ApiAs(newcomer.site, person.user) for person in (visitors["owner"], newcomer)
+    )
+    album = {"album_id": world.album["id"]}
+    invitation = owner_api.post(
+        "album-member-list", kwargs=album, json={"user": "mallory", "role": "contributor"}
+    )
+    newcomer_api.post("invitation-accept", kwargs={"pk": invitation["id"]})
+    newcomer_api.post("shared-album-comments", kwargs=album, json={"text": "Lovely light."})
+    return newcomer.open("together", **album)
+
+
+# --- end shared albums
+
+
 PAGES: dict[str, Opener] = {
     "login": login,
     "login-failed": login_failed,
@@ -298,6 +318,7 @@ PAGES: dict[str, Opener] = {
     "image-of-another-account": other_accounts_image,
     "locked-folder-prompt": locked_folder_prompt,  # locked folder (issue 20, part 6)
     "locked-folder": locked_folder,  # locked folder (issue 20, part 6)
+    "shared-album": shared_album,  # shared albums (issue 20)
 }
 
 

@@ -31,7 +31,7 @@ STRICT_CSP = {
     "frame-ancestors": {"'none'"},
     "form-action": {"'self'"},
 }
-PRIVATE_PAGES = ["home", "upload", "albums", "trash", "shares", "account"]
+PRIVATE_PAGES = ["home", "upload", "albums", "trash", "shares", "account", "together-list"]
 SHARE_PASSWORD = "tea at five"
 
 

@@ -34,6 +34,7 @@
     if (!response.ok) {
       const error = new Error(data?.detail || `The server answered ${response.status}.`);
       error.status = response.status;
+      error.body = data;
       throw error;
     }
     return data;
@@ -96,6 +97,8 @@
       if (!field.name || field.disabled || skip.has(field.name)) continue;
       if (field.name === "csrfmiddlewaretoken" || field.type === "submit") continue;
       if (field.type === "radio" && !field.checked) continue;
+      // Shared albums (issue 20): a picker's unchecked box adds nothing to its list.
+      if (field.type === "checkbox" && field.dataset.type === "list" && !field.checked) continue;
       const type = field.dataset.type;
       let value = field.value;
       if (type === "bool") value = field.type === "checkbox" ? field.checked : value === "true";
@@ -185,6 +188,8 @@
       finish(form, data, body);
     } catch (error) {
       showError(form, error.message);
+      // The API's error body, for a page's own script (together.js marks the fields).
+      form.dispatchEvent(new CustomEvent("atelier:error", { bubbles: true, detail: error.body }));
       buttons.forEach((button) => { button.disabled = false; });
     } finally {
       form.removeAttribute("aria-busy");
