@@ -76,6 +76,8 @@ S3_STACK_RUNS = {
     "tests/images/test_signed_urls.py": "signed rendition URLs deliver from S3",
     "tests/images/test_ranges.py": "range requests read from S3 in ranged, streamed GETs",
     "tests/images/test_shares.py": "what a share link delivers, from S3",
+    "tests/images/test_sharing_files.py": "members', partners' and the locked folder's bytes",
+    "tests/images/test_together_races.py": "saves racing quotas and deletions, on S3",
     "tests/images/test_faults.py": "faults mid-change leave S3 and rows together",
     "tests/images/test_hostile.py": "hostile names and bombs against S3 keys and the worker",
     "tests/images/test_import.py": "the import command stores on S3",

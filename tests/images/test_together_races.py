@@ -15,6 +15,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from images.models import Album, AlbumImage, AlbumMember, Image, Partnership
+from tests.celery_broker import renders_settle
+from tests.conftest import ON_S3_STACK, RENDER_WAIT_SECONDS
 from tests.factories import DEFAULT_PASSWORD, UserFactory, image_bytes, upload_request
 from tests.parallel import in_parallel
 
@@ -45,6 +47,9 @@ def _upload(client: APIClient, seed: int) -> str:
     data = image_bytes("PNG", size=(48, 32), color=(seed % 256, 60, 90))
     response = upload_request(client, data, name=f"{seed}.png")
     assert response.status_code == HTTPStatus.CREATED, response.content
+    if ON_S3_STACK:
+        # What a save copies is rendered: on the stack, wait for the worker's render.
+        renders_settle(timeout=RENDER_WAIT_SECONDS)
     return response.json()["id"]
 
 
