@@ -271,6 +271,19 @@ def locked_folder(visitors, world):
 # --- end locked folder
 
 
+# --- partner sharing (issue 20, item 4)
+def partners(visitors, world):
+    """The Partners page with a pending offer made on it (its row and settings form)."""
+    page = visitors["owner"].open("partners")
+    page.get_by_label("Their username or email").fill(visitors["newcomer"].user.username)
+    page.get_by_role("button", name="Share my library").click()
+    expect(page.get_by_text("waiting for them to accept")).to_be_visible()
+    return page
+
+
+# --- end partner sharing
+
+
 PAGES: dict[str, Opener] = {
     "login": login,
     "login-failed": login_failed,
@@ -298,6 +311,7 @@ PAGES: dict[str, Opener] = {
     "image-of-another-account": other_accounts_image,
     "locked-folder-prompt": locked_folder_prompt,  # locked folder (issue 20, part 6)
     "locked-folder": locked_folder,  # locked folder (issue 20, part 6)
+    "partners": partners,  # partner sharing (issue 20, item 4)
 }
 
 
