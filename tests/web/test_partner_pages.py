@@ -12,15 +12,17 @@ import uuid
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from images.models import Image, Partnership
 from tests.factories import UserFactory
 from tests.web.test_pages import assert_strict_page, logged_in, main_of
+from web import partner_reads
 
 pytestmark = pytest.mark.django_db
 
@@ -291,6 +293,11 @@ class TestGalleryWithPartners:
         following = clients["grantee"].get(more[0]["href"])
         assert following.status_code == OK
         assert "tile-partner" in main_of(following)
+        # gallery.js asks the API for the same page (the same query on images/): the same.
+        query = more[0]["href"].split("?", 1)[1]
+        api = clients["grantee"].get(f"{reverse('image-list')}?{query}").json()
+        partner_ids = [item["id"] for item in api["results"] if item["partner"]]
+        assert partner_ids and all(pk in main_of(following) for pk in partner_ids)
 
     @pytest.mark.parametrize("partners", [1, 3])
     def test_constant_queries_whatever_the_number_of_partners(
@@ -307,6 +314,42 @@ class TestGalleryWithPartners:
             response = _gallery(client, include_partners="true")
         # Alice's two pictures ("live", "old") and one of each other partner's.
         assert main_of(response).count("tile-partner") == partners + 1
+
+
+def _cursor(link: str | None) -> str | None:
+    return parse_qs(urlsplit(link).query)["cursor"][0] if link else None
+
+
+class TestGalleryReadIsTheApis:
+    """The page's mixed gallery (``web.partner_reads``) answers as ``images/`` does with
+    ``include_partners=true``: the same pictures, each in the same shape and order, and the
+    same next cursor."""
+
+    @pytest.mark.parametrize(
+        "params",
+        [{}, {"ordering": "-taken_at"}, {"style": "none"}, {"is_favorite": "true"}],
+    )
+    def test_same_answer(self, clients, bob, library, params):
+        for index in range(3):
+            _image(library["live"].owner, title=f"more {index}")
+        request = RequestFactory().get(reverse("home"), {**params, "include_partners": "true"})
+        request.user = bob
+        page = partner_reads.gallery_with_partners_read(
+            request=request, filters=params, ordering=params.get("ordering"), cursor=None, size=3
+        )
+        api = clients["grantee"].get(
+            reverse("image-list"), {**params, "include_partners": "true", "page_size": 3}
+        )
+        body = api.json()
+        assert [item["id"] for item in page.results] == [item["id"] for item in body["results"]]
+        for mine, theirs in zip(page.results, body["results"], strict=True):
+            assert set(mine) == set(theirs)
+            assert mine["partner"] == theirs["partner"]
+            assert {k: v for k, v in mine.items() if k != "urls"} == {
+                k: v for k, v in theirs.items() if k != "urls"
+            }
+        assert _cursor(page.next) == _cursor(body["next"])
+        assert page.next or params.get("is_favorite")
 
 
 class TestPartnersPage:
