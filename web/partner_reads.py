@@ -16,6 +16,7 @@ about the caller's own pictures (``album``, ``is_favorite=true``) lists no partn
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -135,9 +136,11 @@ def _filtered(request: HttpRequest, images: QuerySet[Image], data: dict[str, str
         raise Http404() from exc
 
 
+@dataclass(frozen=True)
 class _Rows:
-    def __init__(self, rows: list[Any], next: str | None, previous: str | None) -> None:
-        self.rows, self.next, self.previous = rows, next, previous
+    rows: list[Any]
+    next: str | None
+    previous: str | None
 
 
 def _paginate(paginator: reads.GivenCursor, queryset: QuerySet, *, request: HttpRequest) -> _Rows:
@@ -147,4 +150,8 @@ def _paginate(paginator: reads.GivenCursor, queryset: QuerySet, *, request: Http
         rows = paginator.paginate_queryset(queryset, request)  # type: ignore[arg-type]
     except ApiNotFound as exc:
         raise Http404() from exc
-    return _Rows(list(rows or []), paginator.get_next_link(), paginator.get_previous_link())
+    return _Rows(
+        rows=list(rows or []),
+        next=paginator.get_next_link(),
+        previous=paginator.get_previous_link(),
+    )
