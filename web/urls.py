@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import account_pages, locked_pages, share_pages, together_pages, views
+from web import account_pages, locked_pages, partner_pages, share_pages, together_pages, views
 
 urlpatterns = [
     path("", views.gallery, name="home"),
@@ -32,4 +32,12 @@ urlpatterns = [
     path("locked/", locked_pages.locked_folder, name="locked-folder"),
     path("locked/<uuid:image_id>/", locked_pages.locked_image, name="locked-picture"),
     # --- end locked folder
+    # --- partner sharing (issue 20, item 4)
+    path("partners/", partner_pages.partners, name="partners"),
+    path(
+        "partners/<uuid:grantor_id>/i/<uuid:image_id>/",
+        partner_pages.partner_image,
+        name="partner-picture",
+    ),
+    # --- end partner sharing
 ]

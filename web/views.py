@@ -21,7 +21,7 @@ from images import delivery
 from images.models import AlbumMember
 from images.video_render import video_max_upload_bytes
 from imaging.styles import DEFAULT_STYLE, STYLES
-from web import reads, together_reads, wording
+from web import partner_pages, partner_reads, reads, together_reads, wording
 from web.pages import read_only_page
 from web.present import alt_text, local_path, photo_facts, query_string, ratio_class, taken_display
 
@@ -36,9 +36,14 @@ ORDERINGS = [
     ("taken_at", "Oldest taken"),
 ]
 # What the gallery's filter form sends on to the image list.
-GALLERY_PARAMS = ("style", "is_favorite", "album", "ordering", "cursor")
+GALLERY_PARAMS: tuple[str, ...] = ("style", "is_favorite", "album", "ordering", "cursor")
 # What a picture's page keeps of where the person came from, to step within it.
-CONTEXT_PARAMS = ("style", "is_favorite", "album", "ordering")
+CONTEXT_PARAMS: tuple[str, ...] = ("style", "is_favorite", "album", "ordering")
+# --- partner sharing (issue 20, item 4): the gallery's toggle, kept across paging, filters
+# and a picture's page (whose way back keeps it; its steps stay within one's own pictures).
+GALLERY_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
+CONTEXT_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
+# --- end partner sharing
 # The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
 THUMBNAIL_LONG_EDGE_CAP = 3840
 
@@ -51,7 +56,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
     params = _params(request, GALLERY_PARAMS)
     albums = _albums(request)
     context = {key: params[key] for key in CONTEXT_PARAMS if key in params}
-    images, next_url, error = _image_page(request, params, context=context)
+    # --- partner sharing (issue 20, item 4): ?include_partners=true mixes theirs in, marked.
+    mixed = _partners_page(request, params, context=context)
+    images, next_url, error = mixed or _image_page(request, params, context=context)
+    # --- end partner sharing
     filtered = any(key in params for key in ("style", "is_favorite", "album"))
     return render(
         request,
@@ -66,8 +74,40 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "orderings": ORDERINGS,
             "albums": albums,
             "context": query_string(context),
+            "include_partners": params.get(partner_reads.INCLUDE_PARTNERS) == "true",
         },
     )
+
+
+# --- partner sharing (issue 20, item 4) ---------------------------------------------------------
+
+
+def _partners_page(
+    request: HttpRequest, params: dict[str, str], *, context: dict[str, str]
+) -> tuple[list[dict[str, Any]], str | None, str] | None:
+    """The gallery's page with the caller's partners' pictures mixed in, each marked, where
+    the page asks for them (``include_partners=true``); None where it does not."""
+    try:
+        if not partner_reads.include_partners(params):
+            return None
+        page = partner_reads.gallery_with_partners_read(
+            request=request,
+            filters=params,
+            ordering=params.get("ordering"),
+            cursor=params.get("cursor"),
+            size=GALLERY_PAGE_SIZE,
+        )
+    except reads.ListRefused:
+        return [], None, wording.message(wording.LIST_REFUSED)
+    suffix = query_string(context)
+    tiles = [
+        partner_pages.partner_tile(item, suffix) if item.get("partner") else _tile(item, suffix)
+        for item in page.results
+    ]
+    return tiles, local_path(page.next), ""
+
+
+# --- end partner sharing
 
 
 @read_only_page

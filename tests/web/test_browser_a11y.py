@@ -291,6 +291,19 @@ def shared_album(visitors, world):
 # --- end shared albums
 
 
+# --- partner sharing (issue 20, item 4)
+def partners(visitors, world):
+    """The Partners page with a pending offer made on it (its row and settings form)."""
+    page = visitors["owner"].open("partners")
+    page.get_by_label("Their username or email").fill(visitors["newcomer"].user.username)
+    page.get_by_role("button", name="Share my library").click()
+    expect(page.get_by_text("waiting for them to accept")).to_be_visible()
+    return page
+
+
+# --- end partner sharing
+
+
 PAGES: dict[str, Opener] = {
     "login": login,
     "login-failed": login_failed,
@@ -319,6 +332,7 @@ PAGES: dict[str, Opener] = {
     "locked-folder-prompt": locked_folder_prompt,  # locked folder (issue 20, part 6)
     "locked-folder": locked_folder,  # locked folder (issue 20, part 6)
     "shared-album": shared_album,  # shared albums (issue 20)
+    "partners": partners,  # partner sharing (issue 20, item 4)
 }
 
 

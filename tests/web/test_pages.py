@@ -282,7 +282,10 @@ class TestGalleryPage:
         # 8 px PNG, about 250 bytes with its tag) that paints before any thumbnail arrives.
         tiles = html.count(b'<img class="ph"')
         assert tiles == 30
-        assert len(html) + static <= 60_000 + tiles * PLACEHOLDER_TILE_BYTES
+        # Issue 20's are new bytes on purpose too (about 1 kB): the nav's "Shared with me"
+        # with its count of invitations, the gallery's partners toggle and a partner tile's
+        # label; the shared albums' own rules and scripts load on their pages only.
+        assert len(html) + static <= 61_000 + tiles * PLACEHOLDER_TILE_BYTES
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@
      data-undo    an endpoint that takes the change back, offered in the toast once it is
                   done (data-undo-method, POST by default; data-undo-body="same" sends the
                   form's body again; data-undo-text says what was done)
-   Fields: data-type="bool" | "list" | "datetime", data-omit-empty. */
+   Fields: data-type="bool" | "list" | "datetime" | "date" (a day or null), data-omit-empty. */
 "use strict";
 (() => {
   const PLACEHOLDER = "00000000-0000-4000-8000-000000000000";
@@ -103,6 +103,7 @@
       let value = field.value;
       if (type === "bool") value = field.type === "checkbox" ? field.checked : value === "true";
       else if (type === "datetime") value = value ? new Date(value).toISOString() : null;
+      else if (type === "date") value = value || null;
       if (field.hasAttribute("data-omit-empty") && (value === "" || value === null)) continue;
       if (type === "list") (body[field.name] ||= []).push(value);
       else body[field.name] = value;

@@ -51,6 +51,17 @@
     const placeholder = placeholderFor(image, module);
     if (placeholder) link.append(placeholder);
     item.append(link);
+    // A partner's picture (issue 20, item 4): its own page, marked.
+    if (image.partner) {
+      link.href = grid.dataset.partnerUrl.replace(PLACEHOLDER, image.partner.id)
+        .replace(PLACEHOLDER, image.id) + (grid.dataset.context || "");
+      item.dataset.partner = "";
+      const mark = document.createElement("span");
+      mark.className = "tile-partner";
+      mark.innerHTML = '<span class="vh">Shared by </span>';
+      mark.append(image.partner.display_name);
+      item.append(mark);
+    }
     if (image.kind === "video") item.append(videoBadge(image.duration));
     if (image.is_favorite) {
       const star = document.createElement("span");
@@ -225,7 +236,8 @@
     if (tries < 150) poll(item, tries + 1);
   }
   function watchPending() {
-    for (const item of grid.querySelectorAll('[data-status="pending"]')) {
+    // Not a partner's (issue 20): not in the caller's list.
+    for (const item of grid.querySelectorAll('[data-status="pending"]:not([data-partner])')) {
       if (watched.has(item.dataset.id)) continue;
       watched.add(item.dataset.id);
       poll(item, 0);
