@@ -124,8 +124,10 @@ def orphans_remove(
     )
     current = _references()
     staged = _staged(report.orphans)
+    # A file some image holds (shared by a saved copy) is never an orphan to remove.
+    held = files.keys_held(keys=report.orphans)
     for name in sorted(report.orphans):
-        if name in current or name in staged:
+        if name in current or name in staged or name in held:
             continue
         try:
             modified = files.file_modified_at(key=name, storage=storage)

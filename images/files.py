@@ -12,6 +12,9 @@ through ``default_storage.open``: django-storages' ``S3File`` downloads the whol
 spool (in memory unless ``AWS_S3_MAX_MEMORY_SIZE`` is set) before its first byte, which for a
 1 GB video is a gigabyte on the web node per download.
 
+A file may be shared by two images (a saved copy points at its source's files): each then
+holds it (``StoredFileHolder``), and ``files_delete`` removes only what no image holds.
+
 Errors are storage's own (``STORAGE_ERRORS``); callers decide what each means to them.
 """
 
@@ -65,6 +68,8 @@ __all__ = [
     "folders_modified_at",
     "folders_remove_empty",
     "image_file_key",
+    "keys_held",
+    "keys_release",
     "staging_begin",
     "staging_delete",
     "staging_open",
@@ -312,7 +317,7 @@ def staging_delete(*, prefix: str, state: dict[str, Any]) -> None:
             client.abort_multipart_upload(Bucket=bucket, Key=name, UploadId=state["upload_id"])
         except Exception:  # botocore's ClientError (NoSuchUpload once aborted) and transport
             logger.exception("Could not abort the multipart upload of %s", prefix)
-    files_delete(keys=list(storage_names(storage=default_storage, folder=prefix.rstrip("/"))))
+    _files_remove(keys=list(storage_names(storage=default_storage, folder=prefix.rstrip("/"))))
 
 
 def _s3_target(key: str) -> tuple[Any, str, str]:
@@ -480,7 +485,55 @@ def file_url(*, key: str, parameters: dict[str, Any] | None = None) -> str:
 
 
 def files_delete(*, keys: Iterable[str]) -> None:
-    """Removes files, logging (not raising) failures: the rows are already consistent.
+    """Removes image files no image still holds, logging (not raising) failures: the rows
+    are already consistent.
+
+    Every deletion of an image's files comes here once its change has committed. A key
+    another image still holds (``StoredFileHolder``: a saved copy and its source share
+    files) stays; the holders of the image that let go of it were removed in that change's
+    transaction, so what is read here is what the others still hold. If the holders cannot
+    be read, nothing is removed (the storage audit finds what stays).
+    """
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return
+    try:
+        held = keys_held(keys=keys)
+    except DatabaseError:
+        logger.exception("Could not read who holds %d files; kept them", len(keys))
+        return
+    _files_remove(keys=[key for key in keys if key not in held])
+
+
+def keys_held(*, keys: Iterable[str]) -> set[str]:
+    """Those of ``keys`` that some image holds (shared between images: never removed)."""
+    from images.models import StoredFileHolder  # here: models are not ready when this loads
+
+    keys = list(keys)
+    held: set[str] = set()
+    # In batches, so a deletion of thousands of images never builds one huge IN list.
+    for start in range(0, len(keys), 500):
+        held.update(
+            StoredFileHolder.objects.filter(key__in=keys[start : start + 500]).values_list(
+                "key", flat=True
+            )
+        )
+    return held
+
+
+def keys_release(*, image_id: uuid.UUID, keys: Iterable[str]) -> None:
+    """Drops the image's holds on ``keys`` (which it no longer references), in the caller's
+    transaction: before the ``files_delete`` it schedules for when that commits."""
+    from images.models import StoredFileHolder
+
+    keys = list(keys)
+    if keys:
+        StoredFileHolder.objects.filter(image_id=image_id, key__in=keys).delete()
+
+
+def _files_remove(*, keys: Iterable[str]) -> None:
+    """Removes files, logging (not raising) failures; for names no image can hold (just
+    written by a change that failed, or staged), and for ``files_delete``'s unheld ones.
 
     On a file-system storage the folders they leave empty (``<owner>/<image>/``, then
     ``<owner>/``) go too; object stores have no folders to leave behind.
@@ -505,11 +558,12 @@ def files_removed_on_failure(*, written: list[str], image_id: object) -> Iterato
     try:
         yield
     except _WRITE_ERRORS as exc:
-        files_delete(keys=written)
+        # Fresh names no image holds, and the database may be what failed: no holder check.
+        _files_remove(keys=written)
         logger.exception("Change to image %s failed; removed %d new files", image_id, len(written))
         raise StorageFailed(str(exc)) from exc
     except BaseException:
-        files_delete(keys=written)
+        _files_remove(keys=written)
         raise
 
 

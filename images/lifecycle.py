@@ -245,7 +245,9 @@ def images_delete(*, queryset: QuerySet[Image]) -> int:
     The albums they are covers of, then the rows, are locked before the file names are read
     (the order every writer takes them): a restyle that commits meanwhile either finished
     first (and its new files are the ones read here) or waits and then finds no image. Of
-    two parallel deletions of one image exactly one deletes it. Returns how many went.
+    two parallel deletions of one image exactly one deletes it. The rows' holds on shared
+    files (``StoredFileHolder``) go with them by cascade, so ``files.files_delete`` keeps
+    exactly what a saved copy still holds. Returns how many went.
     """
     with transaction.atomic():
         album_covers_lock(image_ids=queryset.values_list("pk", flat=True))

@@ -29,7 +29,7 @@ from django.db import transaction
 from images import files
 from images.errors import AccountGone
 from images.locks import album_covers_lock, owner_lock
-from images.models import Image
+from images.models import Image, StoredFileHolder
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,9 @@ def _pair_locked(*, image: Image) -> Image | None:
     photo.save(update_fields=["motion_original_key", "motion_key", "stored_bytes", "updated_at"])
     moved = {getattr(clip, name) for name in _MOVED_FIELDS}
     obsolete = [key for key in clip.storage_keys if key not in moved]
+    # The clip's holds on the files the photo takes over (a saved copy's, shared with its
+    # source) are the photo's now; the others go with the clip's row (cascade).
+    StoredFileHolder.objects.filter(image_id=clip.pk, key__in=moved).update(image_id=photo.pk)
     # The row only: its memberships and share entries go by cascade, a cover it was becomes
     # none; the moved files are the photo's now.
     Image.objects.filter(pk=clip.pk).delete()

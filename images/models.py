@@ -393,3 +393,25 @@ class Partnership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grantor_id} shares with {self.grantee_id}"
+
+
+class StoredFileHolder(models.Model):
+    """One image's claim on a stored file that more than one image references.
+
+    A saved copy (``images.saving``) points at its source's files instead of storing them
+    again; both images then hold a row for each shared key, and ``files.files_delete`` skips
+    a key while any row holds it. Rows go with their image (cascade, in the deleting
+    transaction), or when an image stops referencing a key (a restyle, a Live Photo's
+    pairing). A key no other image shares has no row at all.
+    """
+
+    key = models.CharField(max_length=255, db_index=True)
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="held_files")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "image"], name="stored_file_holder_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id} holds {self.key}"

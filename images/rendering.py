@@ -366,9 +366,12 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                     add_bytes=new_bytes - current.stored_bytes,
                     add_images=0,
                 )
-                obsolete = [getattr(current, name) for name in keys if getattr(current, name)]
+                replaced = [getattr(current, name) for name in keys if getattr(current, name)]
                 for name, key in keys.items():
                     setattr(current, name, key)
+                # A saved copy may keep a replaced rendition as its original: that one stays.
+                obsolete = [key for key in replaced if key not in current.storage_keys]
+                files.keys_release(image_id=current.pk, keys=obsolete)
                 current.placeholder = renditions.placeholder
                 current.rendered_style = current.style
                 current.stored_bytes = new_bytes
@@ -458,6 +461,7 @@ def _render_fail_locked(current: Image, *, code: str, detail: str, keep_original
         # A first render that failed: nothing of it is kept, nothing counts.
         obsolete = [current.original_key]
         current.original_key = ""
+        files.keys_release(image_id=current.pk, keys=obsolete)
         current.stored_bytes = 0
         current.status = Image.Status.FAILED
         transaction.on_commit(lambda: files.files_delete(keys=obsolete))

@@ -78,6 +78,7 @@ S3_STACK_RUNS = {
     "tests/images/test_shares.py": "what a share link delivers, from S3",
     "tests/images/test_sharing_files.py": "members', partners' and the locked folder's bytes",
     "tests/images/test_together_races.py": "saves racing quotas and deletions, on S3",
+    "tests/images/test_saved_copies.py": "saved copies share S3 objects; deletions keep held ones",
     "tests/images/test_faults.py": "faults mid-change leave S3 and rows together",
     "tests/images/test_hostile.py": "hostile names and bombs against S3 keys and the worker",
     "tests/images/test_import.py": "the import command stores on S3",

@@ -159,8 +159,8 @@ PARTNER_LIBRARY_SAVE_SCHEMA = extend_schema(
     summary="Save one of a partner's pictures to my gallery",
     description="A new picture of yours, made from what you may download: the original where "
     "the partner shows originals (without its metadata unless they show that too), else the "
-    "styled rendition. It counts against your quota; the bytes are stored again. Send an "
-    "`Idempotency-Key` to make a retry safe.",
+    "styled rendition. It counts against your quota in full; its files are shared with the "
+    "source, not stored twice. Send an `Idempotency-Key` to make a retry safe.",
     tags=_TAGS,
     parameters=[_GRANTOR, _IMAGE],
     request=None,

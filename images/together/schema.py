@@ -126,7 +126,8 @@ SHARED_ALBUM_IMAGE_SAVE_SCHEMA = extend_schema(
     summary="Save someone else's picture of a shared album to my gallery",
     description="A new picture of yours, made from what you may download: the original where "
     "the album lets members have it (without its metadata unless they may see that too), "
-    "else the styled rendition. It counts against your quota; the bytes are stored again.",
+    "else the styled rendition. It counts against your quota in full; its files are shared "
+    "with the source, not stored twice.",
     tags=_TAGS,
     parameters=[_ALBUM, _IMAGE],
     request=None,
