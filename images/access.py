@@ -56,13 +56,13 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Q, QuerySet, UUIDField, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, UUIDField, Value
 from django.utils import timezone
 
 from core.errors import NotFound
 from core.grants import Grant
 from images import shares
-from images.models import Album, AlbumActivity, AlbumMember, Image, Partnership, Share
+from images.models import Album, AlbumActivity, AlbumImage, AlbumMember, Image, Partnership, Share
 from users.models import User
 
 # Renditions without metadata: what a signed URL may open, and what a link shows. A video's
@@ -723,6 +723,48 @@ def albums_visible(*, principal: Principal | None) -> QuerySet[Album]:
     return Album.objects.none()
 
 
+def member_principals_listed(*, user: User, albums: list[Album]) -> list[Member]:
+    """The principals ``user`` is inside each of ``albums``, read through
+    ``albums_shared_with`` with ``role`` annotated from the same accepted membership (so no
+    query here: the list's own query read them, afresh)."""
+    return [
+        Member(user=user, album=album, role=Role(getattr(album, "role", ""))) for album in albums
+    ]
+
+
+def member_pictures(
+    *, members: list[Member], image_ids: list[uuid.UUID | None]
+) -> dict[uuid.UUID, Image]:
+    """``image_ids[i]`` read through ``members[i]``'s scope, for many albums in one query
+    (a list of albums shared with someone, each with its cover): by album id, the picture
+    where it is in that album's scope (as ``_member_images`` has it: in the album, live, out
+    of the locked folder, the owner's or an accepted member's), marked as read through it."""
+    pairs = Q()
+    for member, image_id in zip(members, image_ids, strict=True):
+        if member.grant is None and image_id is not None:
+            pairs |= Q(album_id=member.album.pk, image_id=image_id)
+    if not pairs:
+        return {}
+    accepted = AlbumMember.objects.filter(
+        album_id=OuterRef("album_id"),
+        user_id=OuterRef("image__owner_id"),
+        accepted_at__isnull=False,
+    )
+    rows = (
+        AlbumImage.objects.filter(
+            pairs, image__trashed_at__isnull=True, image__locked_at__isnull=True
+        )
+        .filter(Q(image__owner_id=F("album__owner_id")) | Exists(accepted))
+        .select_related("image")
+    )
+    found: dict[uuid.UUID, Image] = {}
+    for row in rows:
+        image = row.image
+        image.member_album_id = row.album_id  # type: ignore[attr-defined]
+        found[row.album_id] = image
+    return found
+
+
 def albums_shared_with(*, user: User) -> QuerySet[Album]:
     """The albums other accounts share with ``user`` who accepted (each is then opened
     through ``member_principal``); an invitation not yet accepted shows none of them."""
@@ -779,7 +821,9 @@ __all__ = [
     "albums_shared_with",
     "albums_visible",
     "images_visible",
+    "member_pictures",
     "member_principal",
+    "member_principals_listed",
     "partner_principal",
     "partner_principals",
     "principal_of",

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from images import access, activity, selectors
@@ -23,8 +23,7 @@ from images.members.serializers import (
     InvitationSerializer,
     MemberSerializer,
 )
-from images.models import Album, AlbumMember, Image
-from images.selectors import LIST_FIELDS
+from images.models import AlbumMember, Image
 from images.serializers import ImageSerializer
 from images.together import selectors as together_selectors
 from images.together.links import member_rendition_url
@@ -57,9 +56,10 @@ def invitations_pending_count(*, user: Any) -> int:
 
 def shared_albums_read(*, request: HttpRequest) -> list[dict[str, Any]]:
     """The albums shared with the caller, the one joined last first, as the API lists them,
-    each with ``cover_thumbnail``: a member's signed URL of the picture added last of those
-    the caller sees there (a few queries per album listed: the membership is read afresh, as
-    on the album's own page; at most ``SHARED_LIST_SIZE`` albums)."""
+    each with ``cover_thumbnail``: a member's signed URL of its cover as the caller sees it
+    (the chosen one in their scope, else the picture added last). Two queries however
+    many albums: the list with its covers' ids, the covers through each album's member
+    scope (``access.member_pictures``), nothing per album; at most ``SHARED_LIST_SIZE``."""
     user = request_user(request)
     rows = list(
         member_selectors.shared_albums_list(user=user).order_by("-joined_at", "-id")[
@@ -67,25 +67,22 @@ def shared_albums_read(*, request: HttpRequest) -> list[dict[str, Any]]:
         ]
     )
     bodies = AlbumSharedWithMeSerializer(rows, many=True).data
-    cache: dict[str, Any] = {}
-    results = []
-    for album, body in zip(rows, bodies, strict=True):
-        results.append({**body, "cover_thumbnail": _cover_thumbnail(request, album, cache)})
-    return results
-
-
-def _cover_thumbnail(request: HttpRequest, album: Album, cache: dict[str, Any]) -> str | None:
-    """The signed thumbnail URL of ``album``'s cover as the caller sees it there, or None
-    (also where the membership ended since the list was read: the album's own page says so)."""
-    try:
-        principal = together_selectors.open_as_member(user=request.user, album_id=album.pk)
-    except access.AccessRefused:
-        return None
-    visible = access.images_visible(principal=principal)
-    chosen = Case(
-        When(pk=album.cover_id, then=Value(0)), default=Value(1), output_field=IntegerField()
+    members = access.member_principals_listed(user=user, albums=rows)
+    covers = access.member_pictures(
+        members=members,
+        image_ids=[getattr(album, "cover_effective_id", None) for album in rows],
     )
-    cover = visible.only(*LIST_FIELDS).order_by(chosen, "-memberships__added_at", "-pk").first()
+    cache: dict[str, Any] = {}
+    return [
+        {**body, "cover_thumbnail": _cover_thumbnail(member, covers.get(album.pk), cache)}
+        for album, body, member in zip(rows, bodies, members, strict=True)
+    ]
+
+
+def _cover_thumbnail(
+    principal: access.Member, cover: Image | None, cache: dict[str, Any]
+) -> str | None:
+    """The signed thumbnail URL of the album's cover as the caller sees it, or None."""
     if cover is None or not cover.thumbnail_key:
         return None
     target = access.Rendition(image=cover, name=access.THUMBNAIL)
@@ -94,7 +91,7 @@ def _cover_thumbnail(request: HttpRequest, album: Album, cache: dict[str, Any]) 
     url, _ = member_rendition_url(
         request=None,
         user=principal.user,
-        album_id=album.pk,
+        album_id=principal.album.pk,
         image_id=cover.pk,
         rendition=access.THUMBNAIL,
         cache=cache,

@@ -37,6 +37,10 @@ def shared_albums_list(*, user: User) -> QuerySet[Album]:
         album_id=OuterRef("pk"), image__trashed_at__isnull=True, image__locked_at__isnull=True
     ).filter(Q(image__owner_id=OuterRef("owner_id")) | Q(image__owner_id__in=accepted))
     count = seen.order_by().values("album_id").annotate(n=Count("pk")).values("n")[:1]
+    # The cover a member sees: the chosen one while it is in their scope, else the picture
+    # added last of those they see (as the owner's album list picks it).
+    chosen = seen.filter(image_id=OuterRef("cover_id")).values("image_id")[:1]
+    latest = seen.order_by("-added_at", "-pk").values("image_id")[:1]
     return (
         access.albums_shared_with(user=user)
         .select_related("owner")
@@ -44,5 +48,6 @@ def shared_albums_list(*, user: User) -> QuerySet[Album]:
             role=Subquery(mine.values("role")[:1]),
             joined_at=Subquery(mine.values("accepted_at")[:1]),
             image_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+            cover_effective_id=Coalesce(Subquery(chosen), Subquery(latest)),
         )
     )

@@ -268,6 +268,22 @@ class TestQueries:
             assert client.get(url).status_code == OK
         assert self._count(client, url) == few
 
+    def test_shared_with_me_costs_the_same_however_many_albums(self, world):
+        client = Client()
+        client.force_login(world.users["viewer"])
+        url = reverse("together-list")
+        few = self._count(client, url)
+        for index in range(4):
+            owner = cast(User, UserFactory(username=f"sharer{index}"))
+            album = Album.objects.create(owner=owner, title=f"Album {index}")
+            AlbumMember.objects.create(
+                album=album, user=world.users["viewer"], role="viewer", accepted_at=timezone.now()
+            )
+            AlbumImage.objects.create(album=album, image=picture(owner))
+        page = client.get(url).content.decode()
+        assert page.count("/thumbnail/?") >= 5  # each album with its cover
+        assert self._count(client, url) == few
+
 
 def test_a_member_removed_meanwhile_gets_the_missing_page(world):
     client = Client()
