@@ -85,9 +85,10 @@ class PolicyAnswers:
 
     Inside an album, what a member may do with a picture of the scope depends on whose it is
     (theirs, the album owner's, another member's) and on the album, not on the picture
-    (``access._member_allows``); the policy reads the owner's membership with a query of its
-    own, so asking it once per picture would make a page cost a query per picture. The
-    answer for the first picture of an owner stands for that owner's others on the page.
+    (``access._member_allows``), so the answer for the first picture of an owner stands for
+    that owner's others on the page. Only pictures read through the member scope (or the
+    caller's own live ones, to add) are asked about here; the policy decides those without
+    a query of its own.
     """
 
     def __init__(self, principal: access.Member) -> None:
