@@ -56,7 +56,8 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from core.errors import NotFound, RangeNotSatisfiable, Unavailable
-from images import files, ranges
+from images import files, ranges, shares
+from images.errors import RenditionAbsent, RenditionNotReady
 from images.models import Image
 from images.storage_errors import STORAGE_ERRORS
 from imaging.media import MEDIA_TYPE_BY_EXTENSION as _MEDIA_TYPE_BY_EXTENSION
@@ -197,6 +198,30 @@ def rendition_variant(request: HttpRequest | Request, image: Image, rendition: s
     if fallback_quality > 0:
         return ""
     return wildcard[0] if wildcard else None
+
+
+def rendition_response_shared(
+    request: Request, image: Image, rendition: str, *, metadata_shown: bool
+) -> HttpResponseBase:
+    """One rendition of a picture served to an account it is shared with (an album's member,
+    a partner), once the access policy allowed it: a missing file answers as the owner's
+    does (absent once rendered, else not ready yet); it is always streamed (a redirect would
+    name the owner's storage key and outlive the sharing); the original without its metadata
+    unless that is shown (stripped once, then stored)."""
+    if not rendition_key(image, rendition):
+        if image.status == image.Status.READY:
+            raise RenditionAbsent(rendition=rendition)
+        raise RenditionNotReady(image=image, rendition=rendition)
+    stripped = rendition == "original" and not metadata_shown
+    return rendition_response(
+        request,
+        image,
+        rendition,
+        visitor=True,
+        stripped_key=(lambda: shares.share_original_stripped_key(image=image))
+        if stripped
+        else None,
+    )
 
 
 def rendition_response(

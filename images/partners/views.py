@@ -24,8 +24,7 @@ from rest_framework.views import APIView
 from core.grants import Grant
 from core.throttling import RateThrottle, UploadRateThrottle
 from idempotency.decorators import idempotent
-from images import access, delivery, saving, selectors, shares
-from images.errors import RenditionAbsent, RenditionNotReady
+from images import access, delivery, saving, selectors
 from images.filters import IMAGE_DEFAULT_ORDERING, IMAGE_ORDERING_FIELDS, StrictOrderingFilter
 from images.models import Image, Partnership
 from images.pagination import ImageCursorPagination, KeysetCursorPagination
@@ -238,25 +237,17 @@ class PartnerLibraryRenditionView(APIView):
             action=wanted,
             target=access.Rendition(image=image, name=self.rendition),
         )
-        if not delivery.rendition_key(image, self.rendition):
-            if image.status == image.Status.READY:
-                raise RenditionAbsent(rendition=self.rendition)
-            raise RenditionNotReady(image=image, rendition=self.rendition)
-        stripped = self.rendition == access.ORIGINAL and not access.access_allows(
-            principal=access.Partner(user=partner.user, partnership=partner.partnership),
-            action=access.Action.METADATA_VIEW,
-            target=image,
-        )
         # Streamed, never a redirect to the storage: a presigned URL would outlive the
         # partnership by its lifetime, and ending one ends everything at once.
-        return delivery.rendition_response(
+        return delivery.rendition_response_shared(
             request,
             image,
             self.rendition,
-            visitor=True,
-            stripped_key=(lambda: shares.share_original_stripped_key(image=image))
-            if stripped
-            else None,
+            metadata_shown=access.access_allows(
+                principal=access.Partner(user=partner.user, partnership=partner.partnership),
+                action=access.Action.METADATA_VIEW,
+                target=image,
+            ),
         )
 
 

@@ -25,8 +25,7 @@ from rest_framework.views import APIView
 from core.grants import Grant
 from core.throttling import UploadRateThrottle
 from idempotency.decorators import idempotent
-from images import access, delivery, saving, shares
-from images.errors import RenditionAbsent, RenditionNotReady
+from images import access, delivery, saving
 from images.pagination import KeysetCursorPagination
 from images.serializers import (
     AlbumImagesResultSerializer,
@@ -198,27 +197,19 @@ class SharedAlbumRenditionView(_MemberView):
             action=action,
             target=access.Rendition(image=image, name=self.rendition),
         )
-        if not delivery.rendition_key(image, self.rendition):
-            if image.status == image.Status.READY:
-                raise RenditionAbsent(rendition=self.rendition)
-            raise RenditionNotReady(image=image, rendition=self.rendition)
         # Metadata is a question about the picture, which a rendition's grant does not
         # answer: asked of the same member without it (the membership was read just now).
-        stripped = self.rendition == access.ORIGINAL and not access.access_allows(
-            principal=dataclasses.replace(principal, grant=None),
-            action=access.Action.METADATA_VIEW,
-            target=image,
-        )
         # Streamed, as to a link's visitor: a redirect would name the owner's storage key and
         # outlive the membership; the upload's file name is not the album's to tell.
-        return delivery.rendition_response(
+        return delivery.rendition_response_shared(
             request,
             image,
             self.rendition,
-            visitor=True,
-            stripped_key=(lambda: shares.share_original_stripped_key(image=image))
-            if stripped
-            else None,
+            metadata_shown=access.access_allows(
+                principal=dataclasses.replace(principal, grant=None),
+                action=access.Action.METADATA_VIEW,
+                target=image,
+            ),
         )
 
 
