@@ -275,6 +275,10 @@ class Album(models.Model):
     # beyond the styled renditions: the uploaded bytes, and the camera's metadata (GPS).
     members_see_originals = models.BooleanField(default=False)
     members_see_metadata = models.BooleanField(default=False)
+    # Its live pictures (out of the trash and the locked folder), kept by triggers on
+    # memberships and images (``images.counters``): a list of albums reads a column, never
+    # counts each album's memberships.
+    live_image_count = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -298,6 +302,10 @@ class AlbumImage(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["album", "image"], name="album_image_unique")
+        ]
+        indexes = [
+            # An album's cover when none is chosen: its latest live addition, read backwards.
+            models.Index(fields=["album", "added_at", "id"], name="album_image_added_idx")
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from images import counters
-from images.models import Image, LibraryUsage, TimelineDay
+from images.models import Album, AlbumImage, Image, LibraryUsage, TimelineDay
 from tests.factories import UserFactory
 from tests.parallel import in_parallel_n
 
@@ -108,6 +108,27 @@ def _apply(owner, op: tuple) -> None:
         target.delete()
     elif kind == "delete_all_trashed":
         Image.objects.filter(owner=owner, trashed_at__isnull=False).delete()
+    elif kind in ("album_add", "album_remove", "album_delete"):
+        albums = list(Album.objects.filter(owner=owner).order_by("created_at", "id"))
+        album = albums[value[2] % len(albums)]
+        if kind == "album_add":
+            AlbumImage.objects.get_or_create(album=album, image=target)
+        elif kind == "album_remove":
+            AlbumImage.objects.filter(album=album, image=target).delete()
+        else:
+            album.delete()
+            Album.objects.create(owner=owner, title="again")
+
+
+def _expected_album_counts(owner) -> dict[uuid.UUID, int]:
+    return {
+        album.pk: sum(
+            1
+            for m in AlbumImage.objects.filter(album=album).select_related("image")
+            if m.image.trashed_at is None and m.image.locked_at is None
+        )
+        for album in Album.objects.filter(owner=owner)
+    }
 
 
 OPS = st.lists(
@@ -125,6 +146,10 @@ OPS = st.lists(
                 "retake",
                 "delete",
                 "delete_all_trashed",
+                "album_add",
+                "album_add",
+                "album_remove",
+                "album_delete",
             ]
         ),
         st.integers(min_value=0, max_value=50),
@@ -141,10 +166,16 @@ class TestCountersKeptByTheDatabase:
         owner = UserFactory()
         bystander = UserFactory()
         _picture(bystander, stored_bytes=7)
+        for title in ("one", "two"):
+            Album.objects.create(owner=owner, title=title)
         for op in ops:
             _apply(owner, op)
         assert counters.library_usage(owner_id=owner.pk) == _expected_usage(owner)
         assert _kept_days(owner) == _expected_days(owner)
+        assert (
+            dict(Album.objects.filter(owner=owner).values_list("pk", "live_image_count"))
+            == _expected_album_counts(owner)
+        )
         assert counters.counters_audit(owner_ids=[owner.pk, bystander.pk]) == []
         assert counters.library_usage(owner_id=bystander.pk)["bytes"] == 7
 
