@@ -39,7 +39,7 @@ __all__ = [
 USAGE_FIELDS = ("bytes", "images", "trash_bytes", "trash_images")
 
 
-def library_usage(*, owner_id: uuid.UUID | int) -> dict[str, int]:
+def library_usage(*, owner_id: uuid.UUID) -> dict[str, int]:
     """What the account stores, as the database keeps it: one row, however large the library."""
     row = LibraryUsage.objects.filter(owner_id=owner_id).values(
         *USAGE_FIELDS
@@ -47,7 +47,7 @@ def library_usage(*, owner_id: uuid.UUID | int) -> dict[str, int]:
     return {name: int(row[name]) for name in USAGE_FIELDS}
 
 
-def library_usage_counted(*, owner_id: uuid.UUID | int) -> dict[str, int]:
+def library_usage_counted(*, owner_id: uuid.UUID) -> dict[str, int]:
     """The same, summed over the image rows (what the counter must equal)."""
     failed = Q(status=Image.Status.FAILED)
     trashed = Q(trashed_at__isnull=False)
@@ -60,7 +60,7 @@ def library_usage_counted(*, owner_id: uuid.UUID | int) -> dict[str, int]:
     return {name: int(usage[name]) for name in USAGE_FIELDS}
 
 
-def timeline_days_counted(*, owner_id: uuid.UUID | int) -> dict[date, int]:
+def timeline_days_counted(*, owner_id: uuid.UUID) -> dict[date, int]:
     """The account's live pictures per timeline day, counted from the image rows."""
     rows = (
         Image.objects.filter(owner_id=owner_id, trashed_at__isnull=True, locked_at__isnull=True)
@@ -72,7 +72,7 @@ def timeline_days_counted(*, owner_id: uuid.UUID | int) -> dict[date, int]:
     return dict(rows)
 
 
-def album_counts_counted(*, owner_id: uuid.UUID | int) -> dict[uuid.UUID, int]:
+def album_counts_counted(*, owner_id: uuid.UUID) -> dict[uuid.UUID, int]:
     """Each of the account's albums' live pictures, counted from the memberships."""
     counted = dict(
         AlbumImage.objects.filter(
@@ -86,11 +86,11 @@ def album_counts_counted(*, owner_id: uuid.UUID | int) -> dict[uuid.UUID, int]:
     return {pk: counted.get(pk, 0) for pk in ids}
 
 
-def _album_counts_kept(owner_id: uuid.UUID | int) -> dict[uuid.UUID, int]:
+def _album_counts_kept(owner_id: uuid.UUID) -> dict[uuid.UUID, int]:
     return dict(Album.objects.filter(owner_id=owner_id).values_list("pk", "live_image_count"))
 
 
-def _timeline_days_kept(owner_id: uuid.UUID | int) -> dict[date, int]:
+def _timeline_days_kept(owner_id: uuid.UUID) -> dict[date, int]:
     rows = TimelineDay.objects.filter(owner_id=owner_id).exclude(count=0)
     return dict(rows.values_list("day", "count"))
 
@@ -99,7 +99,7 @@ def _timeline_days_kept(owner_id: uuid.UUID | int) -> dict[date, int]:
 class CounterMismatch:
     """One account whose kept counters differ from a recount."""
 
-    owner_id: uuid.UUID | int
+    owner_id: uuid.UUID
     usage_kept: dict[str, int]
     usage_counted: dict[str, int]
     days_kept: dict[date, int]
@@ -108,7 +108,7 @@ class CounterMismatch:
     albums_counted: dict[uuid.UUID, int]
 
 
-def counters_audit(*, owner_ids: list[uuid.UUID | int] | None = None) -> list[CounterMismatch]:
+def counters_audit(*, owner_ids: list[uuid.UUID] | None = None) -> list[CounterMismatch]:
     """Every account (or those named) whose counters differ from a recount of its rows.
 
     Meant for a quiet moment (it reads every account's rows): a change committing while it
@@ -131,7 +131,7 @@ def counters_audit(*, owner_ids: list[uuid.UUID | int] | None = None) -> list[Co
     return found
 
 
-def counters_repair(*, owner_id: uuid.UUID | int) -> None:
+def counters_repair(*, owner_id: uuid.UUID) -> None:
     """Writes a recount of the account's rows over its counters, under the owner's lock (so no
     change of its pictures commits between the count and the write)."""
     with transaction.atomic():

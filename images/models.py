@@ -51,7 +51,8 @@ class NullsLastIndex(models.Index):
     def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
         statement = super().create_sql(model, schema_editor, using=using, **kwargs)
         if schema_editor.connection.vendor == "postgresql":
-            columns = statement.parts["columns"]
+            # An IndexColumns (django-stubs types the part as a plain Table).
+            columns: Any = statement.parts["columns"]
             # Only where a column may hold nulls: on one that cannot, PostgreSQL's plain
             # ``DESC`` is what the walk's ORDER BY says (it names no null placement there).
             columns.col_suffixes = [
