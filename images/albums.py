@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -181,17 +181,16 @@ def albums_with_summary(*, queryset: QuerySet[Album]) -> QuerySet[Album]:
     """Albums with ``image_count``, ``cover_effective_id`` and ``cover_thumbnail_key``.
 
     The cover is the one chosen while it is a live member of the album, else the image added
-    last; one query per page, however many albums it holds. The count is the column the
-    database keeps (``Album.live_image_count``); the latest live addition is read backwards
-    on the (album, added_at, id) index: a few rows per album, however large it is.
+    last; one query per page, however many albums it holds.
     """
     live = AlbumImage.objects.filter(
         album=OuterRef("pk"), image__trashed_at__isnull=True, image__locked_at__isnull=True
     )
+    count = live.order_by().values("album").annotate(n=Count("pk")).values("n")[:1]
     chosen = live.filter(image_id=OuterRef("cover_id")).values("image_id")[:1]
     latest = live.order_by("-added_at", "-pk").values("image_id")[:1]
     queryset = queryset.annotate(
-        image_count=F("live_image_count"),
+        image_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
         cover_effective_id=Coalesce(Subquery(chosen), Subquery(latest)),
     )
     return queryset.annotate(

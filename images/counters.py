@@ -1,9 +1,7 @@
-"""The counters the database keeps for each account: its storage, its pictures per day, and
-each of its albums' live pictures.
+"""The counters the database keeps for each account: its storage, and its pictures per day.
 
 Triggers on the image table (installed by migration ``0011``, for SQLite and PostgreSQL) keep
-``LibraryUsage``, ``TimelineDay`` and ``Album.live_image_count`` (migration ``0012``,
-which also watches memberships) in step with every insert, update and delete, in the
+``LibraryUsage`` and ``TimelineDay`` in step with every insert, update and delete, in the
 same transaction as the change, whatever made it. Reading them costs one row (or one row per
 day), where summing the library cost a scan of every picture the account has: the quota
 check under the owner's lock on every upload and render, ``users/me/`` and the timeline all
@@ -23,12 +21,11 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from images.models import Album, AlbumImage, Image, LibraryUsage, TimelineDay
+from images.models import Image, LibraryUsage, TimelineDay
 from users.models import User
 
 __all__ = [
     "CounterMismatch",
-    "album_counts_counted",
     "counters_audit",
     "counters_repair",
     "library_usage",
@@ -72,24 +69,6 @@ def timeline_days_counted(*, owner_id: uuid.UUID) -> dict[date, int]:
     return dict(rows)
 
 
-def album_counts_counted(*, owner_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    """Each of the account's albums' live pictures, counted from the memberships."""
-    counted = dict(
-        AlbumImage.objects.filter(
-            album__owner_id=owner_id, image__trashed_at__isnull=True, image__locked_at__isnull=True
-        )
-        .values("album_id")
-        .annotate(n=Count("id"))
-        .values_list("album_id", "n")
-    )
-    ids = Album.objects.filter(owner_id=owner_id).values_list("pk", flat=True)
-    return {pk: counted.get(pk, 0) for pk in ids}
-
-
-def _album_counts_kept(owner_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    return dict(Album.objects.filter(owner_id=owner_id).values_list("pk", "live_image_count"))
-
-
 def _timeline_days_kept(owner_id: uuid.UUID) -> dict[date, int]:
     rows = TimelineDay.objects.filter(owner_id=owner_id).exclude(count=0)
     return dict(rows.values_list("day", "count"))
@@ -104,8 +83,6 @@ class CounterMismatch:
     usage_counted: dict[str, int]
     days_kept: dict[date, int]
     days_counted: dict[date, int]
-    albums_kept: dict[uuid.UUID, int]
-    albums_counted: dict[uuid.UUID, int]
 
 
 def counters_audit(*, owner_ids: list[uuid.UUID] | None = None) -> list[CounterMismatch]:
@@ -120,14 +97,8 @@ def counters_audit(*, owner_ids: list[uuid.UUID] | None = None) -> list[CounterM
         kept, counted = library_usage(owner_id=owner_id), library_usage_counted(owner_id=owner_id)
         days_kept = _timeline_days_kept(owner_id)
         days_counted = timeline_days_counted(owner_id=owner_id)
-        albums_kept = _album_counts_kept(owner_id)
-        albums_counted = album_counts_counted(owner_id=owner_id)
-        if (kept, days_kept, albums_kept) != (counted, days_counted, albums_counted):
-            found.append(
-                CounterMismatch(
-                    owner_id, kept, counted, days_kept, days_counted, albums_kept, albums_counted
-                )
-            )
+        if kept != counted or days_kept != days_counted:
+            found.append(CounterMismatch(owner_id, kept, counted, days_kept, days_counted))
     return found
 
 
@@ -144,5 +115,3 @@ def counters_repair(*, owner_id: uuid.UUID) -> None:
             TimelineDay(owner_id=owner_id, day=day, count=count)
             for day, count in timeline_days_counted(owner_id=owner_id).items()
         )
-        for album_id, count in album_counts_counted(owner_id=owner_id).items():
-            Album.objects.filter(pk=album_id).update(live_image_count=count)

@@ -276,10 +276,6 @@ class Album(models.Model):
     # beyond the styled renditions: the uploaded bytes, and the camera's metadata (GPS).
     members_see_originals = models.BooleanField(default=False)
     members_see_metadata = models.BooleanField(default=False)
-    # Its live pictures (out of the trash and the locked folder), kept by triggers on
-    # memberships and images (``images.counters``): a list of albums reads a column, never
-    # counts each album's memberships.
-    live_image_count = models.BigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -529,8 +525,16 @@ class LibraryUsage(models.Model):
     instead of summing the library. The storage audit recounts and compares.
     """
 
+    # No foreign key constraint in the database: checking one would lock the account's row
+    # (FOR KEY SHARE) from inside the trigger of any change to a picture, behind a writer
+    # holding it (``images.locks.owner_lock``) that waits for that picture: a deadlock.
+    # Django still deletes the row with the account.
     owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
     )
     # Bytes of every file of every image (``Image.stored_bytes``), and the images that are
     # not failed; the same of those in the trash (counted in the first two as well).
@@ -550,7 +554,10 @@ class TimelineDay(models.Model):
     A day whose pictures all went keeps its row at zero; reads skip those.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No constraint in the database, for the reason ``LibraryUsage.owner`` has none.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     count = models.BigIntegerField(default=0)
 

@@ -308,13 +308,15 @@ def _timeline_sources_written_past_save(source: str) -> list[int]:
     for node in ast.walk(ast.parse(source)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
-        if node.func.attr == "update" and any(
-            keyword.arg in TIMELINE_SOURCES for keyword in node.keywords
-        ):
-            found.append(node.lineno)
-        elif node.func.attr == "bulk_update" and any(
-            isinstance(constant, ast.Constant) and constant.value in TIMELINE_SOURCES
-            for constant in ast.walk(node)
+        if (
+            node.func.attr == "update"
+            and any(keyword.arg in TIMELINE_SOURCES for keyword in node.keywords)
+        ) or (
+            node.func.attr == "bulk_update"
+            and any(
+                isinstance(constant, ast.Constant) and constant.value in TIMELINE_SOURCES
+                for constant in ast.walk(node)
+            )
         ):
             found.append(node.lineno)
     return found

@@ -51,8 +51,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"counters of account {found.owner_id} differ: kept {found.usage_kept}, "
                 f"counted {found.usage_counted}; "
-                f"{_days_differing(found)} timeline day(s) and "
-                f"{_albums_differing(found)} album count(s) differ"
+                f"{_days_differing(found)} timeline day(s) differ"
             )
         summary = (
             f"{len(report.orphans)} orphan(s), {len(report.missing)} missing, "
@@ -96,10 +95,3 @@ class Command(BaseCommand):
 def _days_differing(found: counters.CounterMismatch) -> int:
     days = set(found.days_kept) | set(found.days_counted)
     return sum(found.days_kept.get(day, 0) != found.days_counted.get(day, 0) for day in days)
-
-
-def _albums_differing(found: counters.CounterMismatch) -> int:
-    return sum(
-        found.albums_kept.get(pk, 0) != found.albums_counted.get(pk, 0)
-        for pk in set(found.albums_kept) | set(found.albums_counted)
-    )
