@@ -80,78 +80,144 @@ _SQLITE = [
     """,
 ]
 
-# One function for all three events. A row that is deleted or changes takes its old values
-# off (never inserting: an account being deleted has lost its counter row already); a row
-# that is inserted or changes adds its new ones. A day's count is touched only when the
-# picture enters or leaves it.
+# Once per statement, over its transition tables (``new_rows``, ``old_rows``), summed per
+# account and per day: a statement that inserts, changes or deletes 50,000 pictures of one
+# account writes its counter rows once, not 50,000 times (row triggers made such a delete
+# take 56 s rather than 2 s). Each statement adds what its new rows count and takes off what
+# its old rows counted; only a sum that is not zero is written. Deletes only take off, never
+# insert: an account being deleted has lost its counter rows already.
+_USAGE_TERMS = """
+    stored_bytes AS bytes,
+    (status <> 'failed')::int AS images,
+    CASE WHEN trashed_at IS NOT NULL THEN stored_bytes ELSE 0 END AS trash_bytes,
+    (trashed_at IS NOT NULL AND status <> 'failed')::int AS trash_images
+"""
+_NEGATED_USAGE_TERMS = """
+    -stored_bytes,
+    -(status <> 'failed')::int,
+    -CASE WHEN trashed_at IS NOT NULL THEN stored_bytes ELSE 0 END,
+    -(trashed_at IS NOT NULL AND status <> 'failed')::int
+"""
+_DAY_PG = "(timeline_at AT TIME ZONE 'UTC')::date"
+_LIVE_PG = "trashed_at IS NULL AND locked_at IS NULL"
+_USAGE_UPSERT = """
+    ON CONFLICT (owner_id) DO UPDATE SET
+        bytes = u.bytes + EXCLUDED.bytes, images = u.images + EXCLUDED.images,
+        trash_bytes = u.trash_bytes + EXCLUDED.trash_bytes,
+        trash_images = u.trash_images + EXCLUDED.trash_images
+"""
 _POSTGRESQL = [
     """
-    CREATE FUNCTION images_image_counted() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        old_live boolean := TG_OP <> 'INSERT'
-            AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
-        new_live boolean := TG_OP <> 'DELETE'
-            AND NEW.trashed_at IS NULL AND NEW.locked_at IS NULL;
-        same_day boolean := TG_OP = 'UPDATE' AND OLD.owner_id = NEW.owner_id
-            AND (OLD.timeline_at AT TIME ZONE 'UTC')::date
-                = (NEW.timeline_at AT TIME ZONE 'UTC')::date;
+    CREATE FUNCTION images_image_counted_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP <> 'INSERT' THEN
-            UPDATE images_libraryusage SET
-                bytes = bytes - OLD.stored_bytes,
-                images = images - (OLD.status <> 'failed')::int,
-                trash_bytes = trash_bytes
-                    - CASE WHEN OLD.trashed_at IS NOT NULL THEN OLD.stored_bytes ELSE 0 END,
-                trash_images = trash_images
-                    - (OLD.trashed_at IS NOT NULL AND OLD.status <> 'failed')::int
-            WHERE owner_id = OLD.owner_id;
-            IF old_live AND NOT (new_live AND same_day) THEN
-                UPDATE images_timelineday SET count = count - 1
-                WHERE owner_id = OLD.owner_id
-                    AND day = (OLD.timeline_at AT TIME ZONE 'UTC')::date;
-            END IF;
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-            INSERT INTO images_libraryusage AS u
-                (owner_id, bytes, images, trash_bytes, trash_images)
-            VALUES (
-                NEW.owner_id, NEW.stored_bytes, (NEW.status <> 'failed')::int,
-                CASE WHEN NEW.trashed_at IS NOT NULL THEN NEW.stored_bytes ELSE 0 END,
-                (NEW.trashed_at IS NOT NULL AND NEW.status <> 'failed')::int
-            )
-            ON CONFLICT (owner_id) DO UPDATE SET
-                bytes = u.bytes + EXCLUDED.bytes, images = u.images + EXCLUDED.images,
-                trash_bytes = u.trash_bytes + EXCLUDED.trash_bytes,
-                trash_images = u.trash_images + EXCLUDED.trash_images;
-            IF new_live AND NOT (old_live AND same_day) THEN
-                INSERT INTO images_timelineday AS d (owner_id, day, count)
-                VALUES (NEW.owner_id, (NEW.timeline_at AT TIME ZONE 'UTC')::date, 1)
-                ON CONFLICT (owner_id, day) DO UPDATE SET count = d.count + 1;
-            END IF;
-        END IF;
+        INSERT INTO images_libraryusage AS u
+            (owner_id, bytes, images, trash_bytes, trash_images)
+        SELECT owner_id, SUM(bytes), SUM(images), SUM(trash_bytes), SUM(trash_images)
+        FROM (SELECT owner_id, """
+    + _USAGE_TERMS
+    + """ FROM new_rows) AS d
+        GROUP BY owner_id
+        """
+    + _USAGE_UPSERT
+    + """;
+        INSERT INTO images_timelineday AS t (owner_id, day, count)
+        SELECT owner_id, """
+    + _DAY_PG
+    + """, COUNT(*) FROM new_rows WHERE """
+    + _LIVE_PG
+    + """
+        GROUP BY 1, 2
+        ON CONFLICT (owner_id, day) DO UPDATE SET count = t.count + EXCLUDED.count;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE FUNCTION images_image_counted_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        INSERT INTO images_libraryusage AS u
+            (owner_id, bytes, images, trash_bytes, trash_images)
+        SELECT owner_id, SUM(bytes), SUM(images), SUM(trash_bytes), SUM(trash_images)
+        FROM (
+            SELECT owner_id, """
+    + _USAGE_TERMS
+    + """ FROM new_rows
+            UNION ALL
+            SELECT owner_id, """
+    + _NEGATED_USAGE_TERMS
+    + """ FROM old_rows
+        ) AS d
+        GROUP BY owner_id
+        HAVING SUM(bytes) <> 0 OR SUM(images) <> 0
+            OR SUM(trash_bytes) <> 0 OR SUM(trash_images) <> 0
+        """
+    + _USAGE_UPSERT
+    + """;
+        INSERT INTO images_timelineday AS t (owner_id, day, count)
+        SELECT owner_id, day, SUM(n) FROM (
+            SELECT owner_id, """
+    + _DAY_PG
+    + """ AS day, 1 AS n FROM new_rows WHERE """
+    + _LIVE_PG
+    + """
+            UNION ALL
+            SELECT owner_id, """
+    + _DAY_PG
+    + """, -1 FROM old_rows WHERE """
+    + _LIVE_PG
+    + """
+        ) AS d
+        GROUP BY owner_id, day
+        HAVING SUM(n) <> 0
+        ON CONFLICT (owner_id, day) DO UPDATE SET count = t.count + EXCLUDED.count;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE FUNCTION images_image_counted_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE images_libraryusage AS u SET
+            bytes = u.bytes - d.bytes, images = u.images - d.images,
+            trash_bytes = u.trash_bytes - d.trash_bytes,
+            trash_images = u.trash_images - d.trash_images
+        FROM (
+            SELECT owner_id, SUM(bytes) AS bytes, SUM(images) AS images,
+                SUM(trash_bytes) AS trash_bytes, SUM(trash_images) AS trash_images
+            FROM (SELECT owner_id, """
+    + _USAGE_TERMS
+    + """ FROM old_rows) AS rows
+            GROUP BY owner_id
+        ) AS d
+        WHERE u.owner_id = d.owner_id;
+        UPDATE images_timelineday AS t SET count = t.count - d.n
+        FROM (
+            SELECT owner_id, """
+    + _DAY_PG
+    + """ AS day, COUNT(*) AS n FROM old_rows
+            WHERE """
+    + _LIVE_PG
+    + """ GROUP BY 1, 2
+        ) AS d
+        WHERE t.owner_id = d.owner_id AND t.day = d.day;
         RETURN NULL;
     END
     $$
     """,
     """
     CREATE TRIGGER images_image_counted_insert AFTER INSERT ON images_image
-    FOR EACH ROW EXECUTE FUNCTION images_image_counted()
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION images_image_counted_insert()
     """,
     """
     CREATE TRIGGER images_image_counted_update AFTER UPDATE ON images_image
-    FOR EACH ROW WHEN (
-        OLD.stored_bytes IS DISTINCT FROM NEW.stored_bytes
-        OR OLD.status IS DISTINCT FROM NEW.status
-        OR OLD.trashed_at IS DISTINCT FROM NEW.trashed_at
-        OR OLD.locked_at IS DISTINCT FROM NEW.locked_at
-        OR OLD.timeline_at IS DISTINCT FROM NEW.timeline_at
-        OR OLD.owner_id IS DISTINCT FROM NEW.owner_id
-    )
-    EXECUTE FUNCTION images_image_counted()
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION images_image_counted_update()
     """,
     """
     CREATE TRIGGER images_image_counted_delete AFTER DELETE ON images_image
-    FOR EACH ROW EXECUTE FUNCTION images_image_counted()
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION images_image_counted_delete()
     """,
 ]
 
@@ -165,7 +231,9 @@ _DROP = {
         "DROP TRIGGER IF EXISTS images_image_counted_insert ON images_image",
         "DROP TRIGGER IF EXISTS images_image_counted_update ON images_image",
         "DROP TRIGGER IF EXISTS images_image_counted_delete ON images_image",
-        "DROP FUNCTION IF EXISTS images_image_counted()",
+        "DROP FUNCTION IF EXISTS images_image_counted_insert()",
+        "DROP FUNCTION IF EXISTS images_image_counted_update()",
+        "DROP FUNCTION IF EXISTS images_image_counted_delete()",
     ],
 }
 
