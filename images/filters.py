@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import NotFound, ValidationError
@@ -105,6 +106,7 @@ class ImageFilter(django_filters.FilterSet):
         method="filter_country_code",
         min_length=2,
         max_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}\Z", "Two letters, e.g. FR.", code="invalid")],
         label="Only the pictures taken in this country: ISO 3166-1 alpha-2 (FR, any case), "
         "as `places/` gives it.",
     )

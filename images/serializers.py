@@ -17,9 +17,9 @@ from core.serializers import StrictFieldsMixin
 from images import access, links
 from images.fields import (
     DATETIME,
-    PlaceNameSerializer,
     STYLE_ERROR,
     PhotoMetadataSerializer,
+    PlaceNameSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictUUIDField,

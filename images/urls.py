@@ -23,6 +23,7 @@ from images.partners.views import (
     PartnerLibraryImageSaveView,
     PartnershipViewSet,
 )
+from images.place_views import PlaceClusterView, PlaceListView
 from images.public.views import (
     SharedDetailView,
     SharedMotionView,
@@ -33,7 +34,6 @@ from images.public.views import (
     SharedUnlockView,
     SharedVideoView,
 )
-from images.place_views import PlaceClusterView, PlaceListView
 from images.share_views import ShareViewSet
 from images.together.views import (
     RENDITION_VIEWS,
