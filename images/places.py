@@ -2,10 +2,16 @@
 
 Both read through the access policy's scope of the caller (``access.images_visible``) and
 only live pictures (``selectors.images_live``): the trash and the locked folder are never
-counted, covered or clustered. Each is one SQL statement whatever the library's size: the
-places group the owner's rows on the (owner, country code, region, city) index and pick each
-group's cover in a correlated subquery on it; the clusters group the rows in the bounding box
-(the (owner, latitude, longitude) index) into a grid whose cell halves at each zoom level.
+counted, covered or clustered. The statements are as many whatever the library's size (two
+for a page of places, one for the clusters), but each still reads every row it groups: the
+places group the owner's located rows on the (owner, country code, region, city) index and
+pick each page row's cover in a correlated subquery on it; the clusters group the rows in the
+bounding box (the (owner, latitude, longitude) index) into a grid whose cell halves at each
+zoom level. Measured on PostgreSQL with 200,000 pictures of one account among 1,000,000: a
+page of cities 376 ms (157 ms with ``timeline_at`` in the place index, which makes each cover
+one index probe instead of a sort of its place's pictures), the world's clusters 236 ms,
+Europe's at zoom 6 70 ms; for 100 pictures, under 10 ms. A summary table kept by trigger
+(as ``TimelineDay``) would make the list independent of the library's size.
 """
 
 import uuid
@@ -74,43 +80,57 @@ def owner_pictures(*, owner: User) -> QuerySet[Image]:
     return selectors.images_live(access.images_visible(principal=access.Owner(user=owner)))
 
 
-def places_list(
+def places_page(
     *,
     owner: User,
     level: PlaceLevel = PlaceLevel.CITY,
     country_code: str | None = None,
     region: str | None = None,
-) -> QuerySet[Image]:
-    """The owner's places at ``level``, the most pictured first: each a dict with its names,
-    ``count``, ``cover_id`` (its most recently taken picture) and ``cover_thumbnail_key``.
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], bool]:
+    """A page of the owner's places at ``level``, the most pictured first, and whether more
+    follow: each a dict of its names, ``count``, ``cover_id`` (its most recently taken
+    picture) and ``cover_thumbnail_key``.
 
     ``country_code`` and ``region`` narrow to one country or one region of it (a drill-down
-    from a coarser level). One statement; the cover is a subquery per row returned.
+    from a coarser level). Two statements whatever the page: the places, each with its cover
+    from a subquery evaluated for the rows returned, then the covers' thumbnails.
     """
     fields = _LEVEL_FIELDS[level]
-    pictures = owner_pictures(owner=owner).exclude(place_country_code="")
+    # "Not blank" as a range, which the place index can answer.
+    pictures = owner_pictures(owner=owner).filter(place_country_code__gt="")
     if country_code is not None:
         pictures = pictures.filter(place_country_code=country_code)
     if region is not None:
         pictures = pictures.filter(place_region=region)
-    same_place = {name: OuterRef(name) for name in fields}
     cover = (
         owner_pictures(owner=owner)
-        .filter(**same_place)
-        .order_by(F("timeline_at").desc(nulls_last=True), "-pk")
+        .filter(**{name: OuterRef(name) for name in fields})
+        .order_by(F("timeline_at").desc(), "-pk")
         .values("pk")[:1]
     )
-    return (
+    rows = list(
         pictures.order_by()
         .values(*fields)
-        .annotate(count=Count("pk"), cover_id=Subquery(cover))
-        .annotate(
-            cover_thumbnail_key=Subquery(
-                Image.objects.filter(pk=OuterRef("cover_id")).values("thumbnail_key")[:1]
-            )
-        )
-        .order_by("-count", *fields)
+        .annotate(count=Count("pk"))
+        # Annotated after the count, so the cover is not a column of the GROUP BY (which
+        # would run its subquery once per picture instead of once per place).
+        .annotate(cover_id=Subquery(cover))
+        .order_by("-count", *fields)[offset : offset + limit + 1]
     )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    for row in rows:
+        row["cover_id"] = _uuid(row["cover_id"])
+    thumbnails = dict(
+        Image.objects.filter(pk__in=[row["cover_id"] for row in rows]).values_list(
+            "pk", "thumbnail_key"
+        )
+    )
+    for row in rows:
+        row["cover_thumbnail_key"] = thumbnails.get(row["cover_id"], "")
+    return rows, more
 
 
 def cell_degrees(*, zoom: int) -> float:
