@@ -131,6 +131,31 @@ def taken_at_local(image: Image) -> tuple[str | None, str | None]:
     return local.isoformat(), offset
 
 
+COUNTRY_CODE_HELP = "ISO 3166-1 alpha-2, upper case (`FR`)."
+
+
+class PlaceNameSerializer(serializers.Serializer):
+    """Where a picture was taken, named offline from its GPS (GeoNames): the nearest place of
+    1,000 people or more within 100 km; null where there is none (at sea, no GPS)."""
+
+    city = serializers.CharField()
+    region = serializers.CharField(help_text="The first-level division: state, region, county.")
+    country = serializers.CharField()
+    country_code = serializers.CharField(help_text=COUNTRY_CODE_HELP)
+
+
+def place_body(image: Any) -> dict[str, str] | None:
+    """An image's ``place``, or None where it has none."""
+    if not getattr(image, "place_country_code", ""):
+        return None
+    return {
+        "city": image.place_city,
+        "region": image.place_region,
+        "country": image.place_country,
+        "country_code": image.place_country_code,
+    }
+
+
 class TakenAtLocalMixin(serializers.Serializer):
     """``taken_at_local`` and ``taken_at_offset`` of an image body (see ``taken_at_local``)."""
 
@@ -147,16 +172,19 @@ class TakenAtLocalMixin(serializers.Serializer):
 
 
 __all__ = [
+    "COUNTRY_CODE_HELP",
     "DATETIME",
     "STYLE_ERROR",
     "TAKEN_AT_LOCAL_HELP",
     "TAKEN_AT_OFFSET_HELP",
     "PhotoMetadataSerializer",
+    "PlaceNameSerializer",
     "StrictBooleanField",
     "StrictCharField",
     "StrictUUIDField",
     "StyleChoiceField",
     "TakenAtLocalMixin",
+    "place_body",
     "style_field",
     "taken_at_local",
 ]

@@ -1,4 +1,4 @@
-"""Query filters for the image list: style, status, creation window, checksum and search.
+"""Query filters for the image list: style, status, dates, checksum, album, place and search.
 
 Every filter refuses what it cannot use with a 400 naming the parameter: an out-of-range
 date, an empty date, an overlong search. A filter that quietly ignored a value would hand the
@@ -11,6 +11,7 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import NotFound, ValidationError
@@ -99,6 +100,33 @@ class ImageFilter(django_filters.FilterSet):
         field_name="taken_at", lookup_expr="lt", label="Taken before (ISO 8601)."
     )
 
+    # Places (issue 22, item 3): exact names as ``places/`` gives them, so the
+    # (owner, country code, region, city) index answers.
+    country_code = django_filters.CharFilter(
+        method="filter_country_code",
+        min_length=2,
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}\Z", "Two letters, e.g. FR.", code="invalid")],
+        label="Only the pictures taken in this country: ISO 3166-1 alpha-2 (FR, any case), "
+        "as `places/` gives it.",
+    )
+    region = django_filters.CharFilter(
+        field_name="place_region",
+        max_length=100,
+        label="Only the pictures taken in this region, exactly as `places/` names it.",
+    )
+    city = django_filters.CharFilter(
+        field_name="place_city",
+        max_length=100,
+        label="Only the pictures taken in this city, exactly as `places/` names it (combine "
+        "with `country_code`: more than one country has a Paris).",
+    )
+    has_location = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_has_location",
+        label="Only the pictures with a GPS position (true) or only those without (false).",
+    )
+
     class Meta:
         model = Image
         fields = [
@@ -111,6 +139,10 @@ class ImageFilter(django_filters.FilterSet):
             "checksum",
             "is_favorite",
             "album",
+            "country_code",
+            "region",
+            "city",
+            "has_location",
         ]
 
     def filter_checksum(self, queryset: QuerySet[Image], name: str, value: str) -> QuerySet[Image]:
@@ -121,6 +153,17 @@ class ImageFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Image], name: str, value: str
     ) -> QuerySet[Image]:
         return queryset.filter(is_favorite=value == "true")
+
+    def filter_country_code(
+        self, queryset: QuerySet[Image], name: str, value: str
+    ) -> QuerySet[Image]:
+        return queryset.filter(place_country_code=value.strip().upper())
+
+    def filter_has_location(
+        self, queryset: QuerySet[Image], name: str, value: str
+    ) -> QuerySet[Image]:
+        located = value == "true"
+        return queryset.filter(latitude__isnull=not located, longitude__isnull=not located)
 
     def filter_album(
         self, queryset: QuerySet[Image], name: str, value: uuid.UUID | None

@@ -33,7 +33,7 @@ from images.errors import AccountGone, ImageRejected, QuotaExceeded, StorageFail
 from images.locks import owner_lock
 from images.models import Image
 from images.quota import quota_check
-from imaging import exif, motion, processing
+from imaging import exif, motion, places, processing
 from users.models import User
 
 logger = logging.getLogger(__name__)
@@ -284,6 +284,10 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                     # A motion photo's clip, made playable once (a restyle keeps it).
                     motion_clip = None if image.motion_key else _motion_photo_playable(data)
                     del data
+                # Where it was taken, before any lock: the first lookup in a process loads the
+                # place and zone data (under a second). The zone fills in a missing offset.
+                photo = places.photo_localized(photo=photo)
+                place = _place_of(photo)
                 renditions = _render(decoded, image.style)
                 rendered = renditions.files()
                 # Stored under fresh names before the transaction (which then only writes
@@ -378,6 +382,12 @@ def _image_render_claimed(*, image: Image, token: uuid.UUID, attempt: int) -> st
                 current.width, current.height = decoded.width, decoded.height
                 current.taken_at, current.metadata = photo.taken_at, photo.metadata
                 current.taken_at_offset = _offset_minutes(photo)
+                current.latitude = photo.metadata.get("latitude")
+                current.longitude = photo.metadata.get("longitude")
+                current.place_city = place.city if place else ""
+                current.place_region = place.region if place else ""
+                current.place_country = place.country if place else ""
+                current.place_country_code = place.country_code if place else ""
                 current.live_photo_id = live_photo_id
                 current.status = Image.Status.READY
                 current.error_code = current.error_detail = ""
@@ -410,6 +420,24 @@ def _motion_photo_playable(data: bytes) -> bytes | None:
     if found is None:
         return None
     return motion.motion_clip_remux(data[found[0] : found[1]])
+
+
+def _place_of(photo: exif.PhotoMetadata) -> places.Place | None:
+    """The named place nearest the photo's GPS position, or None (no GPS, none near)."""
+    latitude, longitude = photo.metadata.get("latitude"), photo.metadata.get("longitude")
+    if latitude is None or longitude is None:
+        return None
+    place = places.place_at(latitude=latitude, longitude=longitude)
+    if place is None:
+        return None
+    # The columns' widths (a GeoNames name is rarely longer, never by much).
+    return places.Place(
+        city=place.city[:100],
+        region=place.region[:100],
+        country=place.country[:100],
+        country_code=place.country_code[:2],
+        distance_km=place.distance_km,
+    )
 
 
 def _offset_minutes(photo: exif.PhotoMetadata) -> int | None:

@@ -129,6 +129,25 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
                 {"type": "string", "maxLength": 64, "pattern": "^[^\\u0000]*$"},
                 description="SHA-256 of the original, hex, any case: finds a duplicate.",
             ),
+            # Places (issue 22, item 3): the filters' lengths, as they refuse them.
+            OpenApiParameter(
+                "country_code",
+                {"type": "string", "minLength": 2, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"},
+                description="Only the pictures taken in this country: ISO 3166-1 alpha-2 "
+                "(FR, any case), as `places/` gives it.",
+            ),
+            OpenApiParameter(
+                "region",
+                {"type": "string", "maxLength": 100, "pattern": "^[^\\u0000]*$"},
+                description="Only the pictures taken in this region, exactly as `places/` "
+                "names it.",
+            ),
+            OpenApiParameter(
+                "city",
+                {"type": "string", "maxLength": 100, "pattern": "^[^\\u0000]*$"},
+                description="Only the pictures taken in this city, exactly as `places/` names "
+                "it (combine with `country_code`: more than one country has a Paris).",
+            ),
             # Partner sharing (issue 20, item 4).
             OpenApiParameter(
                 "include_partners",
@@ -137,8 +156,9 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
                 description="`true`: the pictures of the accounts that share their library "
                 "with the caller are mixed in, in the same order, each marked with `partner` "
                 "(null on the caller's own) and with signed URLs for the caller. `checksum`, "
-                "`album` and `is_favorite=true` then list no partner's picture; search finds "
-                "a partner's picture by its title.",
+                "`album`, `is_favorite=true` and the place filters (`country_code`, `region`, "
+                "`city`, `has_location`) then list no partner's picture; search finds a "
+                "partner's picture by its title.",
             ),
         ],
         responses={

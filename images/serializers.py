@@ -19,10 +19,12 @@ from images.fields import (
     DATETIME,
     STYLE_ERROR,
     PhotoMetadataSerializer,
+    PlaceNameSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictUUIDField,
     TakenAtLocalMixin,
+    place_body,
     style_field,
 )
 from images.models import Album, Image
@@ -98,6 +100,10 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
     metadata = PhotoMetadataSerializer(
         read_only=True, help_text="Camera, exposure and GPS from the photo's EXIF."
     )
+    place = serializers.SerializerMethodField(
+        help_text="Where it was taken, named offline from its GPS: the nearest place of 1,000 "
+        "people or more within 100 km; null without GPS or where none is near (at sea)."
+    )
     kind = serializers.ChoiceField(
         choices=Image.Kind.choices,
         read_only=True,
@@ -151,6 +157,7 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "taken_at_local",
             "taken_at_offset",
             "metadata",
+            "place",
             "created_at",
             "updated_at",
             "error",
@@ -159,6 +166,10 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "partner",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PlaceNameSerializer(allow_null=True))
+    def get_place(self, image: Image) -> dict[str, str] | None:
+        return place_body(image)
 
     @extend_schema_field(PartnerMarkSerializer(allow_null=True))
     def get_partner(self, image: Image) -> None:

@@ -23,6 +23,7 @@ from images.partners.views import (
     PartnerLibraryImageSaveView,
     PartnershipViewSet,
 )
+from images.place_views import PlaceClusterView, PlaceListView
 from images.public.views import (
     SharedDetailView,
     SharedMotionView,
@@ -67,6 +68,9 @@ _SHARE = "<str:token>"
 
 urlpatterns = [
     path("styles/", StyleListView.as_view(), name="style-list"),
+    # Places (issue 22, item 3): where the caller's pictures were taken, and a map's clusters.
+    path("places/", PlaceListView.as_view(), name="place-list"),
+    path("places/clusters/", PlaceClusterView.as_view(), name="place-clusters"),
     # Album members and invitations (issue 20): the owner's side, the invitee's, and the
     # albums shared with the caller (the member's own album routes sit beside these).
     path(

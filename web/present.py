@@ -120,6 +120,29 @@ def photo_facts(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     return facts
 
 
+def place_display(data: dict[str, Any]) -> dict[str, str] | None:
+    """Where a picture was taken, for its page: ``name`` ("Paris, Île-de-France, France"; blank
+    where the position names no place, at sea) and ``map``, the spot on OpenStreetMap.
+
+    Only from what the body shows: a body without the camera's metadata (a partner's picture
+    whose owner keeps it back) has neither position nor place, and gets None. The map is a
+    plain link: nothing is loaded from OpenStreetMap by the page.
+    """
+    metadata = data.get("metadata") or {}
+    latitude, longitude = metadata.get("latitude"), metadata.get("longitude")
+    if not isinstance(latitude, int | float) or not isinstance(longitude, int | float):
+        return None
+    place = data.get("place") or {}
+    parts = [place.get("city"), place.get("region"), place.get("country")]
+    # A city that is its own region (Paris, Île-de-France is not; Berlin, Berlin is) once.
+    names = [part for i, part in enumerate(parts) if part and part not in parts[:i]]
+    lat, lon = f"{latitude:.6f}", f"{longitude:.6f}"
+    return {
+        "name": ", ".join(names),
+        "map": f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=15/{lat}/{lon}",
+    }
+
+
 # The grid's tallest row in CSS px (``app.css``: --row × --row-grow), on phones (up to
 # PHONE_MAX_WIDTH px wide) and elsewhere: what ``sizes`` tells the browser a tile may need.
 PHONE_MAX_WIDTH = 640

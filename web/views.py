@@ -23,7 +23,15 @@ from images.video_render import video_max_upload_bytes
 from imaging.styles import DEFAULT_STYLE, STYLES
 from web import partner_pages, partner_reads, reads, together_reads, wording
 from web.pages import read_only_page
-from web.present import alt_text, local_path, photo_facts, query_string, ratio_class, taken_display
+from web.present import (
+    alt_text,
+    local_path,
+    photo_facts,
+    place_display,
+    query_string,
+    ratio_class,
+    taken_display,
+)
 
 # Thumbnails the gallery renders with the page; the rest come from the API as one scrolls.
 GALLERY_PAGE_SIZE = 30
@@ -151,6 +159,7 @@ def image(request: HttpRequest, image_id: uuid.UUID) -> HttpResponse:
             "created_at": parse_datetime(data["created_at"]),
             "taken": taken_display(data),
             "metadata": photo_facts(data.get("metadata") or {}),
+            "place": place_display(data),
             "styles": STYLES.values(),
             "in_albums": [a for a in albums if uuid.UUID(a["id"]) in member_of],
             "other_albums": [a for a in albums if uuid.UUID(a["id"]) not in member_of],

@@ -10,9 +10,10 @@ so a page costs the same queries whatever the number of partners. Each picture i
 does not show (``images.partners.serializers``).
 
 The list's filters hold for a partner's pictures as far as they are the caller's to ask:
-by style, status and dates, and search by title. ``checksum``, ``is_favorite=true`` and
-``album`` ask about the caller's own pictures (a partner's checksum or file name would say
-what the partner does not show), so with any of them no partner's picture is listed.
+by style, status and dates, and search by title. ``checksum``, ``is_favorite=true``,
+``album`` and the place filters (``country_code``, ``region``, ``city``, ``has_location``)
+ask about the caller's own pictures (a partner's checksum, file name or whereabouts would say
+what the partner may not show), so with any of them no partner's picture is listed.
 """
 
 from typing import Any
@@ -30,7 +31,7 @@ from users.authentication import request_user
 
 INCLUDE_PARTNERS_PARAM = "include_partners"
 # Filters about the caller's own pictures only (see the module docstring).
-_OWN_ONLY_FILTERS = ("checksum", "album")
+_OWN_ONLY_FILTERS = ("checksum", "album", "country_code", "region", "city", "has_location")
 
 
 def include_partners_requested(request: Request) -> bool:

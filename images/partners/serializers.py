@@ -19,6 +19,7 @@ from images.fields import (
     PhotoMetadataSerializer,
     StrictBooleanField,
     StrictCharField,
+    place_body,
     taken_at_local,
 )
 from images.models import Image, Partnership
@@ -167,6 +168,8 @@ def partner_image_body(
         "taken_at_local": local,
         "taken_at_offset": offset,
         "metadata": PhotoMetadataSerializer(image.metadata if metadata else {}).data,
+        # Named from the GPS: shown with the rest of the camera's metadata, or not at all.
+        "place": place_body(image) if metadata else None,
         "created_at": DATETIME.to_representation(image.created_at),
         "updated_at": DATETIME.to_representation(image.updated_at),
         "error": None,

@@ -733,3 +733,60 @@ class TestContentSecurityPolicy:
 def test_every_style_has_a_preview():
     folder = Path(finders.find("web/styles/none.jpg")).parent
     assert {path.stem for path in folder.glob("*.jpg")} == set(STYLES)
+
+
+class TestPicturePlace:
+    """The place under a picture, with a plain link to the spot on OpenStreetMap (issue 22)."""
+
+    def row(self, user: User, **fields) -> Image:
+        metadata = {"latitude": fields.get("latitude"), "longitude": fields.get("longitude")}
+        return Image.objects.create(
+            owner=user,
+            format="jpeg",
+            width=4,
+            height=3,
+            size=10,
+            checksum="0" * 64,
+            status=Image.Status.READY,
+            metadata=metadata,
+            **fields,
+        )
+
+    def test_the_owner_sees_the_place_and_a_map_link(self, user, owner):
+        image = self.row(
+            user,
+            latitude=48.8566,
+            longitude=2.3522,
+            place_city="Paris",
+            place_region="Île-de-France",
+            place_country="France",
+            place_country_code="FR",
+        )
+        response = owner.get(reverse("image", kwargs={"image_id": image.pk}))
+        assert response.status_code == HTTPStatus.OK
+        main = main_of(response)
+        assert "Paris, Île-de-France, France" in main
+        link = (
+            "https://www.openstreetmap.org/?mlat=48.856600&amp;mlon=2.352200"
+            "#map=15/48.856600/2.352200"
+        )
+        assert f'href="{link}"' in main
+        # A plain link: nothing of OpenStreetMap's is loaded, and the CSP stays strict.
+        assert_strict_page(response)
+        assert "openstreetmap" not in "".join(str(i) for i in parse(response).images)
+
+    def test_at_sea_only_the_map_link(self, user, owner):
+        image = self.row(user, latitude=0.0, longitude=-140.0)
+        main = main_of(owner.get(reverse("image", kwargs={"image_id": image.pk})))
+        assert 'class="place"><a href="https://www.openstreetmap.org/?mlat=0.000000' in main
+
+    def test_no_position_no_place(self, user, owner):
+        image = self.row(user)
+        main = main_of(owner.get(reverse("image", kwargs={"image_id": image.pk})))
+        assert "openstreetmap" not in main and 'class="place"' not in main
+
+    def test_another_account_gets_the_404_of_a_missing_picture(self, user, intruder):
+        image = self.row(user, latitude=48.8566, longitude=2.3522, place_country_code="FR")
+        response = intruder.get(reverse("image", kwargs={"image_id": image.pk}))
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert b"openstreetmap" not in response.content
