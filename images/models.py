@@ -9,11 +9,65 @@ trash); a link made from the album shows only the owner's.
 """
 
 import uuid
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from imaging.styles import DEFAULT_STYLE, STYLE_CHOICES
+
+
+class TimelineField(models.DateTimeField):
+    """When a picture belongs on the timeline: the camera's wall clock, else the upload's.
+
+    Stored as a wall-clock time read as UTC (the camera's local time where it is known, so
+    a picture taken at 23:30 in Sydney is on the day Sydney had), and computed from the row on
+    every save that writes it: ``taken_at`` plus ``taken_at_offset``, else ``taken_at`` as it
+    is (the wall clock itself where no offset was known), else ``created_at`` (the upload's
+    time, UTC). Declared after both, so their own ``pre_save`` has run. A write that does not
+    go through ``save`` (``QuerySet.update``) must not change either; none does.
+    """
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = image_timeline_at(model_instance)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def image_timeline_at(image: "Image") -> Any:
+    """``Image.timeline_at`` for these field values (see ``TimelineField``)."""
+    if image.taken_at is not None:
+        return image.taken_at + timedelta(minutes=image.taken_at_offset or 0)
+    return image.created_at
+
+
+class NullsLastIndex(models.Index):
+    """An index whose descending nullable columns put nulls last on PostgreSQL too, as the
+    keyset walk does (``images.pagination``); SQLite's descending order already does, and
+    refuses the words in an index."""
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        statement = super().create_sql(model, schema_editor, using=using, **kwargs)
+        if schema_editor.connection.vendor == "postgresql":
+            columns = statement.parts["columns"]
+            # Only where a column may hold nulls: on one that cannot, PostgreSQL's plain
+            # ``DESC`` is what the walk's ORDER BY says (it names no null placement there).
+            columns.col_suffixes = [
+                f"{suffix} NULLS LAST"
+                if suffix == "DESC" and model._meta.get_field(name).null
+                else suffix
+                for (name, _order), suffix in zip(
+                    self.fields_orders, columns.col_suffixes, strict=True
+                )
+            ]
+        return statement
+
+
+# What lists, albums, shares and the timeline show: neither in the trash nor locked away
+# (``images.selectors.images_live``). The keyset indexes cover exactly these rows.
+LIVE = Q(trashed_at__isnull=True, locked_at__isnull=True)
 
 
 class Image(models.Model):
@@ -37,6 +91,7 @@ class Image(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images"
     )
     title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(max_length=2000, blank=True)
     style = models.CharField(max_length=32, choices=STYLE_CHOICES, default=DEFAULT_STYLE)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     # A video's renditions are stills of its poster frame plus ``playback_key``; a photo may
@@ -113,14 +168,53 @@ class Image(models.Model):
     # list, album, share and member's view, served only to its owner with an elevation (their
     # password given again); still counted against the quota. Never set on a trashed image.
     locked_at = models.DateTimeField(null=True, blank=True)
+    # Where it was taken, from the GPS in its EXIF (``metadata`` keeps what the camera
+    # wrote), and the place there, named offline when it is rendered (``images.places``).
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    place_city = models.CharField(max_length=100, blank=True)
+    place_region = models.CharField(max_length=100, blank=True)
+    place_country = models.CharField(max_length=100, blank=True)
+    place_country_code = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # After ``created_at`` and ``taken_at``: computed from them (``TimelineField``).
+    timeline_at = TimelineField(
+        help_text="The camera's local date-time (as UTC), else the upload's: the timeline."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "created_at", "id"], name="image_owner_created_idx"),
-            models.Index(fields=["owner", "taken_at", "id"], name="image_owner_taken_idx"),
+            # One index per keyset walk of the live pictures (``images.pagination``), in its
+            # exact order: owner, the field (nulls last), the id. A walk backwards reads one
+            # backwards; ``taken_at`` ascending needs its own (nulls last that way too).
+            models.Index(
+                fields=["owner", "-created_at", "-id"],
+                condition=LIVE,
+                name="image_live_created_idx",
+            ),
+            NullsLastIndex(
+                fields=["owner", "-taken_at", "-id"], condition=LIVE, name="image_live_taken_idx"
+            ),
+            models.Index(
+                fields=["owner", "taken_at", "id"], condition=LIVE, name="image_live_taken_asc_idx"
+            ),
+            models.Index(
+                fields=["owner", "-timeline_at", "-id"],
+                condition=LIVE,
+                name="image_live_timeline_idx",
+            ),
+            models.Index(
+                fields=["owner", "place_country_code", "place_region", "place_city"],
+                condition=LIVE,
+                name="image_live_place_idx",
+            ),
+            models.Index(
+                fields=["owner", "latitude", "longitude"],
+                condition=LIVE & Q(latitude__isnull=False),
+                name="image_live_position_idx",
+            ),
             # The purge job's question: what has been in the trash too long?
             models.Index(fields=["trashed_at"], name="image_trashed_idx"),
             models.Index(fields=["owner", "checksum"], name="image_owner_checksum_idx"),
@@ -415,3 +509,44 @@ class StoredFileHolder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id} holds {self.key}"
+
+
+class LibraryUsage(models.Model):
+    """What one account stores, kept up to date by the database on every change of an image.
+
+    Triggers on the image table (``images.counters``, installed by a migration on SQLite and
+    PostgreSQL alike) add each insert's, update's and delete's difference, in the same
+    transaction, so the quota check under the owner's lock and ``users/me/`` read one row
+    instead of summing the library. The storage audit recounts and compares.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # Bytes of every file of every image (``Image.stored_bytes``), and the images that are
+    # not failed; the same of those in the trash (counted in the first two as well).
+    bytes = models.BigIntegerField(default=0)
+    images = models.BigIntegerField(default=0)
+    trash_bytes = models.BigIntegerField(default=0)
+    trash_images = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}: {self.images} images, {self.bytes} bytes"
+
+
+class TimelineDay(models.Model):
+    """How many live pictures (out of the trash and the locked folder) one account has on
+    one day of its timeline (``Image.timeline_at``'s date), kept by the same triggers.
+
+    A day whose pictures all went keeps its row at zero; reads skip those.
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "day"], name="timeline_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.day}: {self.count}"

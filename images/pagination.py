@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
@@ -56,7 +57,10 @@ class KeysetCursorPagination(CursorPagination):
         position = None if raw_position is None else str(raw_position)
         # Walking backwards (a "previous" link) reads the same sequence in reverse.
         forward_descending = descending != reverse
-        queryset = queryset.order_by(*_order_by(field, descending=descending, reverse=reverse))
+        nullable = _nullable(queryset, field)
+        queryset = queryset.order_by(
+            *_order_by(field, descending=descending, reverse=reverse, nullable=nullable)
+        )
         if position is not None:
             value, pk = _position_parse(position)
             if self.opaque_position:
@@ -189,9 +193,28 @@ def cursor_at(*, reverse: bool, position: str | None) -> Cursor:
     return Cursor(offset=0, reverse=reverse, position=position)  # type: ignore[arg-type]
 
 
-def _order_by(field: str, *, descending: bool, reverse: bool) -> list[Any]:
-    """The ORDER BY for walking ``field`` (nulls last) then id, forwards or backwards."""
+def _nullable(queryset: QuerySet, field: str) -> bool:
+    """Whether ``field`` of the rows may be null (an annotation is taken to be)."""
+    try:
+        return bool(queryset.model._meta.get_field(field).null)
+    except FieldDoesNotExist:
+        return True
+
+
+def _order_by(field: str, *, descending: bool, reverse: bool, nullable: bool = True) -> list[Any]:
+    """The ORDER BY for walking ``field`` (nulls last) then id, forwards or backwards.
+
+    Each walk matches an index of ``images.models.Image`` exactly, so a page reads its rows
+    in order instead of sorting the whole library. A field that cannot be null names no null
+    placement: PostgreSQL's plain order is then what a plain index (read either way) gives.
+    """
     walk_descending = descending != reverse
+    if not nullable:
+        return (
+            [F(field).desc(), F("pk").desc()]
+            if walk_descending
+            else [F(field).asc(), F("pk").asc()]
+        )
     if walk_descending:
         # Backwards the nulls come first, so that they are still "after" in the sequence.
         primary = F(field).desc(nulls_last=(not reverse) or None, nulls_first=reverse or None)

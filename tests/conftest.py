@@ -33,6 +33,7 @@ from playwright.sync_api import Browser, sync_playwright
 from rest_framework.test import APIClient
 
 from images.audit import referenced_files, storage_audit
+from images.counters import counters_audit
 from images.files import folders_empty, stored_files
 from tests.celery_broker import (
     STACK_BROKER,
@@ -525,6 +526,9 @@ def assert_storage_consistent(media_root: Path) -> Callable[[], None]:
     def _check() -> None:
         if ON_S3_STACK:
             renders_settle()
+        # The counters the database keeps (storage used, pictures per day) are part of it.
+        assert counters_audit() == []
+        if ON_S3_STACK:
             report = storage_audit(storage=default_storage)
             assert (report.orphans, report.missing) == (set(), {})
             return

@@ -161,6 +161,14 @@ def album_page_read(*, request: HttpRequest, size: int | None = None) -> Page:
     return Page(results=list(results), next=page.next, previous=page.previous)
 
 
+def album_choices_read(*, request: HttpRequest, size: int) -> list[dict[str, str]]:
+    """The caller's newest ``size`` albums, as ``{"id", "title"}`` for a picker: one indexed
+    read, however many pictures they hold."""
+    visible = access.albums_visible(principal=owner_principal(request))
+    rows = visible.order_by("-created_at", "-id").values_list("id", "title")[:size]
+    return [{"id": str(pk), "title": title} for pk, title in rows]
+
+
 def album_detail_read(*, request: HttpRequest, album_id: uuid.UUID) -> dict[str, Any]:
     """One of the caller's albums as the API's detail shows it; else ``AlbumNotFound``."""
     principal = owner_principal(request)

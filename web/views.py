@@ -285,9 +285,10 @@ def _image_page(
 
 
 def _albums(request: HttpRequest) -> list[dict[str, Any]]:
-    """The caller's albums for a picker: the newest hundred, by title."""
-    page = reads.album_page_read(request=request, size=ALBUM_PICKER_SIZE)
-    return sorted(page.results, key=lambda album: album["title"].casefold())
+    """The caller's albums for a picker: the newest hundred, by title (ids and titles only:
+    a picker needs no counts or covers, and a large library's summaries are not free)."""
+    choices = reads.album_choices_read(request=request, size=ALBUM_PICKER_SIZE)
+    return sorted(choices, key=lambda album: album["title"].casefold())
 
 
 def _album(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,13 @@
-"""``manage.py storage_audit``: stored files against image rows, on file-system or S3 storage."""
+"""``manage.py storage_audit``: stored files against image rows, on file-system or S3 storage,
+and the counters the database keeps for each account (storage used, pictures per day)
+against a recount of its rows."""
 
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from images import audit, files
+from images import audit, counters, files
 
 
 class Command(BaseCommand):
@@ -13,7 +15,8 @@ class Command(BaseCommand):
         "Compares every stored file with the image rows: prints orphans (stored, referenced by "
         "no image), missing files (referenced, not stored) and, on the file system, empty "
         "folders; exits 1 if there are any. --fix removes orphans and empty folders older "
-        "than --min-age, never a missing file's row."
+        "than --min-age, never a missing file's row. Also recounts every account's storage "
+        "and timeline counters; --fix writes the recount over any that differ."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -43,12 +46,24 @@ class Command(BaseCommand):
             self.stdout.write(f"missing {name} (image {image_id})")
         for name in sorted(report.empty_folders):
             self.stdout.write(f"empty folder {name}")
+        mismatches = counters.counters_audit()
+        for found in mismatches:
+            self.stdout.write(
+                f"counters of account {found.owner_id} differ: kept {found.usage_kept}, "
+                f"counted {found.usage_counted}; "
+                f"{_days_differing(found)} timeline day(s) differ"
+            )
         summary = (
             f"{len(report.orphans)} orphan(s), {len(report.missing)} missing, "
-            f"{len(report.empty_folders)} empty folder(s)"
+            f"{len(report.empty_folders)} empty folder(s), "
+            f"{len(mismatches)} account(s) with counters off"
         )
+        if options["fix"]:
+            for found in mismatches:
+                counters.counters_repair(owner_id=found.owner_id)
+                self.stdout.write(f"recounted account {found.owner_id}")
         if not options["fix"]:
-            if report.clean:
+            if report.clean and not mismatches:
                 self.stdout.write("storage is consistent: " + summary)
                 return
             raise CommandError(summary, returncode=1)
@@ -75,3 +90,8 @@ class Command(BaseCommand):
         if any(left):
             raise CommandError(summary, returncode=1)
         self.stdout.write(summary)
+
+
+def _days_differing(found: counters.CounterMismatch) -> int:
+    days = set(found.days_kept) | set(found.days_counted)
+    return sum(found.days_kept.get(day, 0) != found.days_counted.get(day, 0) for day in days)

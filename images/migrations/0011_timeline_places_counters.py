@@ -1,0 +1,400 @@
+"""Issue 22: the timeline's date, places, the description, keyset indexes that match each
+walk exactly, and counters the database keeps (an account's storage, its pictures per day).
+
+The counters are kept by triggers on ``images_image``, written here for each database: every
+insert, update and delete adds its difference in the same transaction, whatever code made
+it (a service, a bulk update, a cascade). ``images.counters`` recounts them for the audit.
+"""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+import images.models
+
+# Whether a row is live (out of the trash and the locked folder) and counts as an image.
+_SQLITE = [
+    """
+    CREATE TRIGGER images_image_counted_insert AFTER INSERT ON images_image
+    BEGIN
+        INSERT INTO images_libraryusage (owner_id, bytes, images, trash_bytes, trash_images)
+        VALUES (
+            NEW.owner_id, NEW.stored_bytes, NEW.status <> 'failed',
+            CASE WHEN NEW.trashed_at IS NOT NULL THEN NEW.stored_bytes ELSE 0 END,
+            NEW.trashed_at IS NOT NULL AND NEW.status <> 'failed'
+        )
+        ON CONFLICT (owner_id) DO UPDATE SET
+            bytes = bytes + excluded.bytes, images = images + excluded.images,
+            trash_bytes = trash_bytes + excluded.trash_bytes,
+            trash_images = trash_images + excluded.trash_images;
+        INSERT INTO images_timelineday (owner_id, day, count)
+        SELECT NEW.owner_id, date(NEW.timeline_at), 1
+        WHERE NEW.trashed_at IS NULL AND NEW.locked_at IS NULL
+        ON CONFLICT (owner_id, day) DO UPDATE SET count = count + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER images_image_counted_update AFTER UPDATE ON images_image
+    WHEN OLD.stored_bytes IS NOT NEW.stored_bytes OR OLD.status IS NOT NEW.status
+        OR OLD.trashed_at IS NOT NEW.trashed_at OR OLD.locked_at IS NOT NEW.locked_at
+        OR OLD.timeline_at IS NOT NEW.timeline_at OR OLD.owner_id IS NOT NEW.owner_id
+    BEGIN
+        UPDATE images_libraryusage SET
+            bytes = bytes - OLD.stored_bytes, images = images - (OLD.status <> 'failed'),
+            trash_bytes = trash_bytes
+                - CASE WHEN OLD.trashed_at IS NOT NULL THEN OLD.stored_bytes ELSE 0 END,
+            trash_images = trash_images - (OLD.trashed_at IS NOT NULL AND OLD.status <> 'failed')
+        WHERE owner_id = OLD.owner_id;
+        INSERT INTO images_libraryusage (owner_id, bytes, images, trash_bytes, trash_images)
+        VALUES (
+            NEW.owner_id, NEW.stored_bytes, NEW.status <> 'failed',
+            CASE WHEN NEW.trashed_at IS NOT NULL THEN NEW.stored_bytes ELSE 0 END,
+            NEW.trashed_at IS NOT NULL AND NEW.status <> 'failed'
+        )
+        ON CONFLICT (owner_id) DO UPDATE SET
+            bytes = bytes + excluded.bytes, images = images + excluded.images,
+            trash_bytes = trash_bytes + excluded.trash_bytes,
+            trash_images = trash_images + excluded.trash_images;
+        UPDATE images_timelineday SET count = count - 1
+        WHERE owner_id = OLD.owner_id AND day = date(OLD.timeline_at)
+            AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
+        INSERT INTO images_timelineday (owner_id, day, count)
+        SELECT NEW.owner_id, date(NEW.timeline_at), 1
+        WHERE NEW.trashed_at IS NULL AND NEW.locked_at IS NULL
+        ON CONFLICT (owner_id, day) DO UPDATE SET count = count + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER images_image_counted_delete AFTER DELETE ON images_image
+    BEGIN
+        UPDATE images_libraryusage SET
+            bytes = bytes - OLD.stored_bytes, images = images - (OLD.status <> 'failed'),
+            trash_bytes = trash_bytes
+                - CASE WHEN OLD.trashed_at IS NOT NULL THEN OLD.stored_bytes ELSE 0 END,
+            trash_images = trash_images - (OLD.trashed_at IS NOT NULL AND OLD.status <> 'failed')
+        WHERE owner_id = OLD.owner_id;
+        UPDATE images_timelineday SET count = count - 1
+        WHERE owner_id = OLD.owner_id AND day = date(OLD.timeline_at)
+            AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
+    END
+    """,
+]
+
+# One function for all three events. A row that is deleted or changes takes its old values
+# off (never inserting: an account being deleted has lost its counter row already); a row
+# that is inserted or changes adds its new ones. A day's count is touched only when the
+# picture enters or leaves it.
+_POSTGRESQL = [
+    """
+    CREATE FUNCTION images_image_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        old_live boolean := TG_OP <> 'INSERT'
+            AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
+        new_live boolean := TG_OP <> 'DELETE'
+            AND NEW.trashed_at IS NULL AND NEW.locked_at IS NULL;
+        same_day boolean := TG_OP = 'UPDATE' AND OLD.owner_id = NEW.owner_id
+            AND (OLD.timeline_at AT TIME ZONE 'UTC')::date
+                = (NEW.timeline_at AT TIME ZONE 'UTC')::date;
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            UPDATE images_libraryusage SET
+                bytes = bytes - OLD.stored_bytes,
+                images = images - (OLD.status <> 'failed')::int,
+                trash_bytes = trash_bytes
+                    - CASE WHEN OLD.trashed_at IS NOT NULL THEN OLD.stored_bytes ELSE 0 END,
+                trash_images = trash_images
+                    - (OLD.trashed_at IS NOT NULL AND OLD.status <> 'failed')::int
+            WHERE owner_id = OLD.owner_id;
+            IF old_live AND NOT (new_live AND same_day) THEN
+                UPDATE images_timelineday SET count = count - 1
+                WHERE owner_id = OLD.owner_id
+                    AND day = (OLD.timeline_at AT TIME ZONE 'UTC')::date;
+            END IF;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            INSERT INTO images_libraryusage AS u
+                (owner_id, bytes, images, trash_bytes, trash_images)
+            VALUES (
+                NEW.owner_id, NEW.stored_bytes, (NEW.status <> 'failed')::int,
+                CASE WHEN NEW.trashed_at IS NOT NULL THEN NEW.stored_bytes ELSE 0 END,
+                (NEW.trashed_at IS NOT NULL AND NEW.status <> 'failed')::int
+            )
+            ON CONFLICT (owner_id) DO UPDATE SET
+                bytes = u.bytes + EXCLUDED.bytes, images = u.images + EXCLUDED.images,
+                trash_bytes = u.trash_bytes + EXCLUDED.trash_bytes,
+                trash_images = u.trash_images + EXCLUDED.trash_images;
+            IF new_live AND NOT (old_live AND same_day) THEN
+                INSERT INTO images_timelineday AS d (owner_id, day, count)
+                VALUES (NEW.owner_id, (NEW.timeline_at AT TIME ZONE 'UTC')::date, 1)
+                ON CONFLICT (owner_id, day) DO UPDATE SET count = d.count + 1;
+            END IF;
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER images_image_counted_insert AFTER INSERT ON images_image
+    FOR EACH ROW EXECUTE FUNCTION images_image_counted()
+    """,
+    """
+    CREATE TRIGGER images_image_counted_update AFTER UPDATE ON images_image
+    FOR EACH ROW WHEN (
+        OLD.stored_bytes IS DISTINCT FROM NEW.stored_bytes
+        OR OLD.status IS DISTINCT FROM NEW.status
+        OR OLD.trashed_at IS DISTINCT FROM NEW.trashed_at
+        OR OLD.locked_at IS DISTINCT FROM NEW.locked_at
+        OR OLD.timeline_at IS DISTINCT FROM NEW.timeline_at
+        OR OLD.owner_id IS DISTINCT FROM NEW.owner_id
+    )
+    EXECUTE FUNCTION images_image_counted()
+    """,
+    """
+    CREATE TRIGGER images_image_counted_delete AFTER DELETE ON images_image
+    FOR EACH ROW EXECUTE FUNCTION images_image_counted()
+    """,
+]
+
+_DROP = {
+    "sqlite": [
+        "DROP TRIGGER IF EXISTS images_image_counted_insert",
+        "DROP TRIGGER IF EXISTS images_image_counted_update",
+        "DROP TRIGGER IF EXISTS images_image_counted_delete",
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS images_image_counted_insert ON images_image",
+        "DROP TRIGGER IF EXISTS images_image_counted_update ON images_image",
+        "DROP TRIGGER IF EXISTS images_image_counted_delete ON images_image",
+        "DROP FUNCTION IF EXISTS images_image_counted()",
+    ],
+}
+
+# The timeline's date of every existing row (``images.models.image_timeline_at``).
+_TIMELINE_AT = {
+    "sqlite": """
+        UPDATE images_image SET timeline_at = CASE WHEN taken_at IS NULL THEN created_at
+            ELSE strftime('%Y-%m-%d %H:%M:%f', taken_at,
+                          COALESCE(taken_at_offset, 0) || ' minutes') END
+    """,
+    "postgresql": """
+        UPDATE images_image SET timeline_at = COALESCE(
+            taken_at + make_interval(mins => COALESCE(taken_at_offset, 0)), created_at)
+    """,
+}
+
+# Every account's live pictures per day of the timeline.
+_TIMELINE_DAYS = {
+    "sqlite": """
+        INSERT INTO images_timelineday (owner_id, day, count)
+        SELECT owner_id, date(timeline_at), COUNT(*) FROM images_image
+        WHERE trashed_at IS NULL AND locked_at IS NULL
+        GROUP BY owner_id, date(timeline_at)
+    """,
+    "postgresql": """
+        INSERT INTO images_timelineday (owner_id, day, count)
+        SELECT owner_id, (timeline_at AT TIME ZONE 'UTC')::date, COUNT(*) FROM images_image
+        WHERE trashed_at IS NULL AND locked_at IS NULL
+        GROUP BY owner_id, (timeline_at AT TIME ZONE 'UTC')::date
+    """,
+}
+
+
+def _vendor(schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor not in _DROP:
+        raise NotImplementedError(f"No counter triggers for {vendor}.")
+    return vendor
+
+
+def timeline_at_backfill(apps, schema_editor):
+    schema_editor.execute(_TIMELINE_AT[_vendor(schema_editor)])
+
+
+def counters_install(apps, schema_editor):
+    vendor = _vendor(schema_editor)
+    for statement in _SQLITE if vendor == "sqlite" else _POSTGRESQL:
+        schema_editor.execute(statement)
+    schema_editor.execute(
+        """
+        INSERT INTO images_libraryusage (owner_id, bytes, images, trash_bytes, trash_images)
+        SELECT owner_id, SUM(stored_bytes),
+            SUM(CASE WHEN status <> 'failed' THEN 1 ELSE 0 END),
+            SUM(CASE WHEN trashed_at IS NOT NULL THEN stored_bytes ELSE 0 END),
+            SUM(CASE WHEN trashed_at IS NOT NULL AND status <> 'failed' THEN 1 ELSE 0 END)
+        FROM images_image GROUP BY owner_id
+        """
+    )
+    schema_editor.execute(_TIMELINE_DAYS[vendor])
+
+
+def counters_remove(apps, schema_editor):
+    for statement in _DROP[_vendor(schema_editor)]:
+        schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("images", "0010_stored_file_holders"),
+        ("users", "0004_idempotency_key_moves_out"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="LibraryUsage",
+            fields=[
+                (
+                    "owner",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("bytes", models.BigIntegerField(default=0)),
+                ("images", models.BigIntegerField(default=0)),
+                ("trash_bytes", models.BigIntegerField(default=0)),
+                ("trash_images", models.BigIntegerField(default=0)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="TimelineDay",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("count", models.BigIntegerField(default=0)),
+            ],
+        ),
+        migrations.RemoveIndex(
+            model_name="image",
+            name="image_owner_created_idx",
+        ),
+        migrations.RemoveIndex(
+            model_name="image",
+            name="image_owner_taken_idx",
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="description",
+            field=models.TextField(blank=True, max_length=2000),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="latitude",
+            field=models.FloatField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="longitude",
+            field=models.FloatField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="place_city",
+            field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="place_country",
+            field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="place_country_code",
+            field=models.CharField(blank=True, max_length=2),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="place_region",
+            field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="timeline_at",
+            field=images.models.TimelineField(
+                help_text="The camera's local date-time (as UTC), else the upload's: the timeline.",
+                null=True,
+            ),
+        ),
+        migrations.RunPython(timeline_at_backfill, migrations.RunPython.noop, elidable=False),
+        migrations.AlterField(
+            model_name="image",
+            name="timeline_at",
+            field=images.models.TimelineField(
+                help_text="The camera's local date-time (as UTC), else the upload's: the timeline."
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=models.Index(
+                condition=models.Q(("locked_at__isnull", True), ("trashed_at__isnull", True)),
+                fields=["owner", "-created_at", "-id"],
+                name="image_live_created_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=images.models.NullsLastIndex(
+                condition=models.Q(("locked_at__isnull", True), ("trashed_at__isnull", True)),
+                fields=["owner", "-taken_at", "-id"],
+                name="image_live_taken_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=models.Index(
+                condition=models.Q(("locked_at__isnull", True), ("trashed_at__isnull", True)),
+                fields=["owner", "taken_at", "id"],
+                name="image_live_taken_asc_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=models.Index(
+                condition=models.Q(("locked_at__isnull", True), ("trashed_at__isnull", True)),
+                fields=["owner", "-timeline_at", "-id"],
+                name="image_live_timeline_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=models.Index(
+                condition=models.Q(("locked_at__isnull", True), ("trashed_at__isnull", True)),
+                fields=["owner", "place_country_code", "place_region", "place_city"],
+                name="image_live_place_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="image",
+            index=models.Index(
+                condition=models.Q(
+                    ("locked_at__isnull", True),
+                    ("trashed_at__isnull", True),
+                    ("latitude__isnull", False),
+                ),
+                fields=["owner", "latitude", "longitude"],
+                name="image_live_position_idx",
+            ),
+        ),
+        migrations.AddField(
+            model_name="timelineday",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="timelineday",
+            constraint=models.UniqueConstraint(fields=("owner", "day"), name="timeline_day_unique"),
+        ),
+        migrations.RunPython(counters_install, counters_remove, elidable=False),
+    ]
