@@ -104,10 +104,14 @@ def library_database(kind: str, work: Path, keep: str | None) -> Iterator[str]:
 
 
 def library_ready(env: dict[str, str]) -> bool:
-    """Whether the database already holds a library (a kept database's second run)."""
+    """Whether the database holds a whole library (a kept database's second run).
+
+    ``library_build`` raises the quotas last, so a build that was stopped halfway is not
+    taken for a library (a second ``library_build --replace`` starts it again).
+    """
     probe = (
-        "from users.models import User; import sys; "
-        f"sys.exit(0 if User.objects.filter(username={BIG!r}).exists() else 1)"
+        "from users.models import User; import sys; sys.exit(0 if User.objects.filter("
+        f"username={BIG!r}, quota_images__isnull=False).exists() else 1)"
     )
     completed = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", probe],
@@ -122,7 +126,7 @@ PASSWORD_OPTION = f"--password={BENCH_PASSWORD}"
 
 
 def library_build(env: dict[str, str], sizes: dict[str, int], seed: int) -> None:
-    options = [f"--{name}={value}" for name, value in sizes.items()]
+    options = [f"--{name}={value}" for name, value in sizes.items()] + ["--replace"]
     started = time.monotonic()
     subprocess.run(
         [PYTHON, "manage.py", "library_build", *options, f"--seed={seed}", PASSWORD_OPTION],
