@@ -246,7 +246,7 @@ def http_figures(
     first_big = f"{GALLERY_URL}?page_size={PAGE_SIZE}"
 
     def compare(a: Callable[[], float], b: Callable[[], float]) -> Comparison:
-        return interleave(a, b, runs=runs, warmup=3)
+        return interleave(a, b, runs=runs, warmup=1 if smoke else 3)
 
     for order, query in ORDERINGS.items():
         for wanted in (1, depth):
@@ -305,7 +305,7 @@ def quota_figure(runs: int, smoke: bool, label: str) -> Figure:
 
         return timed(work)
 
-    comparison = interleave(check(BIG), check(SMALL), runs=runs, warmup=3)
+    comparison = interleave(check(BIG), check(SMALL), runs=runs, warmup=1 if smoke else 3)
     connections.close_all()
     return ratio_figure(
         f"quota check under the owner's lock p95, {label}", comparison, None, smoke, "in-process"
@@ -319,7 +319,7 @@ def measure(args: Any, work: Path) -> list[Figure]:
         sizes["images"] = args.images
     if args.total:
         sizes["total"] = args.total
-    runs = 5 if args.smoke else args.runs
+    runs = 3 if args.smoke else args.runs
     depth = SMOKE_DEPTH if args.smoke else DEPTH
     var_dir = var_dir_fresh(work, "library-var")
     with library_database(kind, work, args.keep_db) as url:

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, F, Q
 
-from images.models import Album, AlbumImage, Image
+from images.counters import counters_audit
+from images.models import Album, AlbumImage, Image, image_timeline_at
 from users.models import User
 
 PASSWORD = "library-test-pass-phrase"
@@ -81,3 +82,16 @@ def test_refuses_to_build_over_a_library_unless_replacing():
         _build()
     _build(replace=True, seed=4)
     assert Image.objects.count() == 150
+
+
+@pytest.mark.django_db
+def test_counters_timeline_and_places_agree_with_the_rows():
+    _build()
+    assert counters_audit() == []
+    for image in Image.objects.all():
+        assert image.timeline_at == image_timeline_at(image)
+        if image.taken_at is None:
+            assert image.timeline_at == image.created_at
+        assert (image.latitude is None) == (image.place_city == "")
+        assert image.latitude == image.metadata["latitude"]
+    assert Image.objects.exclude(description="").exists()
