@@ -2,9 +2,11 @@
 
 Issue #22 measures lists, buckets, search and counts for one account of 200,000 pictures among
 1,000,000 rows against an account of 100. Uploading that many takes days; this inserts the
-rows directly (``bulk_create`` in batches, through the ORM so every field's ``pre_save`` and
-the database's triggers run as they do for an upload), with no file behind any of them: the
-benchmarks list and count, they never open a picture. The rows are made by
+rows directly, in batches (COPY on PostgreSQL, ``bulk_create`` elsewhere; every value from its
+field's ``pre_save``, so ``timeline_at`` is computed as for an upload), with no file behind
+any of them: the benchmarks list and count, they never open a picture. Where the inserts
+skip the database's triggers (``_triggers_off``) the counters are recounted after, and the
+measured accounts' counters are checked against their rows at the end. The rows are made by
 ``images.management.library_rows`` (seeded; interleaved across accounts; ~20 years of dates).
 
 The accounts are made through the ORM with a usable password, so the benchmarks log in:
