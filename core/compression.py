@@ -7,7 +7,7 @@ their byte ranges. Only documents built in memory with a textual type are compre
 HTML, JSON (the API, GeoJSON, the schema), text, JavaScript, CSS, SVG.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 COMPRESSIBLE_TYPES = (
@@ -24,7 +24,9 @@ COMPRESSIBLE_TYPES = (
 class TextCompressionMiddleware(GZipMiddleware):
     """``GZipMiddleware`` for in-memory responses of a textual type only."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         content_type = response.get("Content-Type", "")
         if response.streaming or not content_type.startswith(COMPRESSIBLE_TYPES):
             return response

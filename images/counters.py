@@ -36,7 +36,7 @@ __all__ = [
 USAGE_FIELDS = ("bytes", "images", "trash_bytes", "trash_images")
 
 
-def library_usage(*, owner_id: uuid.UUID | int) -> dict[str, int]:
+def library_usage(*, owner_id: uuid.UUID) -> dict[str, int]:
     """What the account stores, as the database keeps it: one row, however large the library."""
     row = LibraryUsage.objects.filter(owner_id=owner_id).values(
         *USAGE_FIELDS
@@ -44,7 +44,7 @@ def library_usage(*, owner_id: uuid.UUID | int) -> dict[str, int]:
     return {name: int(row[name]) for name in USAGE_FIELDS}
 
 
-def library_usage_counted(*, owner_id: uuid.UUID | int) -> dict[str, int]:
+def library_usage_counted(*, owner_id: uuid.UUID) -> dict[str, int]:
     """The same, summed over the image rows (what the counter must equal)."""
     failed = Q(status=Image.Status.FAILED)
     trashed = Q(trashed_at__isnull=False)
@@ -57,7 +57,7 @@ def library_usage_counted(*, owner_id: uuid.UUID | int) -> dict[str, int]:
     return {name: int(usage[name]) for name in USAGE_FIELDS}
 
 
-def timeline_days_counted(*, owner_id: uuid.UUID | int) -> dict[date, int]:
+def timeline_days_counted(*, owner_id: uuid.UUID) -> dict[date, int]:
     """The account's live pictures per timeline day, counted from the image rows."""
     rows = (
         Image.objects.filter(owner_id=owner_id, trashed_at__isnull=True, locked_at__isnull=True)
@@ -69,7 +69,7 @@ def timeline_days_counted(*, owner_id: uuid.UUID | int) -> dict[date, int]:
     return dict(rows)
 
 
-def _timeline_days_kept(owner_id: uuid.UUID | int) -> dict[date, int]:
+def _timeline_days_kept(owner_id: uuid.UUID) -> dict[date, int]:
     rows = TimelineDay.objects.filter(owner_id=owner_id).exclude(count=0)
     return dict(rows.values_list("day", "count"))
 
@@ -78,14 +78,14 @@ def _timeline_days_kept(owner_id: uuid.UUID | int) -> dict[date, int]:
 class CounterMismatch:
     """One account whose kept counters differ from a recount."""
 
-    owner_id: uuid.UUID | int
+    owner_id: uuid.UUID
     usage_kept: dict[str, int]
     usage_counted: dict[str, int]
     days_kept: dict[date, int]
     days_counted: dict[date, int]
 
 
-def counters_audit(*, owner_ids: list[uuid.UUID | int] | None = None) -> list[CounterMismatch]:
+def counters_audit(*, owner_ids: list[uuid.UUID] | None = None) -> list[CounterMismatch]:
     """Every account (or those named) whose counters differ from a recount of its rows.
 
     Meant for a quiet moment (it reads every account's rows): a change committing while it
@@ -102,7 +102,7 @@ def counters_audit(*, owner_ids: list[uuid.UUID | int] | None = None) -> list[Co
     return found
 
 
-def counters_repair(*, owner_id: uuid.UUID | int) -> None:
+def counters_repair(*, owner_id: uuid.UUID) -> None:
     """Writes a recount of the account's rows over its counters, under the owner's lock (so no
     change of its pictures commits between the count and the write)."""
     with transaction.atomic():

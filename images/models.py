@@ -51,7 +51,8 @@ class NullsLastIndex(models.Index):
     def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
         statement = super().create_sql(model, schema_editor, using=using, **kwargs)
         if schema_editor.connection.vendor == "postgresql":
-            columns = statement.parts["columns"]
+            # An IndexColumns (django-stubs types the part as a plain Table).
+            columns: Any = statement.parts["columns"]
             # Only where a column may hold nulls: on one that cannot, PostgreSQL's plain
             # ``DESC`` is what the walk's ORDER BY says (it names no null placement there).
             columns.col_suffixes = [
@@ -299,6 +300,10 @@ class AlbumImage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["album", "image"], name="album_image_unique")
         ]
+        indexes = [
+            # An album's cover when none is chosen: its latest live addition, read backwards.
+            models.Index(fields=["album", "added_at", "id"], name="album_image_added_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.image_id} in {self.album_id}"
@@ -520,8 +525,16 @@ class LibraryUsage(models.Model):
     instead of summing the library. The storage audit recounts and compares.
     """
 
+    # No foreign key constraint in the database: checking one would lock the account's row
+    # (FOR KEY SHARE) from inside the trigger of any change to a picture, behind a writer
+    # holding it (``images.locks.owner_lock``) that waits for that picture: a deadlock.
+    # Django still deletes the row with the account.
     owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
     )
     # Bytes of every file of every image (``Image.stored_bytes``), and the images that are
     # not failed; the same of those in the trash (counted in the first two as well).
@@ -541,7 +554,10 @@ class TimelineDay(models.Model):
     A day whose pictures all went keeps its row at zero; reads skip those.
     """
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No constraint in the database, for the reason ``LibraryUsage.owner`` has none.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     count = models.BigIntegerField(default=0)
 

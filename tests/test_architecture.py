@@ -295,3 +295,48 @@ def test_images_and_users_import_nothing_from_resumable():
     """Resumable uploads build on images, never the other way round."""
     assert offenders("images", ("resumable",)) == {}
     assert offenders("users", ("resumable",)) == {}
+
+
+# ``Image.timeline_at`` is computed from these when a row is saved (``TimelineField``); a
+# ``QuerySet.update`` or ``bulk_update`` that wrote one of them would leave it stale.
+TIMELINE_SOURCES = {"taken_at", "taken_at_offset", "created_at"}
+
+
+def _timeline_sources_written_past_save(source: str) -> list[int]:
+    """Lines of ``source`` where ``update(...)``/``bulk_update(...)`` writes a timeline source."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if (
+            node.func.attr == "update"
+            and any(keyword.arg in TIMELINE_SOURCES for keyword in node.keywords)
+        ) or (
+            node.func.attr == "bulk_update"
+            and any(
+                isinstance(constant, ast.Constant) and constant.value in TIMELINE_SOURCES
+                for constant in ast.walk(node)
+            )
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_timeline_sources_are_written_only_through_save():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+        for line in _timeline_sources_written_past_save(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_timeline_source_check_sees_an_update_and_a_bulk_update():
+    source = (
+        "Image.objects.filter(pk=1).update(taken_at=None)\n"
+        "Image.objects.bulk_update(images, ['title', 'taken_at_offset'])\n"
+        "Image.objects.filter(pk=1).update(title='x')\n"
+    )
+    assert _timeline_sources_written_past_save(source) == [1, 2]

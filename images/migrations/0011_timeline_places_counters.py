@@ -246,6 +246,7 @@ class Migration(migrations.Migration):
                 (
                     "owner",
                     models.OneToOneField(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         primary_key=True,
                         related_name="+",
@@ -387,6 +388,7 @@ class Migration(migrations.Migration):
             model_name="timelineday",
             name="owner",
             field=models.ForeignKey(
+                db_constraint=False,
                 on_delete=django.db.models.deletion.CASCADE,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,

@@ -22,7 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from images import counters
-from images.models import Image, LibraryUsage, TimelineDay
+from images.albums import album_images_add, album_images_remove
+from images.lifecycle import image_delete
+from images.models import Album, AlbumImage, Image, LibraryUsage, TimelineDay
+from images.trash import image_trash
 from tests.factories import UserFactory
 from tests.parallel import in_parallel_n
 
@@ -108,6 +111,16 @@ def _apply(owner, op: tuple) -> None:
         target.delete()
     elif kind == "delete_all_trashed":
         Image.objects.filter(owner=owner, trashed_at__isnull=False).delete()
+    elif kind in ("album_add", "album_remove", "album_delete"):
+        albums = list(Album.objects.filter(owner=owner).order_by("created_at", "id"))
+        album = albums[value[2] % len(albums)]
+        if kind == "album_add":
+            AlbumImage.objects.get_or_create(album=album, image=target)
+        elif kind == "album_remove":
+            AlbumImage.objects.filter(album=album, image=target).delete()
+        else:
+            album.delete()
+            Album.objects.create(owner=owner, title="again")
 
 
 OPS = st.lists(
@@ -125,6 +138,10 @@ OPS = st.lists(
                 "retake",
                 "delete",
                 "delete_all_trashed",
+                "album_add",
+                "album_add",
+                "album_remove",
+                "album_delete",
             ]
         ),
         st.integers(min_value=0, max_value=50),
@@ -141,6 +158,8 @@ class TestCountersKeptByTheDatabase:
         owner = UserFactory()
         bystander = UserFactory()
         _picture(bystander, stored_bytes=7)
+        for title in ("one", "two"):
+            Album.objects.create(owner=owner, title=title)
         for op in ops:
             _apply(owner, op)
         assert counters.library_usage(owner_id=owner.pk) == _expected_usage(owner)
@@ -233,3 +252,25 @@ class TestCountersUnderRaces:
         in_parallel_n(8, work)
         assert counters.counters_audit(owner_ids=[owner.pk]) == []
         assert counters.library_usage(owner_id=owner.pk) == _expected_usage(owner)
+
+    def test_albums_filled_emptied_and_trashed_at_once_keep_their_counts(self):
+        owner = UserFactory()
+        albums = [Album.objects.create(owner=owner, title=f"a{i}") for i in range(2)]
+        pictures = [_picture(owner, keyed=False) for _ in range(12)]
+        ids = [p.pk for p in pictures]
+
+        def work(i: int) -> None:
+            album = albums[i % 2]
+            if i < 2:
+                album_images_add(owner=owner, album=album, image_ids=ids)
+            elif i < 4:
+                album_images_remove(owner=owner, album=album, image_ids=ids[::3])
+            elif i < 6:
+                for pk in ids[i::4]:
+                    image_trash(owner=owner, image_id=pk)
+            else:
+                for pk in ids[i - 6 :: 4]:
+                    image_delete(owner=owner, image_id=pk)
+
+        in_parallel_n(8, work)
+        assert counters.counters_audit(owner_ids=[owner.pk]) == []
