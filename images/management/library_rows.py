@@ -13,6 +13,7 @@ camera facts are in ``metadata`` with the keys ``imaging.exif`` writes. No file 
 Nothing here touches the database; ``library_build`` turns these dicts into rows.
 """
 
+import functools
 import math
 import random
 import uuid
@@ -159,7 +160,7 @@ def picture_row(*, rng: random.Random, owner: Owner, end: datetime) -> dict[str,
     offset: int | None = None
     if rng.random() >= UNDATED:
         if rng.random() < OFFSET_KNOWN:
-            aware = local.replace(tzinfo=ZoneInfo(zone))
+            aware = local.replace(tzinfo=_zone(zone))
             delta = aware.utcoffset() or timedelta(0)
             offset = int(delta.total_seconds() // 60)
             taken_at = aware.astimezone(UTC)
@@ -253,6 +254,13 @@ def picture_row(*, rng: random.Random, owner: Owner, end: datetime) -> dict[str,
         "created_at": created_at,
         "updated_at": trashed_at or created_at,
     }
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    # ZoneInfo keeps only the last few zones strongly: with dozens in turn, it reads the
+    # files again and again.
+    return ZoneInfo(name)
 
 
 def _upload_delay(rng: random.Random) -> timedelta:

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Q, Sum
 
 from images.counters import counters_audit, counters_repair
@@ -285,12 +285,14 @@ def _copy(model: type[Any], rows: list[Any]) -> None:
     ]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
+    # The connection itself, not the thread-local proxy every attribute access goes through.
+    database = connections[DEFAULT_DB_ALIAS]
+    with database.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+                    [f.get_db_prep_save(f.pre_save(row, True), database) for f in fields]
                 )
 
 
