@@ -123,6 +123,19 @@ class Comparison:
             f"n={len(self.a)}, {self.spread()}"
         )
 
+    def ratio_at(self, fraction: float) -> float:
+        """percentile(A) / percentile(B) at ``fraction`` (0.95: the p95 ratio)."""
+        return percentile(self.a, fraction) / percentile(self.b, fraction)
+
+    def detail_at(self, fraction: float, unit: str = "ms", scale: float = 1000.0) -> str:
+        label = f"p{round(fraction * 100)}"
+        return (
+            f"{label} A {percentile(self.a, fraction) * scale:.1f} {unit} / "
+            f"B {percentile(self.b, fraction) * scale:.1f} {unit}; p50 "
+            f"{self.median_a * scale:.1f} / {self.median_b * scale:.1f} ({self.ratio:.2f}), "
+            f"n={len(self.a)}, {self.spread()}"
+        )
+
 
 def timed(work: Callable[[], object]) -> Callable[[], float]:
     """A sampler that runs ``work`` once and returns the wall-clock seconds it took."""
@@ -378,9 +391,10 @@ def request(
     body: bytes | None = None,
     content_type: str | None = None,
     timeout: float = 120.0,
+    headers: dict[str, str] | None = None,
 ) -> Reply:
-    """One HTTP/1.1 request on a fresh loopback connection."""
-    headers = {"Host": f"127.0.0.1:{port}", "Connection": "close"}
+    """One HTTP/1.1 request on a fresh loopback connection (``headers`` added to its own)."""
+    headers = {"Host": f"127.0.0.1:{port}", "Connection": "close", **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if content_type:
