@@ -207,7 +207,14 @@ class Image(models.Model):
                 name="image_live_timeline_idx",
             ),
             models.Index(
-                fields=["owner", "place_country_code", "place_region", "place_city"],
+                fields=[
+                    "owner",
+                    "place_country_code",
+                    "place_region",
+                    "place_city",
+                    "-timeline_at",
+                    "-id",
+                ],
                 condition=LIVE,
                 name="image_live_place_idx",
             ),

@@ -436,7 +436,14 @@ class Migration(migrations.Migration):
             model_name="image",
             index=models.Index(
                 condition=models.Q(("locked_at__isnull", True), ("trashed_at__isnull", True)),
-                fields=["owner", "place_country_code", "place_region", "place_city"],
+                fields=[
+                    "owner",
+                    "place_country_code",
+                    "place_region",
+                    "place_city",
+                    "-timeline_at",
+                    "-id",
+                ],
                 name="image_live_place_idx",
             ),
         ),
