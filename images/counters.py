@@ -1,11 +1,12 @@
-"""The counters the database keeps for each account: its storage, and its pictures per day.
+"""The counters the database keeps for each account: its storage, and its pictures per day
+and per place.
 
 Triggers on the image table (installed by migration ``0011``, for SQLite and PostgreSQL) keep
-``LibraryUsage`` and ``TimelineDay`` in step with every insert, update and delete, in the
-same transaction as the change, whatever made it. Reading them costs one row (or one row per
-day), where summing the library cost a scan of every picture the account has: the quota
-check under the owner's lock on every upload and render, ``users/me/`` and the timeline all
-read them.
+``LibraryUsage``, ``TimelineDay`` and ``PlaceCount`` in step with every insert, update and
+delete, in the same transaction as the change, whatever made it. Reading them costs one row (or
+one row per day), where summing the library cost a scan of every picture the account has: the
+quota check under the owner's lock on every upload and render, ``users/me/`` and the timeline
+all read them.
 
 ``counters_audit`` recounts from the image rows and says where a counter disagrees (the
 storage audit runs it); ``counters_repair`` writes the recount back. A disagreement means a
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from images.models import Image, LibraryUsage, TimelineDay
+from images.models import Image, LibraryUsage, PlaceCount, TimelineDay
 from users.models import User
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "counters_repair",
     "library_usage",
     "library_usage_counted",
+    "place_counts_counted",
     "timeline_days_counted",
 ]
 
@@ -69,6 +71,35 @@ def timeline_days_counted(*, owner_id: uuid.UUID) -> dict[date, int]:
     return dict(rows)
 
 
+PlaceKey = tuple[str, str, str, str]
+
+
+def place_counts_counted(*, owner_id: uuid.UUID) -> dict[PlaceKey, int]:
+    """The account's live pictures per place (code, country, region, city), from its rows."""
+    rows = (
+        Image.objects.filter(
+            owner_id=owner_id,
+            trashed_at__isnull=True,
+            locked_at__isnull=True,
+            place_country_code__gt="",
+        )
+        .values("place_country_code", "place_country", "place_region", "place_city")
+        .annotate(n=Count("id"))
+        .values_list("place_country_code", "place_country", "place_region", "place_city", "n")
+    )
+    return {(code, country, region, city): n for code, country, region, city, n in rows}
+
+
+def _place_counts_kept(owner_id: uuid.UUID) -> dict[PlaceKey, int]:
+    rows = PlaceCount.objects.filter(owner_id=owner_id).exclude(count=0)
+    return {
+        (code, country, region, city): n
+        for code, country, region, city, n in rows.values_list(
+            "country_code", "country", "region", "city", "count"
+        )
+    }
+
+
 def _timeline_days_kept(owner_id: uuid.UUID) -> dict[date, int]:
     rows = TimelineDay.objects.filter(owner_id=owner_id).exclude(count=0)
     return dict(rows.values_list("day", "count"))
@@ -83,6 +114,8 @@ class CounterMismatch:
     usage_counted: dict[str, int]
     days_kept: dict[date, int]
     days_counted: dict[date, int]
+    places_kept: dict[PlaceKey, int]
+    places_counted: dict[PlaceKey, int]
 
 
 def counters_audit(*, owner_ids: list[uuid.UUID] | None = None) -> list[CounterMismatch]:
@@ -97,8 +130,14 @@ def counters_audit(*, owner_ids: list[uuid.UUID] | None = None) -> list[CounterM
         kept, counted = library_usage(owner_id=owner_id), library_usage_counted(owner_id=owner_id)
         days_kept = _timeline_days_kept(owner_id)
         days_counted = timeline_days_counted(owner_id=owner_id)
-        if kept != counted or days_kept != days_counted:
-            found.append(CounterMismatch(owner_id, kept, counted, days_kept, days_counted))
+        places_kept = _place_counts_kept(owner_id)
+        places_counted = place_counts_counted(owner_id=owner_id)
+        if (kept, days_kept, places_kept) != (counted, days_counted, places_counted):
+            found.append(
+                CounterMismatch(
+                    owner_id, kept, counted, days_kept, days_counted, places_kept, places_counted
+                )
+            )
     return found
 
 
@@ -114,4 +153,18 @@ def counters_repair(*, owner_id: uuid.UUID) -> None:
         TimelineDay.objects.bulk_create(
             TimelineDay(owner_id=owner_id, day=day, count=count)
             for day, count in timeline_days_counted(owner_id=owner_id).items()
+        )
+        PlaceCount.objects.filter(owner_id=owner_id).delete()
+        PlaceCount.objects.bulk_create(
+            PlaceCount(
+                owner_id=owner_id,
+                country_code=code,
+                country=country,
+                region=region,
+                city=city,
+                count=count,
+            )
+            for (code, country, region, city), count in place_counts_counted(
+                owner_id=owner_id
+            ).items()
         )

@@ -573,3 +573,33 @@ class TimelineDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.day}: {self.count}"
+
+
+class PlaceCount(models.Model):
+    """How many live pictures one account has at one place (country, region, city), kept by
+    the same triggers as ``TimelineDay``; pictures without a place are not counted.
+
+    ``places/`` groups these rows (a few thousand at most) instead of the library's pictures.
+    A place whose pictures all went keeps its row at zero; reads skip those.
+    """
+
+    # No constraint in the database, for the reason ``LibraryUsage.owner`` has none.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    country_code = models.CharField(max_length=2)
+    country = models.CharField(max_length=100)
+    region = models.CharField(max_length=100)
+    city = models.CharField(max_length=100)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "country_code", "country", "region", "city"],
+                name="place_count_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.city}, {self.country_code}: {self.count}"

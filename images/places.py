@@ -2,16 +2,14 @@
 
 Both read through the access policy's scope of the caller (``access.images_visible``) and
 only live pictures (``selectors.images_live``): the trash and the locked folder are never
-counted, covered or clustered. The statements are as many whatever the library's size (two
-for a page of places, one for the clusters), but each still reads every row it groups: the
-places group the owner's located rows on the (owner, country code, region, city) index and
-pick each page row's cover in a correlated subquery on it; the clusters group the rows in the
-bounding box (the (owner, latitude, longitude) index) into a grid whose cell halves at each
-zoom level. Measured on PostgreSQL with 200,000 pictures of one account among 1,000,000: a
-page of cities 376 ms (157 ms with ``timeline_at`` in the place index, which makes each cover
-one index probe instead of a sort of its place's pictures), the world's clusters 236 ms,
-Europe's at zoom 6 70 ms; for 100 pictures, under 10 ms. A summary table kept by trigger
-(as ``TimelineDay``) would make the list independent of the library's size.
+counted, covered or clustered. The places list groups the counts the database keeps per
+place (``PlaceCount``, kept by the image table's triggers: a few thousand rows for a whole
+library) and picks each page row's cover with one probe of the place index, which ends with
+the timeline's order. The clusters still group the located rows in the bounding box (the
+(owner, latitude, longitude) index) into a grid whose cell halves at each zoom level: at
+200,000 pictures of one account on PostgreSQL the world's clusters took 236 ms and Europe's
+at zoom 6 70 ms, against under 10 ms for 100 pictures; a client that asks for the world
+at a low zoom pays for every located picture.
 """
 
 import uuid
@@ -31,11 +29,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Cast, Floor
 
 from images import access, selectors
-from images.models import Image
+from images.models import Image, PlaceCount
 from users.models import User
 
 # The map's zoom levels, as web maps number them: the world is 256 * 2**zoom pixels wide.
@@ -53,6 +52,14 @@ class PlaceLevel(StrEnum):
     REGION = "region"
     CITY = "city"
 
+
+# ``PlaceCount``'s column for each of the image's place fields.
+_COUNT_COLUMNS = {
+    "place_country_code": "country_code",
+    "place_country": "country",
+    "place_region": "region",
+    "place_city": "city",
+}
 
 _LEVEL_FIELDS = {
     PlaceLevel.COUNTRY: ("place_country_code", "place_country"),
@@ -98,12 +105,14 @@ def places_page(
     from a subquery evaluated for the rows returned, then the covers' thumbnails.
     """
     fields = _LEVEL_FIELDS[level]
-    # "Not blank" as a range, which the place index can answer.
-    pictures = owner_pictures(owner=owner).filter(place_country_code__gt="")
+    # The counts the database keeps per place (``PlaceCount``): a few thousand rows at most
+    # for a whole library, grouped to the level asked for.
+    counts = PlaceCount.objects.filter(owner=owner, count__gt=0)
     if country_code is not None:
-        pictures = pictures.filter(place_country_code=country_code)
+        counts = counts.filter(country_code=country_code)
     if region is not None:
-        pictures = pictures.filter(place_region=region)
+        counts = counts.filter(region=region)
+    columns = {name: F(_COUNT_COLUMNS[name]) for name in fields}
     cover = (
         owner_pictures(owner=owner)
         .filter(**{name: OuterRef(name) for name in fields})
@@ -111,11 +120,11 @@ def places_page(
         .values("pk")[:1]
     )
     rows = list(
-        pictures.order_by()
-        .values(*fields)
-        .annotate(count=Count("pk"))
-        # Annotated after the count, so the cover is not a column of the GROUP BY (which
-        # would run its subquery once per picture instead of once per place).
+        counts.order_by()
+        .values(**columns)
+        .annotate(count=Sum("count"))
+        # Annotated after the sum, so the cover is not a column of the GROUP BY; each is one
+        # probe of the place index (which ends with the timeline's order).
         .annotate(cover_id=Subquery(cover))
         .order_by("-count", *fields)[offset : offset + limit + 1]
     )

@@ -31,6 +31,12 @@ _SQLITE = [
         SELECT NEW.owner_id, date(NEW.timeline_at), 1
         WHERE NEW.trashed_at IS NULL AND NEW.locked_at IS NULL
         ON CONFLICT (owner_id, day) DO UPDATE SET count = count + 1;
+        INSERT INTO images_placecount (owner_id, country_code, country, region, city, count)
+        SELECT NEW.owner_id, NEW.place_country_code, NEW.place_country, NEW.place_region,
+            NEW.place_city, 1
+        WHERE NEW.trashed_at IS NULL AND NEW.locked_at IS NULL AND NEW.place_country_code <> ''
+        ON CONFLICT (owner_id, country_code, country, region, city)
+            DO UPDATE SET count = count + 1;
     END
     """,
     """
@@ -38,6 +44,9 @@ _SQLITE = [
     WHEN OLD.stored_bytes IS NOT NEW.stored_bytes OR OLD.status IS NOT NEW.status
         OR OLD.trashed_at IS NOT NEW.trashed_at OR OLD.locked_at IS NOT NEW.locked_at
         OR OLD.timeline_at IS NOT NEW.timeline_at OR OLD.owner_id IS NOT NEW.owner_id
+        OR OLD.place_country_code IS NOT NEW.place_country_code
+        OR OLD.place_country IS NOT NEW.place_country
+        OR OLD.place_region IS NOT NEW.place_region OR OLD.place_city IS NOT NEW.place_city
     BEGIN
         UPDATE images_libraryusage SET
             bytes = bytes - OLD.stored_bytes, images = images - (OLD.status <> 'failed'),
@@ -62,6 +71,17 @@ _SQLITE = [
         SELECT NEW.owner_id, date(NEW.timeline_at), 1
         WHERE NEW.trashed_at IS NULL AND NEW.locked_at IS NULL
         ON CONFLICT (owner_id, day) DO UPDATE SET count = count + 1;
+        UPDATE images_placecount SET count = count - 1
+        WHERE owner_id = OLD.owner_id AND country_code = OLD.place_country_code
+            AND country = OLD.place_country AND region = OLD.place_region
+            AND city = OLD.place_city
+            AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
+        INSERT INTO images_placecount (owner_id, country_code, country, region, city, count)
+        SELECT NEW.owner_id, NEW.place_country_code, NEW.place_country, NEW.place_region,
+            NEW.place_city, 1
+        WHERE NEW.trashed_at IS NULL AND NEW.locked_at IS NULL AND NEW.place_country_code <> ''
+        ON CONFLICT (owner_id, country_code, country, region, city)
+            DO UPDATE SET count = count + 1;
     END
     """,
     """
@@ -75,6 +95,11 @@ _SQLITE = [
         WHERE owner_id = OLD.owner_id;
         UPDATE images_timelineday SET count = count - 1
         WHERE owner_id = OLD.owner_id AND day = date(OLD.timeline_at)
+            AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
+        UPDATE images_placecount SET count = count - 1
+        WHERE owner_id = OLD.owner_id AND country_code = OLD.place_country_code
+            AND country = OLD.place_country AND region = OLD.place_region
+            AND city = OLD.place_city
             AND OLD.trashed_at IS NULL AND OLD.locked_at IS NULL;
     END
     """,
@@ -100,6 +125,12 @@ _NEGATED_USAGE_TERMS = """
 """
 _DAY_PG = "(timeline_at AT TIME ZONE 'UTC')::date"
 _LIVE_PG = "trashed_at IS NULL AND locked_at IS NULL"
+_PLACE_LIVE_PG = "trashed_at IS NULL AND locked_at IS NULL AND place_country_code <> ''"
+_PLACE_COLUMNS = "owner_id, place_country_code, place_country, place_region, place_city"
+_PLACE_UPSERT = """
+    ON CONFLICT (owner_id, country_code, country, region, city)
+        DO UPDATE SET count = p.count + EXCLUDED.count
+"""
 _USAGE_UPSERT = """
     ON CONFLICT (owner_id) DO UPDATE SET
         bytes = u.bytes + EXCLUDED.bytes, images = u.images + EXCLUDED.images,
@@ -128,6 +159,16 @@ _POSTGRESQL = [
     + """
         GROUP BY 1, 2
         ON CONFLICT (owner_id, day) DO UPDATE SET count = t.count + EXCLUDED.count;
+        INSERT INTO images_placecount AS p (owner_id, country_code, country, region, city, count)
+        SELECT """
+    + _PLACE_COLUMNS
+    + """, COUNT(*) FROM new_rows WHERE """
+    + _PLACE_LIVE_PG
+    + """
+        GROUP BY 1, 2, 3, 4, 5
+        """
+    + _PLACE_UPSERT
+    + """;
         RETURN NULL;
     END
     $$
@@ -170,6 +211,25 @@ _POSTGRESQL = [
         GROUP BY owner_id, day
         HAVING SUM(n) <> 0
         ON CONFLICT (owner_id, day) DO UPDATE SET count = t.count + EXCLUDED.count;
+        INSERT INTO images_placecount AS p (owner_id, country_code, country, region, city, count)
+        SELECT owner_id, cc, country, region, city, SUM(n) FROM (
+            SELECT """
+    + _PLACE_COLUMNS
+    + """, 1 AS n FROM new_rows WHERE """
+    + _PLACE_LIVE_PG
+    + """
+            UNION ALL
+            SELECT """
+    + _PLACE_COLUMNS
+    + """, -1 FROM old_rows WHERE """
+    + _PLACE_LIVE_PG
+    + """
+        ) AS d (owner_id, cc, country, region, city, n)
+        GROUP BY 1, 2, 3, 4, 5
+        HAVING SUM(n) <> 0
+        """
+    + _PLACE_UPSERT
+    + """;
         RETURN NULL;
     END
     $$
@@ -200,6 +260,18 @@ _POSTGRESQL = [
     + """ GROUP BY 1, 2
         ) AS d
         WHERE t.owner_id = d.owner_id AND t.day = d.day;
+        UPDATE images_placecount AS p SET count = p.count - d.n
+        FROM (
+            SELECT """
+    + _PLACE_COLUMNS
+    + """, COUNT(*) AS n FROM old_rows WHERE """
+    + _PLACE_LIVE_PG
+    + """
+            GROUP BY 1, 2, 3, 4, 5
+        ) AS d
+        WHERE p.owner_id = d.owner_id AND p.country_code = d.place_country_code
+            AND p.country = d.place_country AND p.region = d.place_region
+            AND p.city = d.place_city;
         RETURN NULL;
     END
     $$
@@ -278,6 +350,15 @@ def timeline_at_backfill(apps, schema_editor):
     schema_editor.execute(_TIMELINE_AT[_vendor(schema_editor)])
 
 
+_PLACES_BACKFILL = """
+    INSERT INTO images_placecount (owner_id, country_code, country, region, city, count)
+    SELECT owner_id, place_country_code, place_country, place_region, place_city, COUNT(*)
+    FROM images_image
+    WHERE trashed_at IS NULL AND locked_at IS NULL AND place_country_code <> ''
+    GROUP BY owner_id, place_country_code, place_country, place_region, place_city
+"""
+
+
 def counters_install(apps, schema_editor):
     vendor = _vendor(schema_editor)
     for statement in _SQLITE if vendor == "sqlite" else _POSTGRESQL:
@@ -293,6 +374,7 @@ def counters_install(apps, schema_editor):
         """
     )
     schema_editor.execute(_TIMELINE_DAYS[vendor])
+    schema_editor.execute(_PLACES_BACKFILL)
 
 
 def counters_remove(apps, schema_editor):
@@ -472,6 +554,39 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="timelineday",
             constraint=models.UniqueConstraint(fields=("owner", "day"), name="timeline_day_unique"),
+        ),
+        migrations.CreateModel(
+            name="PlaceCount",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country_code", models.CharField(max_length=2)),
+                ("country", models.CharField(max_length=100)),
+                ("region", models.CharField(max_length=100)),
+                ("city", models.CharField(max_length=100)),
+                ("count", models.BigIntegerField(default=0)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("owner", "country_code", "country", "region", "city"),
+                        name="place_count_unique",
+                    )
+                ],
+            },
         ),
         migrations.RunPython(counters_install, counters_remove, elidable=False),
     ]

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from images import counters
 from images.albums import album_images_add, album_images_remove
 from images.lifecycle import image_delete
-from images.models import Album, AlbumImage, Image, LibraryUsage, TimelineDay
+from images.models import Album, AlbumImage, Image, LibraryUsage, PlaceCount, TimelineDay
 from images.trash import image_trash
 from tests.factories import UserFactory
 from tests.parallel import in_parallel_n
@@ -107,6 +107,11 @@ def _apply(owner, op: tuple) -> None:
     elif kind == "retake":
         target.taken_at, target.taken_at_offset = value[0], value[1] if value[0] else None
         target.save()
+    elif kind == "move":
+        code, country, region, city = PLACES[value[2] % len(PLACES)]
+        target.place_country_code, target.place_country = code, country
+        target.place_region, target.place_city = region, city
+        target.save()
     elif kind == "delete":
         target.delete()
     elif kind == "delete_all_trashed":
@@ -123,6 +128,27 @@ def _apply(owner, op: tuple) -> None:
             Album.objects.create(owner=owner, title="again")
 
 
+PLACES = [
+    ("FR", "France", "Île-de-France", "Paris"),
+    ("FR", "France", "Île-de-France", "Versailles"),
+    ("AU", "Australia", "New South Wales", "Sydney"),
+    ("", "", "", ""),
+]
+
+
+def _expected_places(owner) -> dict[tuple[str, str, str, str], int]:
+    places: Counter[tuple[str, str, str, str]] = Counter()
+    for i in Image.objects.filter(owner=owner, trashed_at=None, locked_at=None):
+        if i.place_country_code:
+            places[(i.place_country_code, i.place_country, i.place_region, i.place_city)] += 1
+    return dict(places)
+
+
+def _kept_places(owner) -> dict[tuple[str, str, str, str], int]:
+    rows = PlaceCount.objects.filter(owner=owner).exclude(count=0)
+    return {(r.country_code, r.country, r.region, r.city): r.count for r in rows}
+
+
 OPS = st.lists(
     st.tuples(
         st.sampled_from(
@@ -136,6 +162,8 @@ OPS = st.lists(
                 "fail",
                 "bytes",
                 "retake",
+                "move",
+                "move",
                 "delete",
                 "delete_all_trashed",
                 "album_add",
@@ -164,6 +192,7 @@ class TestCountersKeptByTheDatabase:
             _apply(owner, op)
         assert counters.library_usage(owner_id=owner.pk) == _expected_usage(owner)
         assert _kept_days(owner) == _expected_days(owner)
+        assert _kept_places(owner) == _expected_places(owner)
         assert counters.counters_audit(owner_ids=[owner.pk, bystander.pk]) == []
         assert counters.library_usage(owner_id=bystander.pk)["bytes"] == 7
 
