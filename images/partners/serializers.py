@@ -166,6 +166,8 @@ def partner_image_body(
         "taken_at": DATETIME.to_representation(image.taken_at) if image.taken_at else None,
         "taken_at_local": local,
         "taken_at_offset": offset,
+        # timeline (issue 22, item 1): the date taken or the upload's, both shown here anyway
+        "timeline_at": DATETIME.to_representation(image.timeline_at),
         "metadata": PhotoMetadataSerializer(image.metadata if metadata else {}).data,
         "created_at": DATETIME.to_representation(image.created_at),
         "updated_at": DATETIME.to_representation(image.updated_at),
