@@ -7,13 +7,16 @@ account's own forms are in ``web.account_pages``; a link's visitor's pages in
 """
 
 import uuid
+from datetime import date
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotAcceptable
 
@@ -30,6 +33,9 @@ GALLERY_PAGE_SIZE = 30
 # The albums a picker offers: the first hundred (the most a list page holds), by title.
 ALBUM_PICKER_SIZE = 100
 ORDERINGS = [
+    # The timeline (issue 22, item 1): the gallery opens on it.
+    ("-timeline_at", "Timeline, newest first"),
+    ("timeline_at", "Timeline, oldest first"),
     ("-created_at", "Newest uploads"),
     ("created_at", "Oldest uploads"),
     ("-taken_at", "Newest taken"),
@@ -44,6 +50,15 @@ CONTEXT_PARAMS: tuple[str, ...] = ("style", "is_favorite", "album", "ordering")
 GALLERY_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
 CONTEXT_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
 # --- end partner sharing
+# --- the timeline (issue 22, item 1): the gallery's order unless another is asked, its jump
+# (a day or a month to start at) kept across the filter form, and "on this day" (the latest
+# years first, a few pictures each).
+GALLERY_DEFAULT_ORDERING = "-timeline_at"
+TIMELINE_JUMP = "timeline_from"
+GALLERY_PARAMS += (TIMELINE_JUMP,)
+ON_THIS_DAY_YEARS = 5
+ON_THIS_DAY_TILES = 3
+# --- end timeline
 # The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
 THUMBNAIL_LONG_EDGE_CAP = 3840
 
@@ -56,17 +71,35 @@ def gallery(request: HttpRequest) -> HttpResponse:
     params = _params(request, GALLERY_PARAMS)
     albums = _albums(request)
     context = {key: params[key] for key in CONTEXT_PARAMS if key in params}
+    # --- the timeline (issue 22, item 1): its order by default, and its jump as a cursor.
+    ordering = params.get("ordering") or GALLERY_DEFAULT_ORDERING
+    refused = False
+    try:
+        params = _timeline_start(params, ordering)
+    except reads.ListRefused:
+        refused = True
+    # --- end timeline
     # --- partner sharing (issue 20, item 4): ?include_partners=true mixes theirs in, marked.
-    mixed = _partners_page(request, params, context=context)
-    images, next_url, error = mixed or _image_page(request, params, context=context)
+    if refused:  # the timeline's jump (issue 22, item 1), refused as the API does
+        images, next_url, error = [], None, wording.message(wording.LIST_REFUSED)
+    else:
+        mixed = _partners_page(request, params, context=context, ordering=ordering)
+        images, next_url, error = mixed or _image_page(
+            request, params, context=context, ordering=ordering
+        )
     # --- end partner sharing
     filtered = any(key in params for key in ("style", "is_favorite", "album"))
+    # --- the timeline (issue 22, item 1): headers, the scrubber, "on this day"
+    on_timeline = ordering.lstrip("-") == "timeline_at" and not error
+    heads = _timeline_heads(images) if on_timeline else []
+    opening = not (filtered or params.get("cursor") or TIMELINE_JUMP in request.GET)
+    # --- end timeline
     return render(
         request,
         "web/gallery.html",
         {
             "images": images,
-            "next_url": next_url,
+            "next_url": _with_ordering(next_url, ordering) if next_url else None,
             "error": error,
             "filtered": filtered,
             "params": params,
@@ -75,15 +108,86 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "albums": albums,
             "context": query_string(context),
             "include_partners": params.get(partner_reads.INCLUDE_PARTNERS) == "true",
+            # the timeline (issue 22, item 1)
+            "heads": heads,
+            "scrubber": _scrubber(request),
+            "on_this_day": _on_this_day(request) if opening and ordering == "-timeline_at" else [],
         },
     )
+
+
+# --- the timeline (issue 22, item 1) ------------------------------------------------------------
+
+
+def _timeline_start(params: dict[str, str], ordering: str) -> dict[str, str]:
+    """``params`` with the cursor a jump (``timeline_from``) starts at, unless a cursor is
+    given (the jump's next pages walk on by theirs); ``ListRefused`` where the image list
+    would refuse the jump (a bad period, or another order than the timeline's)."""
+    period = params.get(TIMELINE_JUMP)
+    if period is None or "cursor" in params:
+        return params
+    cursor = reads.timeline_jump_cursor(period=period, ordering=ordering)
+    return {**params, "cursor": cursor} if cursor else params
+
+
+def _with_ordering(url: str, ordering: str) -> str:
+    """A next page's address naming the order it walks in: the API's list (where the page's
+    script fetches it) has another default."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ordering"]
+    return f"{parts.path}?{urlencode([*query, ('ordering', ordering)])}"
+
+
+def _timeline_heads(tiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tiles with the month and day headers that go before each: a header where the
+    timeline's month or day changes (``timeline_at``'s date: the camera's local day)."""
+    heads: list[dict[str, Any]] = []
+    last: date | None = None
+    for tile in tiles:
+        when = parse_datetime(tile.get("timeline_at") or "")
+        day = when.date() if when else None
+        heads.append(
+            {
+                "tile": tile,
+                "month": day
+                if day and (last is None or day.replace(day=1) != last.replace(day=1))
+                else None,
+                "day": day if day and day != last else None,
+            }
+        )
+        last = day or last
+    return heads
+
+
+def _scrubber(request: HttpRequest) -> list[dict[str, Any]]:
+    """The years of the caller's timeline, newest first, each with its months (and counts):
+    what the gallery's scrubber links to."""
+    years: list[dict[str, Any]] = []
+    for bucket in reads.timeline_months_read(request=request):
+        if not years or years[-1]["year"] != bucket.start.year:
+            years.append({"year": bucket.start.year, "months": []})
+        years[-1]["months"].append({"start": bucket.start, "count": bucket.count})
+    return years
+
+
+def _on_this_day(request: HttpRequest) -> list[dict[str, Any]]:
+    """The gallery's "on this day": the latest earlier years of today (UTC) with pictures."""
+    today = timezone.now().date()
+    years = reads.on_this_day_read(request=request, today=today, per_year=ON_THIS_DAY_TILES)
+    return [
+        {**year, "tiles": [_tile(image) for image in year["images"]]}
+        for year in years[:ON_THIS_DAY_YEARS]
+    ]
+
+
+# --- end timeline
 
 
 # --- partner sharing (issue 20, item 4) ---------------------------------------------------------
 
 
 def _partners_page(
-    request: HttpRequest, params: dict[str, str], *, context: dict[str, str]
+    request: HttpRequest, params: dict[str, str], *, context: dict[str, str], ordering: str
 ) -> tuple[list[dict[str, Any]], str | None, str] | None:
     """The gallery's page with the caller's partners' pictures mixed in, each marked, where
     the page asks for them (``include_partners=true``); None where it does not."""
@@ -93,7 +197,7 @@ def _partners_page(
         page = partner_reads.gallery_with_partners_read(
             request=request,
             filters=params,
-            ordering=params.get("ordering"),
+            ordering=params.get("ordering") or ordering,
             cursor=params.get("cursor"),
             size=GALLERY_PAGE_SIZE,
         )
@@ -266,15 +370,19 @@ def _params(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _image_page(
-    request: HttpRequest, params: dict[str, str], *, context: dict[str, str]
+    request: HttpRequest,
+    params: dict[str, str],
+    *,
+    context: dict[str, str],
+    ordering: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None, str]:
     """One page of the caller's images as tiles (each linking to its page in ``context``),
-    the next page's address, and any error."""
+    the next page's address, and any error. ``ordering``: the page's own default order."""
     try:
         page = reads.image_page_read(
             request=request,
             filters=params,
-            ordering=params.get("ordering"),
+            ordering=params.get("ordering") or ordering,
             cursor=params.get("cursor"),
             size=GALLERY_PAGE_SIZE,
         )
@@ -314,6 +422,7 @@ def _tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
         "is_favorite": data["is_favorite"],
         "style": data["style"],
         "title": data["title"],
+        "timeline_at": data.get("timeline_at"),  # the timeline (issue 22, item 1)
     }
 
 
@@ -345,9 +454,11 @@ def _neighbours(
     context the API refuses (a forged order, another account's album) falls back to the whole
     gallery, newest first.
     """
-    ordering = context.get("ordering") or "-created_at"
+    # The gallery's default order is the timeline's (issue 22, item 1); an album's, uploads'.
+    default = "-created_at" if context.get("via") == "album" else GALLERY_DEFAULT_ORDERING
+    ordering = context.get("ordering") or default
     field = ordering.lstrip("-")
-    if field not in ("created_at", "taken_at"):
+    if field not in ("created_at", "taken_at", "timeline_at"):
         return _neighbours(request, data, {}) if context else (None, None, {})
     filters = {key: context[key] for key in CONTEXT_PARAMS if key in context}
     value = parse_datetime(data[field]) if data.get(field) else None
@@ -358,7 +469,7 @@ def _neighbours(
             page = reads.image_page_read(
                 request=request,
                 filters=filters,
-                ordering=filters.get("ordering"),
+                ordering=ordering,
                 cursor=reads.position_cursor(position, reverse=reverse_walk),
                 size=1,
             )
