@@ -74,6 +74,8 @@ def gallery(request: HttpRequest) -> HttpResponse:
     # --- the timeline (issue 22, item 1): its order by default, and its jump as a cursor.
     ordering = params.get("ordering") or GALLERY_DEFAULT_ORDERING
     refused = False
+    images: list[dict[str, Any]]
+    next_url: str | None
     try:
         params = _timeline_start(params, ordering)
     except reads.ListRefused:

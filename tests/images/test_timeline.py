@@ -369,7 +369,7 @@ class TestListingABucketAndJumping:
         client = _client(user)
         first = client.get(
             reverse("image-list"),
-            {"ordering": "-timeline_at", "timeline_from": "2024-03-05", "page_size": 4},
+            {"ordering": "-timeline_at", "timeline_from": "2024-03-05", "page_size": "4"},
         ).json()
         assert [image["title"] for image in first["results"]] == ["5-22", "5-12", "5-8", "4-22"]
         onward = client.get(first["next"]).json()
@@ -382,7 +382,7 @@ class TestListingABucketAndJumping:
         _picture(user, taken_at=datetime(2024, 2, 29, 12, tzinfo=UTC), title="leap")
         page = client.get(
             reverse("image-list"),
-            {"ordering": "timeline_at", "timeline_from": "2024-03", "page_size": 2},
+            {"ordering": "timeline_at", "timeline_from": "2024-03", "page_size": "2"},
         ).json()
         assert [image["title"] for image in page["results"]] == ["1-8", "1-12"]
         assert [i["title"] for i in client.get(page["previous"]).json()["results"]] == ["leap"]
