@@ -66,3 +66,24 @@ def test_select_day_picks_its_tiles_and_adds_them_to_an_album(
         reverse("album-detail", kwargs={"pk": album["id"]}), headers=owner_api.headers
     )
     assert response.json()["image_count"] == 2
+
+
+# What web/timeline.js writes before the tiles a later page adds (as the server's headers).
+HEADS_OF = """async (taken) => {
+  const grid = document.querySelector("[data-grid]");
+  const timeline = await import(grid.dataset.timelineUrl);
+  return taken.map((when) => timeline.heads(grid, { timeline_at: when })
+    .map((head) => [head.className, head.textContent, head.dataset.day || ""]));
+}"""
+
+
+def test_a_later_pages_pictures_get_the_servers_headers(owner: Visitor, library):
+    page = owner.open("home")
+    made = page.evaluate(
+        HEADS_OF, ["2019-03-05T08:00:00Z", "2019-03-01T23:59:00Z", "2018-12-31T12:00:00Z"]
+    )
+    assert made == [
+        [],  # the last day on the page goes on
+        [["tl-day", "Fri 1 March", "2019-03-01"]],
+        [["tl-month", "December 2018", ""], ["tl-day", "Mon 31 December", "2018-12-31"]],
+    ]
