@@ -87,7 +87,7 @@ class TimelinePeriodField(forms.CharField):
         if value == "":
             raise DjangoValidationError("Enter a date; an empty value filters nothing.", "empty")
         try:
-            first, after = periods.period_parse(value) if self.months else periods.day_of(value)
+            first, after = periods.month_of(value) if self.months else periods.day_of(value)
         except ValueError as exc:
             raise DjangoValidationError(str(exc), code="invalid") from exc
         start = periods.midnight(first)

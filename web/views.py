@@ -7,16 +7,13 @@ account's own forms are in ``web.account_pages``; a link's visitor's pages in
 """
 
 import uuid
-from datetime import date
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotAcceptable
 
@@ -24,7 +21,7 @@ from images import delivery
 from images.models import AlbumMember
 from images.video_render import video_max_upload_bytes
 from imaging.styles import DEFAULT_STYLE, STYLES
-from web import partner_pages, partner_reads, reads, together_reads, wording
+from web import partner_pages, partner_reads, reads, timeline_pages, together_reads, wording
 from web.pages import read_only_page
 from web.present import alt_text, local_path, photo_facts, query_string, ratio_class, taken_display
 
@@ -50,14 +47,10 @@ CONTEXT_PARAMS: tuple[str, ...] = ("style", "is_favorite", "album", "ordering")
 GALLERY_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
 CONTEXT_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
 # --- end partner sharing
-# --- the timeline (issue 22, item 1): the gallery's order unless another is asked, its jump
-# (a day or a month to start at) kept across the filter form, and "on this day" (the latest
-# years first, a few pictures each).
-GALLERY_DEFAULT_ORDERING = "-timeline_at"
-TIMELINE_JUMP = "timeline_from"
-GALLERY_PARAMS += (TIMELINE_JUMP,)
-ON_THIS_DAY_YEARS = 5
-ON_THIS_DAY_TILES = 3
+# --- the timeline (issue 22, item 1): the gallery's order unless another is asked, and its
+# jump (a day or a month to start at), kept across the filter form (``web.timeline_pages``).
+GALLERY_DEFAULT_ORDERING = timeline_pages.GALLERY_DEFAULT_ORDERING
+GALLERY_PARAMS += (timeline_pages.TIMELINE_JUMP,)
 # --- end timeline
 # The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
 THUMBNAIL_LONG_EDGE_CAP = 3840
@@ -77,7 +70,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     images: list[dict[str, Any]]
     next_url: str | None
     try:
-        params = _timeline_start(params, ordering)
+        params = timeline_pages.gallery_start(params, ordering)
     except reads.ListRefused:
         refused = True
     # --- end timeline
@@ -93,15 +86,15 @@ def gallery(request: HttpRequest) -> HttpResponse:
     filtered = any(key in params for key in ("style", "is_favorite", "album"))
     # --- the timeline (issue 22, item 1): headers, the scrubber, "on this day"
     on_timeline = ordering.lstrip("-") == "timeline_at" and not error
-    heads = _timeline_heads(images) if on_timeline else []
-    opening = not (filtered or params.get("cursor") or TIMELINE_JUMP in request.GET)
+    heads = timeline_pages.day_heads(images) if on_timeline else []
+    opening = not (filtered or params.get("cursor") or timeline_pages.TIMELINE_JUMP in request.GET)
     # --- end timeline
     return render(
         request,
         "web/gallery.html",
         {
             "images": images,
-            "next_url": _with_ordering(next_url, ordering) if next_url else None,
+            "next_url": timeline_pages.with_ordering(next_url, ordering) if next_url else None,
             "error": error,
             "filtered": filtered,
             "params": params,
@@ -112,77 +105,18 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "include_partners": params.get(partner_reads.INCLUDE_PARTNERS) == "true",
             # the timeline (issue 22, item 1)
             "heads": heads,
-            "scrubber": _scrubber(request),
+            "scrubber": timeline_pages.scrubber_years(request),
             "on_this_day": _on_this_day(request) if opening and ordering == "-timeline_at" else [],
         },
     )
 
 
-# --- the timeline (issue 22, item 1) ------------------------------------------------------------
-
-
-def _timeline_start(params: dict[str, str], ordering: str) -> dict[str, str]:
-    """``params`` with the cursor a jump (``timeline_from``) starts at, unless a cursor is
-    given (the jump's next pages walk on by theirs); ``ListRefused`` where the image list
-    would refuse the jump (a bad period, or another order than the timeline's)."""
-    period = params.get(TIMELINE_JUMP)
-    if period is None or "cursor" in params:
-        return params
-    cursor = reads.timeline_jump_cursor(period=period, ordering=ordering)
-    return {**params, "cursor": cursor} if cursor else params
-
-
-def _with_ordering(url: str, ordering: str) -> str:
-    """A next page's address naming the order it walks in: the API's list (where the page's
-    script fetches it) has another default."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "ordering"]
-    return f"{parts.path}?{urlencode([*query, ('ordering', ordering)])}"
-
-
-def _timeline_heads(tiles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The tiles with the month and day headers that go before each: a header where the
-    timeline's month or day changes (``timeline_at``'s date: the camera's local day)."""
-    heads: list[dict[str, Any]] = []
-    last: date | None = None
-    for tile in tiles:
-        when = parse_datetime(tile.get("timeline_at") or "")
-        day = when.date() if when else None
-        heads.append(
-            {
-                "tile": tile,
-                "month": day
-                if day and (last is None or day.replace(day=1) != last.replace(day=1))
-                else None,
-                "day": day if day and day != last else None,
-            }
-        )
-        last = day or last
-    return heads
-
-
-def _scrubber(request: HttpRequest) -> list[dict[str, Any]]:
-    """The years of the caller's timeline, newest first, each with its months (and counts):
-    what the gallery's scrubber links to."""
-    years: list[dict[str, Any]] = []
-    for bucket in reads.timeline_months_read(request=request):
-        if not years or years[-1]["year"] != bucket.start.year:
-            years.append({"year": bucket.start.year, "months": []})
-        years[-1]["months"].append({"start": bucket.start, "count": bucket.count})
-    return years
-
-
 def _on_this_day(request: HttpRequest) -> list[dict[str, Any]]:
-    """The gallery's "on this day": the latest earlier years of today (UTC) with pictures."""
-    today = timezone.now().date()
-    years = reads.on_this_day_read(request=request, today=today, per_year=ON_THIS_DAY_TILES)
+    """The gallery's "on this day" (issue 22, item 1), each year's pictures as tiles."""
     return [
         {**year, "tiles": [_tile(image) for image in year["images"]]}
-        for year in years[:ON_THIS_DAY_YEARS]
+        for year in timeline_pages.on_this_day_years(request)
     ]
-
-
-# --- end timeline
 
 
 # --- partner sharing (issue 20, item 4) ---------------------------------------------------------

@@ -70,6 +70,12 @@ def day_of(text: str) -> tuple[date, date | None]:
     return day, day_next(day)
 
 
+def month_of(text: str) -> tuple[date, date | None]:
+    """A month (``YYYY-MM``) → its first day and the next month's (None past the calendar)."""
+    first = month_parse(text)
+    return first, month_next(first)
+
+
 def period_parse(text: str) -> tuple[date, date | None]:
     """A day or a month (``YYYY-MM-DD`` or ``YYYY-MM``) → its first day and the day after its
     last (None past the calendar's end)."""

@@ -323,6 +323,7 @@ class TestParametersAreChecked:
             ("image-list", {"day": "2024-07"}, "day"),
             ("image-list", {"month": "July"}, "month"),
             ("image-list", {"month": "0000-01"}, "month"),
+            ("image-list", {"month": "2024-07-14"}, "month"),
             ("image-list", {"ordering": "-timeline_at", "timeline_from": "soon"}, "timeline_from"),
             ("image-list", {"timeline_from": "2024-07"}, "timeline_from"),
             ("image-list", {"ordering": "-taken_at", "timeline_from": "2024"}, "timeline_from"),
