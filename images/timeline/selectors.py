@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from images import access, selectors
@@ -107,9 +107,10 @@ def timeline_on_this_day(
     """``principal``'s live pictures of ``today``'s month and day in each of the ``years``
     before it that has any, latest year first, at most ``per_year`` of each (newest first).
 
-    Two queries whatever the library's size: the days, from the counters (30 rows at most,
-    by their unique index), then every day's first pictures at once, each day's read by the
-    timeline index with its own limit. A 29 February looks at leap years only.
+    Three queries whatever the library's size: the days, from the counters (30 rows at
+    most, by their unique index); every day's first pictures' ids at once, each day's read
+    by the timeline index with its own limit; then those rows. A 29 February looks at leap
+    years only.
     """
     candidates = []
     for back in range(1, years + 1):
@@ -126,16 +127,26 @@ def timeline_on_this_day(
     if not found:
         return []
     live = selectors.images_live(access.images_visible(principal=principal))
-    first_of_each = Q()
-    for day, _count in found:
-        start, end = periods.midnight(day), periods.midnight(periods.day_next(day))
-        within = live.filter(timeline_at__gte=start, timeline_at__lt=end)
-        first = within.order_by("-timeline_at", "-pk").values("pk")[:per_year]
-        first_of_each |= Q(pk__in=first)
-    images = list(
-        selectors.image_fields_for_listing(live.filter(first_of_each)).order_by(
-            "-timeline_at", "-pk"
+    # Each day's first pictures by the timeline index, at most ``per_year`` read of each
+    # (SQLite allows no LIMIT inside a UNION's own parts, only inside a part's IN); then the
+    # rows by their ids. Reading them in one statement with the days as an OR lets SQLite
+    # walk the owner's whole index instead.
+    firsts = [
+        Image.objects.filter(
+            pk__in=live.filter(
+                timeline_at__gte=periods.midnight(day),
+                timeline_at__lt=periods.midnight(periods.day_next(day)),
+            )
+            .order_by("-timeline_at", "-pk")
+            .values("pk")[:per_year]
         )
+        .order_by()
+        .values_list("pk", flat=True)
+        for day, _count in found
+    ]
+    ids = list(firsts[0].union(*firsts[1:], all=True))
+    images = list(
+        selectors.image_fields_for_listing(live.filter(pk__in=ids)).order_by("-timeline_at", "-pk")
     )
     by_day: dict[date, list[Image]] = {day: [] for day, _count in found}
     for image in images:

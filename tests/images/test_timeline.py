@@ -303,7 +303,7 @@ class TestQueriesStayConstant:
         _picture(user, taken_at=start.replace(month=4))
         assert [_count(client, url, params) for url, params in requests] == one
         assert one[0] <= 1 + 1  # the account, its day rows
-        assert one[2] <= 3  # the account, the days, their pictures
+        assert one[2] <= 3  # the days, the ids of their first pictures, those pictures
 
 
 class TestParametersAreChecked:
