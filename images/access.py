@@ -62,7 +62,17 @@ from django.utils import timezone
 from core.errors import NotFound
 from core.grants import Grant
 from images import shares
-from images.models import Album, AlbumActivity, AlbumImage, AlbumMember, Image, Partnership, Share
+from images.models import (
+    Album,
+    AlbumActivity,
+    AlbumImage,
+    AlbumMember,
+    Image,
+    Partnership,
+    PlaceCount,
+    Share,
+    TimelineDay,
+)
 from users.models import User
 
 # Renditions without metadata: what a signed URL may open, and what a link shows. A video's
@@ -707,6 +717,25 @@ def images_visible(*, principal: Principal | None) -> QuerySet[Image]:
             shared = _partner_images(partnership)
             return shared.filter(pk=grant.object_id) if grant is not None else shared
     return Image.objects.none()
+
+
+def timeline_days_visible(*, principal: Principal | None) -> QuerySet[TimelineDay]:
+    """The days of ``principal``'s own timeline that hold a live picture (the counters the
+    database keeps): an owner's, and nothing for any other kind of caller."""
+    match principal:
+        case Owner(user=user) if user.is_authenticated and user.is_active:
+            return TimelineDay.objects.filter(owner=user, count__gt=0)
+    return TimelineDay.objects.none()
+
+
+def place_counts_visible(*, principal: Principal | None) -> QuerySet[PlaceCount]:
+    """The places of ``principal``'s own live pictures with their counts (kept by the
+    database): an owner's, and nothing for any other kind of caller (where a partner's or a
+    member's pictures were taken is metadata their owner may not show)."""
+    match principal:
+        case Owner(user=user) if user.is_authenticated and user.is_active:
+            return PlaceCount.objects.filter(owner=user, count__gt=0)
+    return PlaceCount.objects.none()
 
 
 def albums_visible(*, principal: Principal | None) -> QuerySet[Album]:

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.request import Request
@@ -21,12 +23,13 @@ from rest_framework.request import Request
 from images import access
 from images.models import Image
 from images.serializers import STYLE_ERROR
+from images.timeline import periods
 from imaging.styles import STYLE_CHOICES
 from users.authentication import request_user
 
 # The image list's orders (``?ordering=``) and its default: newest upload first. The API's
 # view and the web's pages both read these, so a page never offers an order the API refuses.
-IMAGE_ORDERING_FIELDS = ("created_at", "taken_at")
+IMAGE_ORDERING_FIELDS = ("created_at", "taken_at", "timeline_at")
 IMAGE_DEFAULT_ORDERING = "-created_at"
 SEARCH_MAX_LENGTH = 200
 SEARCH_MAX_TERMS = 10
@@ -68,7 +71,74 @@ class StrictIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = StrictIsoDateTimeField
 
 
-class ImageFilter(django_filters.FilterSet):
+# --- timeline (issue 22, item 1): a day's or a month's pictures, as ranges of timeline_at ---
+
+
+class TimelinePeriodField(forms.CharField):
+    """A day (``YYYY-MM-DD``) or a month (``YYYY-MM``, where ``months`` allows) of the
+    timeline, cleaned to the half-open range of ``timeline_at`` it covers."""
+
+    def __init__(self, *args: Any, months: bool = False, **kwargs: Any) -> None:
+        self.months = months
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value: Any) -> tuple[datetime, datetime | None] | None:
+        if value is None:
+            return None
+        if value == "":
+            raise DjangoValidationError("Enter a date; an empty value filters nothing.", "empty")
+        try:
+            first, after = periods.month_of(value) if self.months else periods.day_of(value)
+        except ValueError as exc:
+            raise DjangoValidationError(str(exc), code="invalid") from exc
+        start = periods.midnight(first)
+        assert start is not None  # a day always has its midnight
+        return start, periods.midnight(after)
+
+
+class TimelinePeriodFilter(django_filters.Filter):
+    """Pictures whose ``timeline_at`` falls in the period given (half-open: the day's first
+    instant on, the next day's excluded), which the timeline's index reads in order."""
+
+    field_class = TimelinePeriodField
+
+    def filter(self, qs: QuerySet, value: tuple[datetime, datetime | None] | None) -> QuerySet:
+        if value is None:
+            return qs
+        start, end = value
+        within = Q(timeline_at__gte=start)
+        if end is not None:
+            within &= Q(timeline_at__lt=end)
+        return qs.filter(within)
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
+class TimelineDayFilter(TimelinePeriodFilter):
+    """One day of the timeline (``YYYY-MM-DD``)."""
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"})
+class TimelineMonthFilter(TimelinePeriodFilter):
+    """One month of the timeline (``YYYY-MM``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, months=True, **kwargs)
+
+
+class TimelineFilterMixin(django_filters.FilterSet):
+    """The image list's timeline filters: one day, or one month."""
+
+    day = TimelineDayFilter(
+        label="Only the pictures of this day of the timeline (YYYY-MM-DD): the camera's "
+        "local date, else the upload's (UTC)."
+    )
+    month = TimelineMonthFilter(label="Only the pictures of this month of the timeline (YYYY-MM).")
+
+
+# --- end timeline
+
+
+class ImageFilter(TimelineFilterMixin, django_filters.FilterSet):
     """Filters that narrow the caller's own images (the queryset is already theirs)."""
 
     style = django_filters.ChoiceFilter(
@@ -143,6 +213,9 @@ class ImageFilter(django_filters.FilterSet):
             "region",
             "city",
             "has_location",
+            # timeline (issue 22, item 1)
+            "day",
+            "month",
         ]
 
     def filter_checksum(self, queryset: QuerySet[Image], name: str, value: str) -> QuerySet[Image]:

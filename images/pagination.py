@@ -20,6 +20,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
 from images.filters import datetime_to_utc
+from images.timeline import periods
 
 _SEPARATOR = "|"
 
@@ -166,8 +167,70 @@ class KeysetCursorPagination(CursorPagination):
         return parameters
 
 
-# The image list keeps its name in the views and the schema.
-ImageCursorPagination = KeysetCursorPagination
+# --- timeline (issue 22, item 1): a walk of the timeline may start at a day or a month ---
+
+TIMELINE_JUMP_PARAM = "timeline_from"
+# The lowest id: a position naming it sits just before (walking up) or just after (walking
+# down) every row that has the position's value.
+_LOWEST_ID = "0" * 32
+
+
+def timeline_jump_position(*, period: str, descending: bool) -> str | None:
+    """Where a walk of ``timeline_at`` starts to begin at ``period`` (``YYYY-MM-DD`` or
+    ``YYYY-MM``): newest first, after the period's last instant (its newest picture comes
+    first); oldest first, before its first. None for the top of the walk (a period at the
+    calendar's end). ``ValueError`` naming the spelling if ``period`` is neither."""
+    first, after = periods.period_parse(period)
+    boundary = periods.midnight(after if descending else first)
+    if boundary is None:
+        return None
+    return f"{boundary.isoformat()}{_SEPARATOR}{_LOWEST_ID}"
+
+
+class ImageCursorPagination(KeysetCursorPagination):
+    """The image list's pages; by the timeline (``ordering=-timeline_at`` or
+    ``timeline_at``), the first page may start at a day or a month (``timeline_from``).
+
+    A jump is a position like any other: its page has the previous link (the pictures just
+    newer) and the next, and those links' cursors walk on from it (a cursor, once given,
+    takes over from ``timeline_from``).
+    """
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        cursor = super().decode_cursor(request)
+        raw = request.query_params.get(TIMELINE_JUMP_PARAM)
+        if raw is None:
+            return cursor
+        order = self.ordering[0]
+        if order.lstrip("-") != "timeline_at":
+            raise ValidationError(
+                {TIMELINE_JUMP_PARAM: ["Only with ordering=-timeline_at or timeline_at."]}
+            )
+        try:
+            position = timeline_jump_position(period=raw, descending=order.startswith("-"))
+        except ValueError as exc:
+            raise ValidationError({TIMELINE_JUMP_PARAM: [str(exc)]}) from None
+        if cursor is not None or position is None:
+            return cursor
+        return cursor_at(reverse=False, position=position)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": TIMELINE_JUMP_PARAM,
+                "required": False,
+                "in": "query",
+                "description": "With `ordering=-timeline_at` (or `timeline_at`): the first page "
+                "starts at this day (YYYY-MM-DD) or month (YYYY-MM) of the timeline, its "
+                "newest picture first (oldest first going up); the page's `previous` and "
+                "`next` links walk on from there. Ignored once a `cursor` is given.",
+                "schema": {"type": "string"},
+            },
+        ]
+
+
+# --- end timeline
 
 
 class TrashCursorPagination(KeysetCursorPagination):

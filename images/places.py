@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Floor
 
 from images import access, selectors
-from images.models import Image, PlaceCount
+from images.models import Image
 from users.models import User
 
 # The map's zoom levels, as web maps number them: the world is 256 * 2**zoom pixels wide.
@@ -107,7 +107,7 @@ def places_page(
     fields = _LEVEL_FIELDS[level]
     # The counts the database keeps per place (``PlaceCount``): a few thousand rows at most
     # for a whole library, grouped to the level asked for.
-    counts = PlaceCount.objects.filter(owner=owner, count__gt=0)
+    counts = access.place_counts_visible(principal=access.Owner(user=owner))
     if country_code is not None:
         counts = counts.filter(country_code=country_code)
     if region is not None:

@@ -113,10 +113,20 @@ IMAGE_VIEWSET_SCHEMA = extend_schema_view(
             OpenApiParameter(
                 "ordering",
                 str,
-                enum=["-created_at", "created_at", "-taken_at", "taken_at"],
+                enum=[
+                    "-created_at",
+                    "created_at",
+                    "-taken_at",
+                    "taken_at",
+                    # timeline (issue 22, item 1)
+                    "-timeline_at",
+                    "timeline_at",
+                ],
                 description="Newest upload first (`-created_at`, the default) or oldest "
                 "first; or by the date the photo was taken (`-taken_at`: latest first), "
-                "where images without a date come last either way.",
+                "where images without a date come last either way; or by the timeline "
+                "(`-timeline_at`: the camera's local date, else the upload's; every picture "
+                "has one), which `timeline_from` can start at any day or month.",
             ),
             OpenApiParameter(
                 "album",

@@ -42,6 +42,7 @@ LIST_FIELDS = (
     "locked_at",
     "created_at",
     "updated_at",
+    "timeline_at",  # timeline (issue 22, item 1): shown, and the timeline walk's position
 )
 
 

@@ -135,6 +135,15 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
         help_text="Why the last render failed: a `failed` image's reason, or a failed "
         "restyle's (the image keeps its previous style); null otherwise."
     )
+    # --- timeline (issue 22, item 1)
+    timeline_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="Where the picture is on the timeline: the camera's local date and time "
+        "written as UTC (a photo taken at 23:30 in Sydney reads 23:30Z, on Sydney's day), "
+        "else the upload's time. What `ordering=-timeline_at`, `day`, `month` and "
+        "`timeline/` go by.",
+    )
+    # --- end timeline
 
     class Meta:
         model = Image
@@ -156,6 +165,7 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "taken_at",
             "taken_at_local",
             "taken_at_offset",
+            "timeline_at",  # timeline (issue 22, item 1)
             "metadata",
             "place",
             "created_at",

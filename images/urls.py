@@ -35,6 +35,7 @@ from images.public.views import (
     SharedVideoView,
 )
 from images.share_views import ShareViewSet
+from images.timeline.views import TimelineViewSet
 from images.together.views import (
     RENDITION_VIEWS,
     SharedAlbumImageSaveView,
@@ -52,6 +53,8 @@ router.register("trash", TrashViewSet, basename="trash")
 router.register("shares", ShareViewSet, basename="share")
 # Partner sharing (issue 20, item 4): the partnerships, and a partner's library.
 router.register("partners", PartnershipViewSet, basename="partner")
+# The timeline (issue 22, item 1): its buckets and "on this day".
+router.register("timeline", TimelineViewSet, basename="timeline")
 
 # --- Locked folder (issue 20, part 6): before the router, whose images/{pk}/ would match.
 locked_router = SimpleRouter()

@@ -104,6 +104,7 @@ def partner_tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
         "style": data["style"],
         "title": data["title"],
         "partner": data["partner"]["display_name"],
+        "timeline_at": data.get("timeline_at"),  # the timeline's headers (issue 22, item 1)
     }
 
 

@@ -18,7 +18,7 @@ beyond the scope (an album's words, a trashed picture's thumbnail).
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,10 +38,17 @@ from images.filters import (
 from images.locked_serializers import LockedImageSerializer
 from images.locked_views import LockedCursorPagination
 from images.models import Image
-from images.pagination import KeysetCursorPagination, SharedCursorPagination, TrashCursorPagination
+from images.pagination import (
+    KeysetCursorPagination,
+    SharedCursorPagination,
+    TrashCursorPagination,
+    timeline_jump_position,
+)
 from images.public.serializers import SharedImageSerializer
 from images.serializers import AlbumSerializer, ImageSerializer, TrashedImageSerializer
 from images.share_serializers import ShareSerializer
+from images.timeline import selectors as timeline_selectors
+from images.timeline.serializers import on_this_day_body
 from users.authentication import request_user
 from users.elevation import elevation_expires
 
@@ -197,6 +204,42 @@ def share_page_read(*, request: HttpRequest, cursor: str | None) -> Page:
     page = _paginate(KeysetPages(cursor=cursor), queryset, request=request)
     results = ShareSerializer(page.rows, many=True, context={"request": request}).data
     return Page(results=list(results), next=page.next, previous=page.previous)
+
+
+# --- the timeline (issue 22, item 1): the gallery's scrubber, its jump and "on this day" -----
+
+
+def timeline_months_read(*, request: HttpRequest) -> list[timeline_selectors.Bucket]:
+    """The caller's timeline by month, newest first, as ``timeline/`` counts it."""
+    timeline = timeline_selectors.timeline_buckets(
+        principal=owner_principal(request), group="month"
+    )
+    return timeline.buckets
+
+
+def on_this_day_read(*, request: HttpRequest, today: date, per_year: int) -> list[dict[str, Any]]:
+    """The caller's earlier years of ``today``, as ``timeline/on_this_day/`` shows them (at
+    most ``per_year`` pictures of each)."""
+    years = timeline_selectors.timeline_on_this_day(
+        principal=owner_principal(request), today=today, per_year=per_year
+    )
+    body = on_this_day_body(today=today, years=years, context={"request": request})
+    return list(body["years"])
+
+
+def timeline_jump_cursor(*, period: str, ordering: str) -> str | None:
+    """The cursor the gallery starts at for ``timeline_from`` (None: the top), as the image
+    list's ``timeline_from`` positions it; ``ListRefused`` where the list answers 400."""
+    if ordering.lstrip("-") != "timeline_at":
+        raise ListRefused()
+    try:
+        position = timeline_jump_position(period=period, descending=ordering.startswith("-"))
+    except ValueError:
+        raise ListRefused() from None
+    return None if position is None else position_cursor(position, reverse=False)
+
+
+# --- end timeline
 
 
 # --- the locked folder (issue 20, part 6) --------------------------------------------------------

@@ -21,7 +21,7 @@ from images import delivery
 from images.models import AlbumMember
 from images.video_render import video_max_upload_bytes
 from imaging.styles import DEFAULT_STYLE, STYLES
-from web import partner_pages, partner_reads, reads, together_reads, wording
+from web import partner_pages, partner_reads, reads, timeline_pages, together_reads, wording
 from web.pages import read_only_page
 from web.present import (
     alt_text,
@@ -38,6 +38,9 @@ GALLERY_PAGE_SIZE = 30
 # The albums a picker offers: the first hundred (the most a list page holds), by title.
 ALBUM_PICKER_SIZE = 100
 ORDERINGS = [
+    # The timeline (issue 22, item 1): the gallery opens on it.
+    ("-timeline_at", "Timeline, newest first"),
+    ("timeline_at", "Timeline, oldest first"),
     ("-created_at", "Newest uploads"),
     ("created_at", "Oldest uploads"),
     ("-taken_at", "Newest taken"),
@@ -52,6 +55,11 @@ CONTEXT_PARAMS: tuple[str, ...] = ("style", "is_favorite", "album", "ordering")
 GALLERY_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
 CONTEXT_PARAMS += (partner_reads.INCLUDE_PARTNERS,)
 # --- end partner sharing
+# --- the timeline (issue 22, item 1): the gallery's order unless another is asked, and its
+# jump (a day or a month to start at), kept across the filter form (``web.timeline_pages``).
+GALLERY_DEFAULT_ORDERING = timeline_pages.GALLERY_DEFAULT_ORDERING
+GALLERY_PARAMS += (timeline_pages.TIMELINE_JUMP,)
+# --- end timeline
 # The thumbnail's long edge never passes this (a panorama's thumbnail), as the renders make it.
 THUMBNAIL_LONG_EDGE_CAP = 3840
 
@@ -64,17 +72,37 @@ def gallery(request: HttpRequest) -> HttpResponse:
     params = _params(request, GALLERY_PARAMS)
     albums = _albums(request)
     context = {key: params[key] for key in CONTEXT_PARAMS if key in params}
+    # --- the timeline (issue 22, item 1): its order by default, and its jump as a cursor.
+    ordering = params.get("ordering") or GALLERY_DEFAULT_ORDERING
+    refused = False
+    images: list[dict[str, Any]]
+    next_url: str | None
+    try:
+        params = timeline_pages.gallery_start(params, ordering)
+    except reads.ListRefused:
+        refused = True
+    # --- end timeline
     # --- partner sharing (issue 20, item 4): ?include_partners=true mixes theirs in, marked.
-    mixed = _partners_page(request, params, context=context)
-    images, next_url, error = mixed or _image_page(request, params, context=context)
+    if refused:  # the timeline's jump (issue 22, item 1), refused as the API does
+        images, next_url, error = [], None, wording.message(wording.LIST_REFUSED)
+    else:
+        mixed = _partners_page(request, params, context=context, ordering=ordering)
+        images, next_url, error = mixed or _image_page(
+            request, params, context=context, ordering=ordering
+        )
     # --- end partner sharing
     filtered = any(key in params for key in ("style", "is_favorite", "album"))
+    # --- the timeline (issue 22, item 1): headers, the scrubber, "on this day"
+    on_timeline = ordering.lstrip("-") == "timeline_at" and not error
+    heads = timeline_pages.day_heads(images) if on_timeline else []
+    opening = not (filtered or params.get("cursor") or timeline_pages.TIMELINE_JUMP in request.GET)
+    # --- end timeline
     return render(
         request,
         "web/gallery.html",
         {
             "images": images,
-            "next_url": next_url,
+            "next_url": timeline_pages.with_ordering(next_url, ordering) if next_url else None,
             "error": error,
             "filtered": filtered,
             "params": params,
@@ -83,15 +111,27 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "albums": albums,
             "context": query_string(context),
             "include_partners": params.get(partner_reads.INCLUDE_PARTNERS) == "true",
+            # the timeline (issue 22, item 1)
+            "heads": heads,
+            "scrubber": timeline_pages.scrubber_years(request),
+            "on_this_day": _on_this_day(request) if opening and ordering == "-timeline_at" else [],
         },
     )
+
+
+def _on_this_day(request: HttpRequest) -> list[dict[str, Any]]:
+    """The gallery's "on this day" (issue 22, item 1), each year's pictures as tiles."""
+    return [
+        {**year, "tiles": [_tile(image) for image in year["images"]]}
+        for year in timeline_pages.on_this_day_years(request)
+    ]
 
 
 # --- partner sharing (issue 20, item 4) ---------------------------------------------------------
 
 
 def _partners_page(
-    request: HttpRequest, params: dict[str, str], *, context: dict[str, str]
+    request: HttpRequest, params: dict[str, str], *, context: dict[str, str], ordering: str
 ) -> tuple[list[dict[str, Any]], str | None, str] | None:
     """The gallery's page with the caller's partners' pictures mixed in, each marked, where
     the page asks for them (``include_partners=true``); None where it does not."""
@@ -101,7 +141,7 @@ def _partners_page(
         page = partner_reads.gallery_with_partners_read(
             request=request,
             filters=params,
-            ordering=params.get("ordering"),
+            ordering=params.get("ordering") or ordering,
             cursor=params.get("cursor"),
             size=GALLERY_PAGE_SIZE,
         )
@@ -275,15 +315,19 @@ def _params(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
 
 
 def _image_page(
-    request: HttpRequest, params: dict[str, str], *, context: dict[str, str]
+    request: HttpRequest,
+    params: dict[str, str],
+    *,
+    context: dict[str, str],
+    ordering: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None, str]:
     """One page of the caller's images as tiles (each linking to its page in ``context``),
-    the next page's address, and any error."""
+    the next page's address, and any error. ``ordering``: the page's own default order."""
     try:
         page = reads.image_page_read(
             request=request,
             filters=params,
-            ordering=params.get("ordering"),
+            ordering=params.get("ordering") or ordering,
             cursor=params.get("cursor"),
             size=GALLERY_PAGE_SIZE,
         )
@@ -324,6 +368,7 @@ def _tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
         "is_favorite": data["is_favorite"],
         "style": data["style"],
         "title": data["title"],
+        "timeline_at": data.get("timeline_at"),  # the timeline (issue 22, item 1)
     }
 
 
@@ -355,9 +400,11 @@ def _neighbours(
     context the API refuses (a forged order, another account's album) falls back to the whole
     gallery, newest first.
     """
-    ordering = context.get("ordering") or "-created_at"
+    # The gallery's default order is the timeline's (issue 22, item 1); an album's, uploads'.
+    default = "-created_at" if context.get("via") == "album" else GALLERY_DEFAULT_ORDERING
+    ordering = context.get("ordering") or default
     field = ordering.lstrip("-")
-    if field not in ("created_at", "taken_at"):
+    if field not in ("created_at", "taken_at", "timeline_at"):
         return _neighbours(request, data, {}) if context else (None, None, {})
     filters = {key: context[key] for key in CONTEXT_PARAMS if key in context}
     value = parse_datetime(data[field]) if data.get(field) else None
@@ -368,7 +415,7 @@ def _neighbours(
             page = reads.image_page_read(
                 request=request,
                 filters=filters,
-                ordering=filters.get("ordering"),
+                ordering=ordering,
                 cursor=reads.position_cursor(position, reverse=reverse_walk),
                 size=1,
             )

@@ -129,7 +129,15 @@ PARTNER_LIBRARY_LIST_SCHEMA = extend_schema(
         OpenApiParameter(
             "ordering",
             str,
-            enum=["-created_at", "created_at", "-taken_at", "taken_at"],
+            # timeline (issue 22, item 1): the gallery's orders, the timeline's included
+            enum=[
+                "-created_at",
+                "created_at",
+                "-taken_at",
+                "taken_at",
+                "-timeline_at",
+                "timeline_at",
+            ],
             description="As in the gallery.",
         ),
         OpenApiParameter("cursor", str, description="The page: from `next` or `previous`."),

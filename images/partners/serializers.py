@@ -167,6 +167,8 @@ def partner_image_body(
         "taken_at": DATETIME.to_representation(image.taken_at) if image.taken_at else None,
         "taken_at_local": local,
         "taken_at_offset": offset,
+        # timeline (issue 22, item 1): the date taken or the upload's, both shown here anyway
+        "timeline_at": DATETIME.to_representation(image.timeline_at),
         "metadata": PhotoMetadataSerializer(image.metadata if metadata else {}).data,
         # Named from the GPS: shown with the rest of the camera's metadata, or not at all.
         "place": place_body(image) if metadata else None,

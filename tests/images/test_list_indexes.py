@@ -19,7 +19,7 @@ from images.models import Image
 
 pytestmark = pytest.mark.django_db
 
-ORDERINGS_BOTH = ["-created_at", "created_at", "-taken_at"]
+ORDERINGS_BOTH = ["-created_at", "created_at", "-taken_at", "-timeline_at", "timeline_at"]
 # SQLite keeps nulls first going up, and cannot be told otherwise in an index: taken_at
 # ascending (nulls last) is served by an index on PostgreSQL only.
 ORDERINGS_POSTGRESQL = ["taken_at"]
@@ -82,3 +82,20 @@ class TestGalleryPagesUseTheirIndex:
         assert len(statements) == 3
         sorting = [sql for sql in statements if _sorts(sql)]
         assert sorting == []
+
+    # The timeline (issue 22, item 1): a month's pictures and a jump read the same index.
+    @pytest.mark.parametrize("ordering", ["-timeline_at", "timeline_at"])
+    @pytest.mark.parametrize(
+        "narrowed", ["month=2020-03", "day=2020-03-04", "timeline_from=2020-04"]
+    )
+    def test_a_bucket_and_a_jump_never_sort(self, auth_client, ordering, narrowed):
+        url = reverse("image-list") + f"?ordering={ordering}&page_size=2&{narrowed}"
+        first = auth_client.get(url).json()
+        assert first["results"]
+        statements = _page_statements(auth_client, url)
+        if first["next"]:
+            statements += _page_statements(auth_client, first["next"])
+        if first["previous"]:
+            statements += _page_statements(auth_client, first["previous"])
+        assert statements
+        assert [sql for sql in statements if _sorts(sql)] == []

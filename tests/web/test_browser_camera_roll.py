@@ -42,7 +42,9 @@ ITEMS = len(CAMERA_ROLL) - 1
 VIDEOS = ("VID_0004.MP4", "IMG_0005.MOV")
 
 # Every tile's picture: whether it has loaded, and its decoded width (0 if it could not be).
-TILE_PICTURES = """() => [...document.querySelectorAll("ul.grid > li a img:not(.ph)")].map(
+TILE_PICTURES = """() => [
+  ...document.querySelectorAll("ul.grid > li.tile a img:not(.ph)")
+].map(
   (img) => ({ complete: img.complete, width: img.naturalWidth, src: img.currentSrc })
 )"""
 
@@ -57,7 +59,7 @@ def upload_the_roll(page: Page) -> None:
 
 def tiles_all_painted(page: Page) -> list[dict]:
     """Scrolls every tile into view (they load lazily), then reads their pictures."""
-    tiles = page.locator("ul.grid > li")
+    tiles = page.locator("ul.grid > li.tile")
     expect(tiles).to_have_count(ITEMS)
     for index in range(ITEMS):
         picture = tiles.nth(index).locator("a img:not(.ph)")
@@ -81,7 +83,7 @@ class TestACameraRoll:
             page = owner.open("home")
             shown = tiles_all_painted(page)
             assert all(tile["width"] > 0 for tile in shown), shown
-            expect(page.locator("ul.grid > li .tile-video")).to_have_count(len(VIDEOS))
+            expect(page.locator("ul.grid > li.tile .tile-video")).to_have_count(len(VIDEOS))
 
         # A video plays on its page from its web-playable version, its poster first.
         video_row = Image.objects.get(original_filename="VID_0004.MP4")
@@ -121,14 +123,14 @@ class TestACameraRoll:
         # The album's page, on a desktop: every tile paints, the videos are marked.
         page = owner.open("album", album_id=album["id"])
         assert all(tile["width"] > 0 for tile in tiles_all_painted(page))
-        expect(page.locator("ul.grid > li .tile-video")).to_have_count(len(VIDEOS))
+        expect(page.locator("ul.grid > li.tile .tile-video")).to_have_count(len(VIDEOS))
 
         # The link, opened by someone with no account on a phone: the same, and a video plays
         # on its picture page from the link's own signed URL.
         anonymous.page.set_viewport_size(PHONE)
         page = anonymous.open("share", token=share["token"])
         assert all(tile["width"] > 0 for tile in tiles_all_painted(page))
-        expect(page.locator("ul.grid > li .tile-video")).to_have_count(len(VIDEOS))
+        expect(page.locator("ul.grid > li.tile .tile-video")).to_have_count(len(VIDEOS))
         video_row = Image.objects.get(original_filename="VID_0004.MP4")
         page = anonymous.open("share-image", token=share["token"], image_id=video_row.pk)
         player = page.locator("video")

@@ -238,14 +238,14 @@ new PerformanceObserver((list) => {
   }
 }).observe({ type: "layout-shift", buffered: true });
 document.addEventListener("DOMContentLoaded", () => {
-  window.__parsedTiles = [...document.querySelectorAll("ul.grid > li")].map((tile) => {
+  window.__parsedTiles = [...document.querySelectorAll("ul.grid > li.tile")].map((tile) => {
     const box = tile.getBoundingClientRect();
     const img = tile.querySelector("img");
     return [box.x, box.y, box.width, box.height, img.complete && img.naturalWidth > 0];
   });
 });
 """
-TILE_BOXES = """() => [...document.querySelectorAll("ul.grid > li")].map((tile) => {
+TILE_BOXES = """() => [...document.querySelectorAll("ul.grid > li.tile")].map((tile) => {
   const box = tile.getBoundingClientRect();
   return [box.x, box.y, box.width, box.height];
 })"""
@@ -340,7 +340,7 @@ class TestUploadFailures:
 # --- issue 18: the gallery's proportions, a picture's context, phones, previews, undo ------------
 
 # Every tile's box and its thumbnail's own size, by row (tiles with the same top).
-TILE_SHAPES = """() => [...document.querySelectorAll("ul.grid > li")].map((tile) => {
+TILE_SHAPES = """() => [...document.querySelectorAll("ul.grid > li.tile")].map((tile) => {
   const box = tile.querySelector("img").getBoundingClientRect();
   const img = tile.querySelector("img");
   return {
@@ -445,7 +445,7 @@ class TestGalleryProportions:
             tiles = loaded_tiles(page)
             # With srcset, naturalWidth is in CSS pixels (the file's over its density): the
             # file the browser chose is measured apart, as its own bytes decode.
-            files = page.locator("ul.grid > li a img:not(.ph)").evaluate_all(FILE_SIZES)
+            files = page.locator("ul.grid > li.tile a img:not(.ph)").evaluate_all(FILE_SIZES)
             for tile, (width, height) in zip(tiles, files, strict=True):
                 # Every device pixel of the tile has a pixel of the file (1 % for rounding).
                 assert 2 * tile["height"] <= 1.01 * height, (tile, width, height)
@@ -485,7 +485,7 @@ class TestImagePageContext:
         expect(page).to_have_url(re.compile(r"\?ordering=created_at$"))
         with page.expect_navigation():
             page.get_by_label("Favourites only").check()
-        expect(page.locator("ul.grid > li")).to_have_count(1)
+        expect(page.locator("ul.grid > li.tile")).to_have_count(1)
         # The picture's page steps and goes back within the favourites, oldest first.
         open_picture(page, "Gull 1")
         expect(page.get_by_role("link", name="Next")).to_have_count(0)

@@ -33,6 +33,8 @@ STRICT_CSP = {
 }
 PRIVATE_PAGES = ["home", "upload", "albums", "trash", "shares", "account", "together-list"]
 SHARE_PASSWORD = "tea at five"
+# Issue 22: what the timeline adds to the gallery's page (see the budget test).
+TIMELINE_BYTES = 1_250
 
 
 class PageParser(HTMLParser):
@@ -285,7 +287,10 @@ class TestGalleryPage:
         # Issue 20's are new bytes on purpose too (about 1 kB): the nav's "Shared with me"
         # with its count of invitations, the gallery's partners toggle and a partner tile's
         # label; the shared albums' own rules and scripts load on their pages only.
-        assert len(html) + static <= 61_000 + tiles * PLACEHOLDER_TILE_BYTES
+        # Issue 22's timeline is new bytes on purpose (about 1.2 kB; to be confirmed by the
+        # lead): the month and day headers, the scrubber, their rules and the few lines that
+        # fetch web/timeline.js (the headers of later pages, "Select day") only when used.
+        assert len(html) + static <= 61_000 + TIMELINE_BYTES + tiles * PLACEHOLDER_TILE_BYTES
 
 
 @pytest.mark.django_db

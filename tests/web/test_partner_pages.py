@@ -309,8 +309,9 @@ class TestGalleryWithPartners:
             _partnership(other, bob)
         client = logged_in(bob)
         # The session, the user, the nav's count of invitations, the albums' picker, the
-        # partnerships, the page: the same with one partner as with three.
-        with django_assert_max_num_queries(6):
+        # partnerships, the page, the timeline's months and "on this day"'s days (issue 22):
+        # the same with one partner as with three.
+        with django_assert_max_num_queries(8):
             response = _gallery(client, include_partners="true")
         # Alice's two pictures ("live", "old") and one of each other partner's.
         assert main_of(response).count("tile-partner") == partners + 1

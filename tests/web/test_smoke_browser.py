@@ -70,7 +70,7 @@ def test_upload_look_organise_and_share(owner, anonymous):
     page = owner.open("home")
     expect(page.locator("[data-grid] img:not(.ph)")).to_have_count(3)
 
-    page.get_by_label("Album").select_option(label="Evenings")
+    page.locator("form.filters").get_by_label("Album").select_option(label="Evenings")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("[data-grid] img:not(.ph)")).to_have_count(1)
 
@@ -99,7 +99,7 @@ def test_the_gallery_fetches_more_pictures_as_one_scrolls(owner, owner_api):
     expect(page.locator("[data-grid] img:not(.ph)")).to_have_count(34)
     expect(page.get_by_role("link", name="More pictures")).to_have_count(0)
     # The tiles the script added paint their ThumbHash too (web/thumbhash.js, under the CSP).
-    added = page.locator("[data-grid] > li:nth-child(n+31) img.ph")
+    added = page.locator("[data-grid] > li:nth-child(n+31 of [data-item]) img.ph")
     expect(added).to_have_count(4)
     assert all(
         src.startswith("data:image/png;base64,")

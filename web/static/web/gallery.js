@@ -146,6 +146,12 @@
     decoder ??= import(grid.dataset.thumbhashUrl).catch(() => null);
     return decoder;
   }
+  // Issue 22: web/timeline.js (headers, "Select day") where the page is grouped by day.
+  const timeline = () => grid.querySelector(".tl-day") && import(grid.dataset.timelineUrl);
+  grid.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-pick-day]");
+    if (button) (await timeline()).pickDay(button);
+  });
   function placeholderFor(image, module) {
     const uri = module && image.urls.thumbnail && image.placeholder
       ? module.thumbHashToDataURL(image.placeholder) : null;
@@ -182,9 +188,9 @@
     more.setAttribute("aria-busy", "true");
     const url = more.dataset.next || `${endpoint}${new URL(more.href).search}`;
     try {
-      const [page, module] = await Promise.all([api(url), thumbHashes()]);
+      const [page, module, days] = await Promise.all([api(url), thumbHashes(), timeline()]);
       const items = document.createDocumentFragment();
-      page.results.forEach((image) => items.append(tile(image, module)));
+      page.results.forEach((image) => items.append(...days?.heads(grid, image) || [], tile(image, module)));
       grid.append(items);
       if (page.next) {
         more.dataset.next = page.next;
