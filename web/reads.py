@@ -217,11 +217,13 @@ def timeline_months_read(*, request: HttpRequest) -> list[timeline_selectors.Buc
     return timeline.buckets
 
 
-def on_this_day_read(*, request: HttpRequest, today: date, per_year: int) -> list[dict[str, Any]]:
-    """The caller's earlier years of ``today``, as ``timeline/on_this_day/`` shows them (at
-    most ``per_year`` pictures of each)."""
+def on_this_day_read(
+    *, request: HttpRequest, today: date, per_year: int, most_years: int
+) -> list[dict[str, Any]]:
+    """The caller's latest ``most_years`` earlier years of ``today``, as
+    ``timeline/on_this_day/`` shows them (at most ``per_year`` pictures of each)."""
     years = timeline_selectors.timeline_on_this_day(
-        principal=owner_principal(request), today=today, per_year=per_year
+        principal=owner_principal(request), today=today, per_year=per_year, most_years=most_years
     )
     body = on_this_day_body(today=today, years=years, context={"request": request})
     return list(body["years"])

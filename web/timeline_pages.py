@@ -13,15 +13,17 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from web import reads
 
 GALLERY_DEFAULT_ORDERING = "-timeline_at"
 TIMELINE_JUMP = "timeline_from"
 # "On this day" on the gallery: the latest years first, a few pictures each.
-ON_THIS_DAY_YEARS = 5
+ON_THIS_DAY_YEARS = 3
 ON_THIS_DAY_TILES = 3
 
 
@@ -75,9 +77,47 @@ def scrubber_years(request: HttpRequest) -> list[dict[str, Any]]:
     return years
 
 
+def scrubber_html(years: list[dict[str, Any]]) -> SafeString:
+    """The scrubber's list of years and months, built here rather than by template loops: a
+    library of twenty years has some 240 months, and the page is rendered on every visit."""
+    return format_html_join(
+        "",
+        '<li><a href="?timeline_from={}-12">{}</a><ol>{}</ol></li>',
+        (
+            (
+                year["year"],
+                year["year"],
+                format_html_join(
+                    "",
+                    '<li><a href="?timeline_from={}">{}</a></li>',
+                    (
+                        (month["start"].strftime("%Y-%m"), dateformat.format(month["start"], "M"))
+                        for month in year["months"]
+                    ),
+                ),
+            )
+            for year in years
+        ),
+    )
+
+
+def album_options_html(albums: list[dict[str, str]], selected: str | None = None) -> SafeString:
+    """``<option>``s of the caller's albums (the pickers' hundred at most), built once for
+    the page's pickers rather than by a template loop each."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (a["id"], mark_safe(" selected") if a["id"] == selected else "", a["title"])
+            for a in albums
+        ),
+    )
+
+
 def on_this_day_years(request: HttpRequest) -> list[dict[str, Any]]:
     """The latest earlier years of today (UTC) with pictures, as ``timeline/on_this_day/``
     gives them (a few pictures of each)."""
     today = timezone.now().date()
-    years = reads.on_this_day_read(request=request, today=today, per_year=ON_THIS_DAY_TILES)
-    return years[:ON_THIS_DAY_YEARS]
+    return reads.on_this_day_read(
+        request=request, today=today, per_year=ON_THIS_DAY_TILES, most_years=ON_THIS_DAY_YEARS
+    )

@@ -96,6 +96,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     on_timeline = ordering.lstrip("-") == "timeline_at" and not error
     heads = timeline_pages.day_heads(images) if on_timeline else []
     opening = not (filtered or params.get("cursor") or timeline_pages.TIMELINE_JUMP in request.GET)
+    scrubber = timeline_pages.scrubber_years(request)
     # --- end timeline
     return render(
         request,
@@ -113,7 +114,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "include_partners": params.get(partner_reads.INCLUDE_PARTNERS) == "true",
             # the timeline (issue 22, item 1)
             "heads": heads,
-            "scrubber": timeline_pages.scrubber_years(request),
+            "scrubber": scrubber,
+            "scrubber_html": timeline_pages.scrubber_html(scrubber),
+            "album_filter_options": timeline_pages.album_options_html(albums, params.get("album")),
+            "album_options": timeline_pages.album_options_html(albums),
             "on_this_day": _on_this_day(request) if opening and ordering == "-timeline_at" else [],
         },
     )

@@ -94,9 +94,12 @@ def timeline_on_this_day(
     today: date,
     years: int = ON_THIS_DAY_YEARS,
     per_year: int = ON_THIS_DAY_PER_YEAR,
+    most_years: int | None = None,
 ) -> list[YearAgo]:
     """``principal``'s live pictures of ``today``'s month and day in each of the ``years``
-    before it that has any, latest year first, at most ``per_year`` of each (newest first).
+    before it that has any, latest year first, at most ``per_year`` of each (newest first),
+    and of those years only the latest ``most_years`` where given (a page showing five reads
+    five, not thirty).
 
     Three queries whatever the library's size: the days, from the counters (30 rows at
     most, by their unique index); every day's first pictures' ids at once, each day's read
@@ -113,7 +116,7 @@ def timeline_on_this_day(
         access.timeline_days_visible(principal=principal)
         .filter(day__in=candidates)
         .order_by("-day")
-        .values_list("day", "count")
+        .values_list("day", "count")[:most_years]
     )
     if not found:
         return []
