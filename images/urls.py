@@ -33,6 +33,7 @@ from images.public.views import (
     SharedUnlockView,
     SharedVideoView,
 )
+from images.search.views import SearchViewSet
 from images.share_views import ShareViewSet
 from images.together.views import (
     RENDITION_VIEWS,
@@ -51,6 +52,8 @@ router.register("trash", TrashViewSet, basename="trash")
 router.register("shares", ShareViewSet, basename="share")
 # Partner sharing (issue 20, item 4): the partnerships, and a partner's library.
 router.register("partners", PartnershipViewSet, basename="partner")
+# One search box (issue 22, item 2).
+router.register("search", SearchViewSet, basename="search")
 
 # --- Locked folder (issue 20, part 6): before the router, whose images/{pk}/ would match.
 locked_router = SimpleRouter()

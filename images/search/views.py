@@ -1,0 +1,101 @@
+"""The search API: ``search/`` (the caller's pictures that match, a cursor page at a time)
+and ``search/suggestions/`` (what to search, as a person types).
+
+Thin: each parses the query string with a serializer, reads the caller's scope, calls one
+selector and serializes. The scope is the owned viewsets' (``core.ownership``: the caller's
+own rows), narrowed to what the access policy lets the ``Owner`` see
+(``access.images_visible``) and to the live pictures (``selectors.images_live``): nothing
+here can reach another account's picture, the trash or the locked folder.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.ownership import OwnerScopedViewSet
+from images import access, selectors
+from images.access import Action
+from images.models import Image
+from images.permissions import HasAccess
+from images.search.pagination import SearchCursorPagination
+from images.search.schema import SEARCH_VIEWSET_SCHEMA
+from images.search.selectors import SearchFilters, album_titles, images_search
+from images.search.serializers import (
+    SearchParamsSerializer,
+    SuggestionSerializer,
+    SuggestionsParamsSerializer,
+)
+from images.search.suggestions import search_suggestions
+from images.search.text import QueryTooLong, query_parse
+from images.serializers import ImageSerializer
+from users.authentication import request_user
+
+
+@SEARCH_VIEWSET_SCHEMA
+class SearchViewSet(mixins.ListModelMixin, OwnerScopedViewSet):
+    """Search over the caller's own pictures."""
+
+    model = Image
+    permission_classes = [IsAuthenticated, HasAccess]
+    access_actions = {"list": Action.IMAGE_VIEW, "suggestions": Action.IMAGE_VIEW}
+    pagination_class = SearchCursorPagination
+    serializer_class = ImageSerializer
+    filter_backends: list[Any] = []
+
+    def safely_get_queryset(self, queryset: QuerySet[Image]) -> QuerySet[Image]:
+        owner = access.Owner(user=request_user(self.request))
+        visible = queryset & access.images_visible(principal=owner)
+        return selectors.images_live(visible).only(*selectors.LIST_FIELDS, "timeline_at")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = SearchParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        try:
+            query = query_parse(data.get("q", ""))
+        except QueryTooLong as exc:  # the serializer's bounds hold first; this is a backstop
+            raise ValidationError({"q": [str(exc)]}, code=exc.code) from exc
+        owner = access.Owner(user=request_user(request))
+        albums = access.albums_visible(principal=owner)
+        album_id = data.get("album")
+        if album_id is not None and not albums.filter(pk=album_id).exists():
+            raise NotFound("No album with this id.", code="not_found")
+        found = images_search(
+            images=self.get_queryset(),
+            query=query,
+            filters=SearchFilters(
+                kind=data.get("kind"),
+                is_favorite=data.get("is_favorite"),
+                album_id=album_id,
+                camera=data.get("camera"),
+                place=data.get("place"),
+                after=data.get("after"),
+                before=data.get("before"),
+                has_location=data.get("has_location"),
+            ),
+            albums=album_titles(albums) if query.terms else (),
+        )
+        page = self.paginate_queryset(found) or []
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @action(detail=False, methods=["get"], url_path="suggestions", url_name="suggestions")
+    def suggestions(self, request: Request) -> Response:
+        params = SuggestionsParamsSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        text = params.validated_data["q"]
+        owner = access.Owner(user=request_user(request))
+        found = search_suggestions(
+            images=self.get_queryset(),
+            albums=album_titles(access.albums_visible(principal=owner)) if text.strip() else [],
+            text=text,
+        )
+        body = SuggestionSerializer(
+            [{"kind": s.kind, "label": s.label, "params": s.params} for s in found], many=True
+        ).data
+        return Response({"results": body})
