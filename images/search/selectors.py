@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat
 
 from images.models import Album, AlbumImage, Image
@@ -131,10 +131,16 @@ def _filtered(images: QuerySet[Image], filters: SearchFilters) -> QuerySet[Image
         images = images.filter(timeline_at__lt=_at(filters.before))
     if filters.camera is not None:
         images = images.annotate(
-            _padded_search_camera=Concat(Value(" "), "search_camera", Value(" "))
+            _padded_search_camera=Concat(
+                Value(" "), "search_camera", Value(" "), output_field=TextField()
+            )
         ).filter(_has_words("search_camera", fold_words(filters.camera)))
     if filters.place is not None:
-        place = images.annotate(_padded_search_place=Concat(Value(" "), "search_place", Value(" ")))
+        place = images.annotate(
+            _padded_search_place=Concat(
+                Value(" "), "search_place", Value(" "), output_field=TextField()
+            )
+        )
         named = _has_words("search_place", fold_words(filters.place))
         code = filters.place.strip()
         if len(code) == 2 and code.isascii() and code.isalpha():

@@ -10,7 +10,7 @@ bounded number of rows each, whatever the size of the library.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat
 
 from images.models import Image
@@ -38,7 +38,9 @@ def _starts_words(words: Sequence[str], typed: Sequence[str]) -> bool:
 
 
 def _column_starts(images: QuerySet[Image], column: str, typed: Sequence[str]) -> QuerySet:
-    padded = images.annotate(**{f"_padded_{column}": Concat(Value(" "), column)})
+    padded = images.annotate(
+        **{f"_padded_{column}": Concat(Value(" "), column, output_field=TextField())}
+    )
     condition = Q()
     for word in typed:
         condition &= Q(**{f"_padded_{column}__contains": f" {word}"})

@@ -54,7 +54,8 @@ class SearchViewSet(mixins.ListModelMixin, OwnerScopedViewSet):
         return selectors.images_live(visible).only(*selectors.LIST_FIELDS, "timeline_at")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        params = SearchParamsSerializer(data=request.query_params)
+        # A plain dict: from a QueryDict DRF reads an absent boolean as false.
+        params = SearchParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         data = params.validated_data
         try:
@@ -86,7 +87,7 @@ class SearchViewSet(mixins.ListModelMixin, OwnerScopedViewSet):
 
     @action(detail=False, methods=["get"], url_path="suggestions", url_name="suggestions")
     def suggestions(self, request: Request) -> Response:
-        params = SuggestionsParamsSerializer(data=request.query_params)
+        params = SuggestionsParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         text = params.validated_data["q"]
         owner = access.Owner(user=request_user(request))
