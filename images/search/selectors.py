@@ -15,18 +15,28 @@ therefore changes nothing to keep up to date, whichever service (``images.albums
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat
 
+from images import access, selectors
+from images.errors import AlbumNotFound
 from images.models import Album, AlbumImage, Image
 from images.search import index
-from images.search.text import SearchQuery, fold_words
+from images.search.text import SearchQuery, fold_words, query_parse
 
-__all__ = ["AlbumTitle", "SearchFilters", "album_titles", "images_search", "search_words"]
+__all__ = [
+    "AlbumTitle",
+    "SearchFilters",
+    "album_titles",
+    "images_search",
+    "images_search_for",
+    "search_words",
+]
 
 AlbumTitle = tuple[uuid.UUID, str]
 
@@ -153,3 +163,31 @@ def album_titles(albums: QuerySet[Album]) -> list[AlbumTitle]:
     """``(id, title)`` of ``albums`` (the caller's, from the access policy): what a search and
     the suggestions match the words against. One query; an account has few albums."""
     return list(albums.values_list("pk", "title"))
+
+
+def images_search_for(*, principal: access.Owner, params: Mapping[str, Any]) -> QuerySet[Image]:
+    """The ``principal``'s live pictures that match ``params`` (``SearchParamsSerializer``'s
+    validated data), ranked (unordered: the pagination orders). ``AlbumNotFound`` for an
+    album that is not theirs, exactly as for one that does not exist; ``QueryTooLong`` for a
+    query past the bounds (the serializer holds them first)."""
+    query = query_parse(params.get("q", ""))
+    albums = access.albums_visible(principal=principal)
+    album_id = params.get("album")
+    if album_id is not None and not albums.filter(pk=album_id).exists():
+        raise AlbumNotFound()
+    live = selectors.images_live(access.images_visible(principal=principal))
+    return images_search(
+        images=live.only(*selectors.LIST_FIELDS, "timeline_at"),
+        query=query,
+        filters=SearchFilters(
+            kind=params.get("kind"),
+            is_favorite=params.get("is_favorite"),
+            album_id=album_id,
+            camera=params.get("camera"),
+            place=params.get("place"),
+            after=params.get("after"),
+            before=params.get("before"),
+            has_location=params.get("has_location"),
+        ),
+        albums=album_titles(albums) if query.terms else (),
+    )

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,14 +25,14 @@ from images.models import Image
 from images.permissions import HasAccess
 from images.search.pagination import SearchCursorPagination
 from images.search.schema import SEARCH_VIEWSET_SCHEMA
-from images.search.selectors import SearchFilters, album_titles, images_search
+from images.search.selectors import album_titles, images_search_for
 from images.search.serializers import (
     SearchParamsSerializer,
     SuggestionSerializer,
     SuggestionsParamsSerializer,
 )
 from images.search.suggestions import search_suggestions
-from images.search.text import QueryTooLong, query_parse
+from images.search.text import QueryTooLong
 from images.serializers import ImageSerializer
 from users.authentication import request_user
 
@@ -57,32 +57,14 @@ class SearchViewSet(mixins.ListModelMixin, OwnerScopedViewSet):
         # A plain dict: from a QueryDict DRF reads an absent boolean as false.
         params = SearchParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        data = params.validated_data
         try:
-            query = query_parse(data.get("q", ""))
-        except QueryTooLong as exc:  # the serializer's bounds hold first; this is a backstop
+            found = images_search_for(
+                principal=access.Owner(user=request_user(request)), params=params.validated_data
+            )
+        except QueryTooLong as exc:  # the serializer's bounds hold first; a backstop
             raise ValidationError({"q": [str(exc)]}, code=exc.code) from exc
-        owner = access.Owner(user=request_user(request))
-        albums = access.albums_visible(principal=owner)
-        album_id = data.get("album")
-        if album_id is not None and not albums.filter(pk=album_id).exists():
-            raise NotFound("No album with this id.", code="not_found")
-        found = images_search(
-            images=self.get_queryset(),
-            query=query,
-            filters=SearchFilters(
-                kind=data.get("kind"),
-                is_favorite=data.get("is_favorite"),
-                album_id=album_id,
-                camera=data.get("camera"),
-                place=data.get("place"),
-                after=data.get("after"),
-                before=data.get("before"),
-                has_location=data.get("has_location"),
-            ),
-            albums=album_titles(albums) if query.terms else (),
-        )
-        page = self.paginate_queryset(found) or []
+        # Within the viewset's own scope as well: the caller's rows, whatever the selector did.
+        page = self.paginate_queryset(found & self.get_queryset()) or []
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @action(detail=False, methods=["get"], url_path="suggestions", url_name="suggestions")
