@@ -308,7 +308,7 @@ def partners(visitors, world):
 def search(visitors, world):
     """The box on the gallery, its suggestions as one types, and the results page."""
     page = visitors["owner"].open("home")
-    box = page.get_by_role("searchbox", name="Search")
+    box = page.get_by_role("combobox", name="Search")
     box.fill("harb")
     expect(page.locator("#search-list option[value='Harbours']")).to_have_count(1)
     box.press("Enter")
