@@ -38,7 +38,9 @@ class SearchParamsSerializer(serializers.Serializer):
         f"At most {MAX_QUERY_WORDS} words, {MAX_QUERY_LENGTH} characters.",
     )
     kind = serializers.ChoiceField(choices=Image.Kind.choices, required=False)
-    is_favorite = StrictBooleanField(required=False)
+    is_favorite = StrictBooleanField(
+        required=False, help_text="Only favourites (true) or only the others (false)."
+    )
     album = StrictUUIDField(required=False, help_text="Only pictures in this album of yours.")
     camera = _NamedField(
         required=False,
