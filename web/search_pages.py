@@ -58,14 +58,20 @@ class _SearchPages(SearchCursorPagination):
 
     def decode_cursor(self, request: Any) -> Any:
         given = {} if self.given_cursor is None else {self.cursor_query_param: self.given_cursor}
-        return super().decode_cursor(_CursorQuery(query_params=given))
+        # DRF's decode_cursor reads nothing of its request but ``query_params``.
+        return super().decode_cursor(_CursorQuery(query_params=given))  # type: ignore[arg-type]
 
 
 @read_only_page
 def search(request: HttpRequest) -> HttpResponse:
     given = {key: request.GET[key] for key in SEARCH_PARAMS if request.GET.get(key)}
     params = SearchParamsSerializer(data=given)
-    context = {"params": given, "q": given.get("q", ""), "images": [], "next_url": None}
+    context: dict[str, Any] = {
+        "params": given,
+        "q": given.get("q", ""),
+        "images": [],
+        "next_url": None,
+    }
     if not params.is_valid():
         fields = ", ".join(sorted(params.errors))
         context["error"] = f"This search cannot be answered ({fields}): change it and try again."

@@ -1,7 +1,14 @@
 """Issue 22, item 2: one search box. The folded columns a picture is found by, filled for the
 rows already there, and the index over them: an FTS5 table kept by triggers on SQLite, a GIN
 expression index on PostgreSQL (``images.search.index`` holds both and says why).
+
+On SQLite, adding a NOT NULL column with a default remakes ``images_image`` (a new table, the
+rows copied, the old one dropped), and a table's triggers go with it: the counters' triggers
+of ``0011`` are installed again here, after the columns. Any later migration that remakes the
+table on SQLite must do the same for those and for the search triggers.
 """
+
+import importlib
 
 from django.db import migrations
 
@@ -24,6 +31,14 @@ def search_text_backfill(apps, schema_editor):
         Image.objects.bulk_update(batch, list(images.models.SEARCH_SOURCES))
 
 
+def counter_triggers_reinstall(apps, schema_editor):
+    if schema_editor.connection.vendor != "sqlite":
+        return  # PostgreSQL adds a column in place; its triggers stay
+    counters = importlib.import_module("images.migrations.0011_timeline_places_counters")
+    for statement in [*counters._DROP["sqlite"], *counters._SQLITE]:
+        schema_editor.execute(statement)
+
+
 def search_index_install(apps, schema_editor):
     for statement in index.INSTALL.get(schema_editor.connection.vendor, []):
         schema_editor.execute(statement)
@@ -35,9 +50,7 @@ def search_index_remove(apps, schema_editor):
 
 
 def _field(sources):
-    return images.models.SearchTextField(
-        blank=True, default="", editable=False, sources=sources
-    )
+    return images.models.SearchTextField(blank=True, default="", editable=False, sources=sources)
 
 
 class Migration(migrations.Migration):
@@ -66,6 +79,7 @@ class Migration(migrations.Migration):
             name="search_other",
             field=_field(("description", "original_filename", "metadata.lens")),
         ),
+        migrations.RunPython(counter_triggers_reinstall, migrations.RunPython.noop, elidable=False),
         migrations.RunPython(search_text_backfill, migrations.RunPython.noop, elidable=False),
         migrations.RunPython(search_index_install, search_index_remove, elidable=False),
     ]

@@ -589,3 +589,15 @@ class TestPostgresIndex:
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "image_live_search_idx" in plan, plan
+
+
+class TestMigration:
+    def test_the_counter_and_search_triggers_are_all_installed(self):
+        """Adding the search columns remakes the table on SQLite, which drops its triggers:
+        the migration installs the counters' again (``0012``)."""
+        owner = UserFactory()
+        _picture(owner, title="Counted", stored_bytes=7, taken_at=START)
+        from images.counters import library_usage
+
+        assert library_usage(owner_id=owner.pk)["bytes"] == 7
+        assert _walk(_client(owner), {"q": "counted"})
