@@ -161,8 +161,10 @@ def image_update(
     title: str | None,
     style: str | None,
     is_favorite: bool | None = None,
+    description: str | None = None,
 ) -> Image:
-    """Changes the title or the favourite mark and, for a new style, queues a render in it.
+    """Changes the title, the description or the favourite mark and, for a new style, queues
+    a render in it.
 
     A restyle sets ``pending`` and a new render token; the previous renditions keep being
     served until the render job replaces them (new storage names, the old files removed after
@@ -186,6 +188,9 @@ def image_update(
         if title is not None:
             current.title = title
             fields.append("title")
+        if description is not None:
+            current.description = description
+            fields.append("description")
         if is_favorite is not None:
             current.is_favorite = is_favorite
             fields.append("is_favorite")

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from images.search.text import fold
 from imaging.styles import DEFAULT_STYLE, STYLE_CHOICES
 
 
@@ -41,6 +42,61 @@ def image_timeline_at(image: "Image") -> Any:
     if image.taken_at is not None:
         return image.taken_at + timedelta(minutes=image.taken_at_offset or 0)
     return image.created_at
+
+
+# --- search (issue 22, item 2) -----------------------------------------------------------------
+
+
+class SearchTextField(models.TextField):
+    """Folded words a picture is found by (``images.search.text.fold``), computed from the row
+    on every save that writes it, like ``TimelineField``; ``Image.save`` adds these columns to
+    an ``update_fields`` that names one of their sources, so a partial save never leaves them
+    stale. The database indexes them (migration ``0012``): an FTS5 table kept by triggers on
+    SQLite, a GIN expression index on PostgreSQL. A write that does not go through ``save``
+    (``QuerySet.update``) must not change a source; none does.
+    """
+
+    def __init__(self, *args: Any, sources: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.sources = sources
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["sources"] = self.sources
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        value = image_search_text(model_instance, self.sources)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+# The folded search columns and the fields (or ``metadata`` keys) each is made of.
+SEARCH_SOURCES = {
+    "search_title": ("title",),
+    "search_place": ("place_city", "place_region", "place_country"),
+    "search_camera": ("metadata.camera_make", "metadata.camera_model"),
+    "search_other": ("description", "original_filename", "metadata.lens"),
+}
+
+
+def image_search_text(image: "Image", sources: tuple[str, ...]) -> str:
+    """The folded words of ``sources`` (fields, or ``metadata.<key>``) of ``image``."""
+    values = []
+    for source in sources:
+        if source.startswith("metadata."):
+            metadata = image.metadata if isinstance(image.metadata, dict) else {}
+            value = metadata.get(source.removeprefix("metadata."))
+        else:
+            value = getattr(image, source)
+        values.append(value if isinstance(value, str) else None)
+    return fold(*values)
+
+
+# --- end search ----------------------------------------------------------------------------------
 
 
 class NullsLastIndex(models.Index):
@@ -183,6 +239,13 @@ class Image(models.Model):
     timeline_at = TimelineField(
         help_text="The camera's local date-time (as UTC), else the upload's: the timeline."
     )
+    # --- search (issue 22, item 2): after their sources, so theirs have run (``SearchTextField``).
+    # Album titles are not folded in here: a search matches them by a join (``images.search``).
+    search_title = SearchTextField(sources=SEARCH_SOURCES["search_title"])
+    search_place = SearchTextField(sources=SEARCH_SOURCES["search_place"])
+    search_camera = SearchTextField(sources=SEARCH_SOURCES["search_camera"])
+    search_other = SearchTextField(sources=SEARCH_SOURCES["search_other"])
+    # --- end search
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -236,6 +299,18 @@ class Image(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.original_filename or str(self.id)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Search: a partial save of a source writes the folded column made from it too.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            names = set(update_fields)
+            kwargs["update_fields"] = names | {
+                column
+                for column, sources in SEARCH_SOURCES.items()
+                if names.intersection(source.partition(".")[0] for source in sources)
+            }
+        super().save(*args, **kwargs)
 
     # Every field that names a stored file of this image: deletion, purge and the storage
     # audit read exactly these, so a new kind of file is added here once.

@@ -14,6 +14,7 @@ LIST_FIELDS = (
     "id",
     "owner_id",
     "title",
+    "description",
     "style",
     "status",
     "kind",

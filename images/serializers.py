@@ -151,6 +151,7 @@ class ImageSerializer(TakenAtLocalMixin, serializers.ModelSerializer):
             "id",
             "owner",
             "title",
+            "description",
             "style",
             "status",
             "kind",
@@ -223,13 +224,16 @@ class ImageCreateSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ImageUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """Changes to an image: a new title, the favourite mark, a new style that re-renders it."""
+    """Changes to an image: a new title or description, the favourite mark, a new style that
+    re-renders it."""
 
     title = StrictCharField(max_length=200, required=False, allow_blank=True)
     # A declared field named like a DRF Field attribute; the serializer's metaclass moves
     # declared fields out of the class, so nothing is shadowed at run time.
     style = style_field(required=False)  # type: ignore[assignment]
     is_favorite = StrictBooleanField(required=False)
+    # Search (issue 22, item 2): words about the picture, found by search/.
+    description = StrictCharField(max_length=2000, required=False, allow_blank=True)
 
 
 class StyleSerializer(serializers.Serializer):

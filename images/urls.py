@@ -34,6 +34,7 @@ from images.public.views import (
     SharedUnlockView,
     SharedVideoView,
 )
+from images.search.views import SearchViewSet
 from images.share_views import ShareViewSet
 from images.timeline.views import TimelineViewSet
 from images.together.views import (
@@ -55,6 +56,8 @@ router.register("shares", ShareViewSet, basename="share")
 router.register("partners", PartnershipViewSet, basename="partner")
 # The timeline (issue 22, item 1): its buckets and "on this day".
 router.register("timeline", TimelineViewSet, basename="timeline")
+# One search box (issue 22, item 2).
+router.register("search", SearchViewSet, basename="search")
 
 # --- Locked folder (issue 20, part 6): before the router, whose images/{pk}/ would match.
 locked_router = SimpleRouter()

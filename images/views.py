@@ -168,6 +168,7 @@ class ImageViewSet(
             title=serializer.validated_data.get("title"),
             style=serializer.validated_data.get("style"),
             is_favorite=serializer.validated_data.get("is_favorite"),
+            description=serializer.validated_data.get("description"),
         )
         return Response(self._representation(image))
 

@@ -2,12 +2,21 @@
 
 from django.urls import path
 
-from web import account_pages, locked_pages, partner_pages, share_pages, together_pages, views
+from web import (
+    account_pages,
+    locked_pages,
+    partner_pages,
+    search_pages,
+    share_pages,
+    together_pages,
+    views,
+)
 
 urlpatterns = [
     path("", views.gallery, name="home"),
     path("upload/", views.upload, name="upload"),
     path("i/<uuid:image_id>/", views.image, name="image"),
+    path("search/", search_pages.search, name="search"),
     path("albums/", views.albums, name="albums"),
     path("albums/<uuid:album_id>/", views.album, name="album"),
     path("trash/", views.trash, name="trash"),

@@ -376,6 +376,10 @@ def _tile(data: dict[str, Any], suffix: str = "") -> dict[str, Any]:
     }
 
 
+# The gallery's tile, for the search page's results too (``web.search_pages``).
+image_tile = _tile
+
+
 def _browse_context(request: HttpRequest) -> dict[str, str]:
     """Where the person came from to a picture's page: the gallery's filters and order, and
     ``via=album`` when it was an album's page. Checked by the API when it is used."""

@@ -153,6 +153,7 @@ def partner_image_body(
         "id": str(image.pk),
         "owner": str(image.owner_id),
         "title": image.title,
+        "description": image.description,
         "style": image.style,
         "status": image.status,
         "kind": image.kind,

@@ -304,6 +304,22 @@ def partners(visitors, world):
 # --- end partner sharing
 
 
+# --- search (issue 22, item 2)
+def search(visitors, world):
+    """The box on the gallery, its suggestions as one types, and the results page."""
+    page = visitors["owner"].open("home")
+    box = page.get_by_role("combobox", name="Search")
+    box.fill("harb")
+    expect(page.locator("#search-list option[value='Harbours']")).to_have_count(1)
+    box.press("Enter")
+    expect(page.get_by_role("heading", name="Pictures for “harb”")).to_be_visible()
+    expect(page.get_by_role("img", name=TITLES[0])).to_be_visible()
+    return page
+
+
+# --- end search
+
+
 PAGES: dict[str, Opener] = {
     "login": login,
     "login-failed": login_failed,
@@ -333,6 +349,7 @@ PAGES: dict[str, Opener] = {
     "locked-folder": locked_folder,  # locked folder (issue 20, part 6)
     "shared-album": shared_album,  # shared albums (issue 20)
     "partners": partners,  # partner sharing (issue 20, item 4)
+    "search": search,  # search (issue 22, item 2)
 }
 
 
