@@ -137,10 +137,15 @@ class KeysetCursorPagination(CursorPagination):
         if cursor is None or cursor.position is None:
             return cursor
         try:
-            _position_parse(str(cursor.position))
+            self.position_check(str(cursor.position))
         except ValueError as exc:
             raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
         return cursor
+
+    def position_check(self, position: str) -> None:
+        """``ValueError`` unless ``position`` is one this pagination makes (a subclass with
+        positions of its own shape checks them here)."""
+        _position_parse(position)
 
     def get_page_size(self, request: Request) -> int:
         # DRF quietly falls back to the default for a page_size it cannot read; say so instead.

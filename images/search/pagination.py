@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet, Value
 from django.utils.dateparse import parse_datetime
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 
 from images.filters import datetime_to_utc
@@ -73,18 +72,8 @@ class SearchCursorPagination(KeysetCursorPagination):
         position = _key_text(self.page[0]) if self.page else self.previous_position
         return self.encode_cursor(cursor_at(reverse=True, position=position))
 
-    def decode_cursor(self, request: Request) -> Any:
-        try:
-            cursor = super(KeysetCursorPagination, self).decode_cursor(request)
-        except NotFound as exc:
-            raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
-        if cursor is None or cursor.position is None:
-            return cursor
-        try:
-            _key_parse(str(cursor.position))
-        except ValueError as exc:
-            raise NotFound(self.invalid_cursor_message, code="invalid_cursor") from exc
-        return cursor
+    def position_check(self, position: str) -> None:
+        _key_parse(position)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
