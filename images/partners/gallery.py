@@ -63,8 +63,19 @@ def gallery_list(*, view: Any, request: Request) -> Response:
         StrictOrderingFilter().filter_queryset(request, combined, view)
     )
     page = view.paginate_queryset(combined) or []
+    return view.get_paginated_response(
+        mixed_bodies(page=page, partners=partners, view=view, request=request)
+    )
+
+
+def mixed_bodies(
+    *, page: list[Image], partners: dict[Any, access.Partner], view: Any, request: Request
+) -> list[dict[str, Any]]:
+    """A page mixing the caller's pictures and their partners' (``partners`` by grantor id),
+    each in the gallery's shape and a partner's marked: the gallery's and search's alike."""
+    user = request_user(request)
     context = view.get_serializer_context()
-    results = [
+    return [
         GalleryImageSerializer(image, context=context).data
         if image.owner_id == user.pk
         else partner_image_body(
@@ -72,7 +83,6 @@ def gallery_list(*, view: Any, request: Request) -> Response:
         )
         for image in page
     ]
-    return view.get_paginated_response(results)
 
 
 def _partner_filtered(request: Request, images: QuerySet[Image], view: Any) -> QuerySet[Image]:
@@ -92,4 +102,9 @@ def _partner_filtered(request: Request, images: QuerySet[Image], view: Any) -> Q
     return images
 
 
-__all__ = ["INCLUDE_PARTNERS_PARAM", "gallery_list", "include_partners_requested"]
+__all__ = [
+    "INCLUDE_PARTNERS_PARAM",
+    "gallery_list",
+    "include_partners_requested",
+    "mixed_bodies",
+]

@@ -23,7 +23,7 @@ from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-__all__ = ["INSTALL", "REMOVE", "matches", "matches_primary"]
+__all__ = ["INSTALL", "REMOVE", "matches", "matches_primary", "matches_title"]
 
 # The document PostgreSQL indexes, and the part a hit in ranks first; a query repeats the
 # indexed expression exactly, or the index does not serve it.
@@ -38,6 +38,10 @@ _PG_PRIMARY = (
 )
 _PG_MATCH = _PG_DOCUMENT + " @@ to_tsquery('simple'::regconfig, %s)"
 _PG_MATCH_PRIMARY = _PG_PRIMARY + " @@ to_tsquery('simple'::regconfig, %s)"
+_PG_MATCH_TITLE = (
+    'to_tsvector(\'simple\'::regconfig, "images_image"."search_title") '
+    "@@ to_tsquery('simple'::regconfig, %s)"
+)
 # The pictures whose FTS row matches (through the map from FTS rows to pictures).
 _SQLITE_MATCH = (
     '"images_image"."id" IN (SELECT m.image_id FROM images_image_search_rowid m '
@@ -141,3 +145,15 @@ def matches_primary(words: Sequence[tuple[str, bool]]) -> RawSQL:
         return _condition(_PG_MATCH_PRIMARY, " | ".join(_pg_word(w, prefix=p) for w, p in words))
     inner = " OR ".join(_fts_word(w, prefix=p) for w, p in words)
     return _condition(_SQLITE_MATCH, "{title place} : (" + inner + ")")
+
+
+def matches_title(words: Sequence[tuple[str, bool]]) -> Q:
+    """Pictures whose folded title alone has every one of ``words``: what a partner who is
+    not shown the metadata may search by (read for one grantor's rows; no index needed)."""
+    if not words:
+        return Q()
+    if connection.vendor == "postgresql":
+        query = " & ".join(_pg_word(w, prefix=p) for w, p in words)
+        return Q(_condition(_PG_MATCH_TITLE, query))
+    inner = " AND ".join(_fts_word(w, prefix=p) for w, p in words)
+    return Q(_condition(_SQLITE_MATCH, "{title} : (" + inner + ")"))

@@ -21,7 +21,11 @@ SEARCH_VIEWSET_SCHEMA = extend_schema_view(
         "place or album title has a word, then those where only the description, file name, "
         "camera or lens has it; newest on the timeline (the camera's date) first within "
         "each. One cursor page at a time, in the image list's shape; the cursor stays valid "
-        "as pictures come and go.",
+        "as pictures come and go. With `include_partners=true`, also the pictures partners "
+        "share with the caller, in the same rank and pages, each marked (`partner`) and "
+        "shaped as in the gallery's mix; found by their title only (never by place, camera "
+        "or lens, nor by the `place`, `camera` or `has_location` filters) unless the "
+        "partner shows the caller its metadata.",
         tags=_TAGS,
         parameters=[SearchParamsSerializer],
         responses={
@@ -44,7 +48,8 @@ SEARCH_VIEWSET_SCHEMA = extend_schema_view(
         summary="Suggest searches as I type",
         description="Up to 10 places, cameras, album titles and titles of the caller's own "
         "pictures and albums, each word of `q` beginning one of theirs; each with the "
-        "search it stands for (`params`).",
+        "search it stands for (`params`). Never a partner's (their places and cameras are "
+        "metadata).",
         tags=_TAGS,
         parameters=[SuggestionsParamsSerializer],
         responses={

@@ -12,16 +12,29 @@ word rules as the index (``images.search.text``), and a word that matches an alb
 "in the index, or in one of these albums". Adding to, removing from or renaming an album
 therefore changes nothing to keep up to date, whichever service (``images.albums``,
 ``images.members``, ``images.together``) does it.
+
+Partners (``include_partners``): each accepted partnership's grantor's pictures that the
+partner scope lets through (``access.images_visible`` of the ``Partner``: live, unlocked,
+since ``since``) are searched beside the caller's own, in the same query and the same rank.
+What a word or a filter may read of a partner's picture is what the grantor shows: where the
+partnership shows the metadata, everything (as for one's own); where it does not, words
+match the title only (the description shares its folded column, ``search_other``, with the
+file name and the lens, which are metadata), and the ``place``, ``camera`` and
+``has_location`` filters find none of that partner's pictures (a search for "Paris" must not
+say where they were). The ``album`` filter, ``is_favorite=true`` (the grantor's favourite
+marks are kept back) and album-title matches are about the caller's own pictures only,
+as in the gallery's mix (``images.partners.gallery``).
 """
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat
+from django.db.models.lookups import Contains
 
 from images import access, selectors
 from images.errors import AlbumNotFound
@@ -31,6 +44,7 @@ from images.search.text import SearchQuery, fold_words, query_parse
 
 __all__ = [
     "AlbumTitle",
+    "PartnerScope",
     "SearchFilters",
     "album_titles",
     "images_search",
@@ -55,6 +69,15 @@ class SearchFilters:
     has_location: bool | None = None
 
 
+@dataclass(frozen=True)
+class PartnerScope:
+    """A partner's pictures to search: the partner scope (``access.images_visible`` of an
+    accepted ``Partner``), and whether the grantor shows them its metadata."""
+
+    images: QuerySet[Image]
+    show_metadata: bool
+
+
 def search_words(query: SearchQuery) -> list[tuple[str, bool]]:
     """The query's words as the index reads them: ``(word, is_prefix)``."""
     last = len(query.terms) - 1
@@ -76,9 +99,10 @@ def _in_albums(album_ids: Sequence[uuid.UUID]) -> Q:
 
 def _has_words(column: str, words: Sequence[str]) -> Q:
     """``column`` (folded words separated by spaces) has each of ``words`` as a whole word."""
+    padded = Concat(Value(" "), F(column), Value(" "), output_field=TextField())
     found = Q()
     for word in words:
-        found &= Q(**{f"_padded_{column}__contains": f" {word} "})
+        found &= Q(Contains(padded, f" {word} "))
     return found
 
 
@@ -92,10 +116,12 @@ def images_search(
     query: SearchQuery,
     filters: SearchFilters,
     albums: Sequence[AlbumTitle] = (),
+    partners: Sequence[PartnerScope] = (),
 ) -> QuerySet[Image]:
     """``images`` that match ``query`` and ``filters``, annotated with ``search_tier``.
 
     ``albums``: the caller's albums (id, title), whose titles the query's words may match.
+    ``partners``: partners' scopes searched beside ``images`` (see the module docstring).
     Unordered: the pagination orders by the rank (``search_tier``, ``timeline_at``, id).
     """
     if query.empty_range:
@@ -108,13 +134,16 @@ def images_search(
     for word, ids in zip(words, in_albums, strict=True):
         if ids:
             found = found.filter(index.matches([word]) | _in_albums(ids))
-    if query.start is not None:
-        found = found.filter(timeline_at__gte=query.start)
-    if query.end is not None:
-        found = found.filter(timeline_at__lt=query.end)
-    found = _filtered(found, filters)
+    found = _filtered(_in_range(found, query), filters)
+    for partner in partners:
+        theirs = _partner_found(partner, query=query, words=words, filters=filters)
+        if theirs is not None:
+            # One query whatever the number of partners: the scopes' conditions OR'ed.
+            found = found | theirs
     if not words:
         return found.annotate(search_tier=Value(0, output_field=IntegerField()))
+    # A partner's picture hidden from its metadata matched every word in its title, so it is
+    # first whatever its place: the rank says nothing the body does not.
     primary = Q(index.matches_primary(words))
     hit_albums = sorted({album_id for ids in in_albums for album_id in ids})
     if hit_albums:
@@ -124,6 +153,36 @@ def images_search(
             When(primary, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
     )
+
+
+def _in_range(images: QuerySet[Image], query: SearchQuery) -> QuerySet[Image]:
+    if query.start is not None:
+        images = images.filter(timeline_at__gte=query.start)
+    if query.end is not None:
+        images = images.filter(timeline_at__lt=query.end)
+    return images
+
+
+def _partner_found(
+    partner: PartnerScope,
+    *,
+    query: SearchQuery,
+    words: Sequence[tuple[str, bool]],
+    filters: SearchFilters,
+) -> QuerySet[Image] | None:
+    """A partner's pictures that match, as far as the grantor shows them; ``None``: none can."""
+    if filters.album_id is not None or filters.is_favorite is True:
+        return None  # the caller's own albums and favourite marks
+    about_metadata = (filters.camera, filters.place, filters.has_location)
+    if not partner.show_metadata and any(value is not None for value in about_metadata):
+        return None
+    images = partner.images
+    if words:
+        images = images.filter(
+            index.matches(words) if partner.show_metadata else index.matches_title(words)
+        )
+    # ``is_favorite=false``: every partner's picture is shown as not a favourite of theirs.
+    return _filtered(_in_range(images, query), replace(filters, is_favorite=None))
 
 
 def _filtered(images: QuerySet[Image], filters: SearchFilters) -> QuerySet[Image]:
@@ -140,22 +199,13 @@ def _filtered(images: QuerySet[Image], filters: SearchFilters) -> QuerySet[Image
     if filters.before is not None:
         images = images.filter(timeline_at__lt=_at(filters.before))
     if filters.camera is not None:
-        images = images.annotate(
-            _padded_search_camera=Concat(
-                Value(" "), "search_camera", Value(" "), output_field=TextField()
-            )
-        ).filter(_has_words("search_camera", fold_words(filters.camera)))
+        images = images.filter(_has_words("search_camera", fold_words(filters.camera)))
     if filters.place is not None:
-        place = images.annotate(
-            _padded_search_place=Concat(
-                Value(" "), "search_place", Value(" "), output_field=TextField()
-            )
-        )
         named = _has_words("search_place", fold_words(filters.place))
         code = filters.place.strip()
         if len(code) == 2 and code.isascii() and code.isalpha():
             named |= Q(place_country_code__iexact=code)
-        images = place.filter(named)
+        images = images.filter(named)
     return images
 
 
@@ -165,19 +215,35 @@ def album_titles(albums: QuerySet[Album]) -> list[AlbumTitle]:
     return list(albums.values_list("pk", "title"))
 
 
-def images_search_for(*, principal: access.Owner, params: Mapping[str, Any]) -> QuerySet[Image]:
+def images_search_for(
+    *,
+    principal: access.Owner,
+    params: Mapping[str, Any],
+    partners: Sequence[access.Partner] = (),
+) -> QuerySet[Image]:
     """The ``principal``'s live pictures that match ``params`` (``SearchParamsSerializer``'s
-    validated data), ranked (unordered: the pagination orders). ``AlbumNotFound`` for an
-    album that is not theirs, exactly as for one that does not exist; ``QueryTooLong`` for a
-    query past the bounds (the serializer holds them first)."""
+    validated data), with those of ``partners`` (``access.partner_principals`` of the same
+    account, read by the caller once: it marks each picture by them), ranked (unordered: the
+    pagination orders). ``AlbumNotFound`` for an album that is not theirs, exactly as for one
+    that does not exist; ``QueryTooLong`` for a query past the bounds (the serializer holds
+    them first)."""
     query = query_parse(params.get("q", ""))
     albums = access.albums_visible(principal=principal)
     album_id = params.get("album")
     if album_id is not None and not albums.filter(pk=album_id).exists():
         raise AlbumNotFound()
+    fields = (*selectors.LIST_FIELDS, "timeline_at")
     live = selectors.images_live(access.images_visible(principal=principal))
+    scopes = [
+        PartnerScope(
+            images=access.images_visible(principal=partner).only(*fields),
+            show_metadata=partner.partnership.show_metadata,
+        )
+        for partner in partners
+        if partner.user.pk == principal.user.pk
+    ]
     return images_search(
-        images=live.only(*selectors.LIST_FIELDS, "timeline_at"),
+        images=live.only(*fields),
         query=query,
         filters=SearchFilters(
             kind=params.get("kind"),
@@ -190,4 +256,5 @@ def images_search_for(*, principal: access.Owner, params: Mapping[str, Any]) -> 
             has_location=params.get("has_location"),
         ),
         albums=album_titles(albums) if query.terms else (),
+        partners=scopes,
     )

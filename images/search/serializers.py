@@ -63,6 +63,14 @@ class SearchParamsSerializer(serializers.Serializer):
     has_location = StrictBooleanField(
         required=False, help_text="Only pictures with a position (true) or without (false)."
     )
+    include_partners = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Also the pictures partners share with you, each marked (`partner`), as in "
+        "the gallery. A partner's picture is found by its title only, and never by `place`, "
+        "`camera` or `has_location`, unless that partner shows you its metadata; `album` "
+        "and `is_favorite=true` are about your own pictures only.",
+    )
 
     def validate_q(self, value: str) -> str:
         if len(value.split()) > MAX_QUERY_WORDS:

@@ -5,7 +5,11 @@ Thin: each parses the query string with a serializer, reads the caller's scope, 
 selector and serializes. The scope is the owned viewsets' (``core.ownership``: the caller's
 own rows), narrowed to what the access policy lets the ``Owner`` see
 (``access.images_visible``) and to the live pictures (``selectors.images_live``): nothing
-here can reach another account's picture, the trash or the locked folder.
+here can reach another account's picture, the trash or the locked folder. With
+``include_partners=true`` the search also reads each accepted partner's scope (the access
+policy's ``Partner``) and marks their pictures as the gallery's mix does
+(``images.partners.gallery.mixed_bodies``); the suggestions stay the caller's own (a
+partner's places and cameras are metadata the grantor may not show).
 """
 
 from typing import Any
@@ -22,6 +26,7 @@ from core.ownership import OwnerScopedViewSet
 from images import access, selectors
 from images.access import Action
 from images.models import Image
+from images.partners.gallery import mixed_bodies
 from images.permissions import HasAccess
 from images.search.pagination import SearchCursorPagination
 from images.search.schema import SEARCH_VIEWSET_SCHEMA
@@ -57,15 +62,29 @@ class SearchViewSet(mixins.ListModelMixin, OwnerScopedViewSet):
         # A plain dict: from a QueryDict DRF reads an absent boolean as false.
         params = SearchParamsSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
+        user = request_user(request)
+        partners = (
+            {p.partnership.grantor_id: p for p in access.partner_principals(user=user)}
+            if params.validated_data["include_partners"]
+            else {}
+        )
         try:
             found = images_search_for(
-                principal=access.Owner(user=request_user(request)), params=params.validated_data
+                principal=access.Owner(user=user),
+                params=params.validated_data,
+                partners=list(partners.values()),
             )
         except QueryTooLong as exc:  # the serializer's bounds hold first; a backstop
             raise ValidationError({"q": [str(exc)]}, code=exc.code) from exc
-        # Within the viewset's own scope as well: the caller's rows, whatever the selector did.
-        page = self.paginate_queryset(found & self.get_queryset()) or []
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if not partners:
+            # Within the viewset's own scope as well: the caller's rows, whatever the selector
+            # did. (With partners, the selector's scopes are the access policy's, each.)
+            page = self.paginate_queryset(found & self.get_queryset()) or []
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        page = self.paginate_queryset(found) or []
+        return self.get_paginated_response(
+            mixed_bodies(page=page, partners=partners, view=self, request=request)
+        )
 
     @action(detail=False, methods=["get"], url_path="suggestions", url_name="suggestions")
     def suggestions(self, request: Request) -> Response:
