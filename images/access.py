@@ -528,6 +528,21 @@ def _partner_allows(principal: Partner, action: Action, target: Target) -> bool:
     return False
 
 
+def partner_metadata_shown(*, principal: Partner) -> bool:
+    """Whether ``principal`` sees the camera's metadata (date taken, camera, places, file
+    names) of every picture in its partnership's scope: what a search may match their
+    pictures by. A signed URL's grant sees no more than its rendition."""
+    user, partnership = principal.user, principal.partnership
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and principal.grant is None
+        and partnership.grantee_id == user.pk
+        and partnership.accepted_at is not None
+        and partnership.show_metadata
+    )
+
+
 def _partner_sees(partnership: Partnership, image: Image) -> bool:
     """Whether ``image`` is in the partnership's scope, checked on the row itself (no query):
     the grantor's, live, not locked, and taken (else uploaded) on or after ``since``."""

@@ -75,7 +75,7 @@ class PartnerScope:
     accepted ``Partner``), and whether the grantor shows them its metadata."""
 
     images: QuerySet[Image]
-    show_metadata: bool
+    metadata_shown: bool
 
 
 def search_words(query: SearchQuery) -> list[tuple[str, bool]]:
@@ -174,12 +174,12 @@ def _partner_found(
     if filters.album_id is not None or filters.is_favorite is True:
         return None  # the caller's own albums and favourite marks
     about_metadata = (filters.camera, filters.place, filters.has_location)
-    if not partner.show_metadata and any(value is not None for value in about_metadata):
+    if not partner.metadata_shown and any(value is not None for value in about_metadata):
         return None
     images = partner.images
     if words:
         images = images.filter(
-            index.matches(words) if partner.show_metadata else index.matches_title(words)
+            index.matches(words) if partner.metadata_shown else index.matches_title(words)
         )
     # ``is_favorite=false``: every partner's picture is shown as not a favourite of theirs.
     return _filtered(_in_range(images, query), replace(filters, is_favorite=None))
@@ -237,7 +237,7 @@ def images_search_for(
     scopes = [
         PartnerScope(
             images=access.images_visible(principal=partner).only(*fields),
-            show_metadata=partner.partnership.show_metadata,
+            metadata_shown=access.partner_metadata_shown(principal=partner),
         )
         for partner in partners
         if partner.user.pk == principal.user.pk
